@@ -1,0 +1,54 @@
+"""The only errors a provider may raise; everything else is a bug.
+
+Messages are written for the user and never contain a secret.
+"""
+
+from __future__ import annotations
+
+
+class JobTrayError(Exception):
+    """An expected error: the CLI prints its message on one line and exits 2."""
+
+
+class ConfigError(JobTrayError):
+    """The user's configuration cannot work (unknown account, missing variable, bad URL)."""
+
+
+class SecretStoreError(JobTrayError):
+    """The keyring is missing, locked or refused the request."""
+
+
+class ProviderError(JobTrayError):
+    """A provider call did not produce statuses."""
+
+
+class AuthError(ProviderError):
+    """The provider rejected the credentials; polling this account waits for the user."""
+
+
+class QuotaExhausted(AuthError):
+    """The account is valid but cannot be used now (no credits left); waits for the user too."""
+
+
+class RateLimited(ProviderError):
+    """The provider asked us to slow down."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class TransientError(ProviderError):
+    """Network trouble, a timeout or a 5xx: try again later."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ProtocolError(ProviderError):
+    """The answer did not follow the provider's documented protocol."""
+
+
+class NotFound(ProviderError):
+    """The provider does not know this job."""

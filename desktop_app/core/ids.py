@@ -1,0 +1,131 @@
+"""Job IDs out of dropped or pasted text and URLs, by each provider's pattern.
+
+Each provider has two patterns: `valid`, which a single ID must match in full before we send it anywhere, and
+`find`, which picks IDs out of free text with few false positives. They differ where a provider's IDs are plain
+(encoding.com media IDs are integers: any integer is valid, but only longer ones are worth finding in prose).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+MAX_TEXT = 1_000_000  # characters; larger drops are refused before they get here
+MAX_ID_LENGTH = 200
+
+
+@dataclass(frozen=True, slots=True)
+class IdSpec:
+    """How one provider's job IDs look."""
+
+    valid: re.Pattern[str]
+    find: re.Pattern[str]
+    # Query parameter names and path markers that introduce an ID in a URL.
+    url_params: tuple[str, ...] = ()
+    url_path_markers: tuple[str, ...] = ()
+
+
+_GUID = r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
+
+ID_SPECS: dict[str, IdSpec] = {
+    # iPaper job GUIDs: the text form is undocumented, so braces are allowed and stripped.
+    "ipaper": IdSpec(
+        valid=re.compile(rf"\{{?{_GUID}\}}?"),
+        find=re.compile(rf"(?<![0-9A-Za-z-]){_GUID}(?![0-9A-Za-z-])"),
+        url_params=("jobGuid", "jobguid", "guid"),
+    ),
+    # ScriptX tokens are opaque (32 hex in the docs, `pdf0:job` elsewhere): any printable run is valid; in text we
+    # look for the documented 32-hex form or a token after /printPdf/status/ or /printPdf/download/.
+    "scriptx": IdSpec(
+        valid=re.compile(r"[^\s/?#]{1,200}"),
+        find=re.compile(r"(?<![0-9A-Za-z])[0-9a-f]{32}(?![0-9A-Za-z])"),
+        url_path_markers=("/printPdf/status/", "/printPdf/download/", "/printHtml/status/"),
+    ),
+    # PDF.co: 32 upper-case base-36 characters, optionally `--NNN-NNN`; the same prefix is a folder in result URLs.
+    "pdfco": IdSpec(
+        valid=re.compile(r"[A-Z0-9]{32}(?:--\d{1,9}-\d{1,9})?"),
+        find=re.compile(r"(?<![0-9A-Za-z])[A-Z0-9]{32}(?:--\d{1,9}-\d{1,9})?(?![0-9A-Za-z])"),
+        url_params=("jobid", "jobId"),
+    ),
+    # encoding.com media IDs are positive integers; in prose only runs of 5-12 digits count.
+    "encodingcom": IdSpec(
+        valid=re.compile(r"[1-9][0-9]{0,11}"),
+        find=re.compile(r"(?<![0-9A-Za-z.:/-])[1-9][0-9]{4,11}(?![0-9A-Za-z.:])"),
+        url_params=("mediaid", "MediaID", "media_id"),
+    ),
+}
+
+PROVIDER_NAMES: tuple[str, ...] = tuple(ID_SPECS)
+
+
+def normalize_id(provider: str, raw: str) -> str | None:
+    """The ID as it should be sent, or None if it is not a valid ID for this provider."""
+    spec = ID_SPECS[provider]
+    text = raw.strip()
+    if not text or len(text) > MAX_ID_LENGTH or not spec.valid.fullmatch(text):
+        return None
+    if provider == "ipaper":
+        text = text.strip("{}")
+    return text
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _ids_in_url(provider: str, url: str) -> list[str]:
+    spec = ID_SPECS[provider]
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return []
+    found: list[str] = []
+    for key, value in parse_qsl(parts.query, keep_blank_values=False):
+        if key in spec.url_params:
+            for piece in value.split(","):
+                ok = normalize_id(provider, piece)
+                if ok:
+                    found.append(ok)
+    path = unquote(parts.path)
+    for marker in spec.url_path_markers:
+        index = path.find(marker)
+        if index >= 0:
+            token = path[index + len(marker) :].split("/", 1)[0]
+            ok = normalize_id(provider, token)
+            if ok:
+                found.append(ok)
+    return found
+
+
+_URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
+
+
+def extract_ids(provider: str, text: str) -> list[str]:
+    """Every ID for `provider` in `text`, in order of appearance, each once."""
+    text = text[:MAX_TEXT]
+    found: list[str] = []
+    for url in _URL.findall(text):
+        found.extend(_ids_in_url(provider, url))
+    spec = ID_SPECS[provider]
+    for match in spec.find.finditer(text):
+        ok = normalize_id(provider, match.group(0))
+        if ok:
+            found.append(ok)
+    return _unique(found)
+
+
+def is_single_token(text: str) -> bool:
+    """True for text that is one bare ID-like token, not a URL or prose."""
+    stripped = text.strip()
+    return bool(stripped) and not any(c.isspace() for c in stripped) and not _URL.match(stripped)
+
+
+def candidates(text: str, providers: tuple[str, ...] = PROVIDER_NAMES) -> dict[str, list[str]]:
+    """Which providers' IDs appear in `text`: {provider: [ids]}, only providers with a match."""
+    result: dict[str, list[str]] = {}
+    for provider in providers:
+        ids = extract_ids(provider, text)
+        if ids:
+            result[provider] = ids
+    return result

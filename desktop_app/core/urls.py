@@ -1,0 +1,54 @@
+"""Which URLs we talk to and which links we open: http and https only."""
+
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import urlsplit
+
+from desktop_app.core.errors import ConfigError
+
+MAX_URL_LENGTH = 8192
+
+
+def is_openable_link(url: str | None) -> bool:
+    """True for an absolute http(s) link with a host: the only kind we store as a result or open."""
+    if not url or len(url) > MAX_URL_LENGTH or any(ord(c) < 0x20 for c in url):
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+def is_loopback_host(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def validate_base_url(url: str) -> str:
+    """The base URL without a trailing slash; ConfigError unless it is http(s) with a host and no credentials."""
+    text = url.strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError as exc:
+        raise ConfigError(f"not a valid URL: {text!r}") from exc
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"the base URL must start with http:// or https:// and name a host: {text!r}")
+    if parts.username or parts.password:
+        raise ConfigError("the base URL must not contain a user name or password; use the key options")
+    if parts.query or parts.fragment:
+        raise ConfigError("the base URL must not contain a query or fragment")
+    return text.rstrip("/")
+
+
+def insecure_base_url_warning(url: str) -> str | None:
+    """A warning for plain http to a host other than this machine, where keys would cross the network in clear."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() == "http" and parts.hostname and not is_loopback_host(parts.hostname):
+        return f"{url} uses plain http: the key would travel unencrypted; prefer https"
+    return None

@@ -1,0 +1,73 @@
+"""Account secrets: in the system keyring, or named environment variables read at poll time.
+
+The database stores only where a secret lives (keyring, or the variable's name), never the secret.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Mapping
+
+from desktop_app.core.errors import ConfigError, SecretStoreError
+from desktop_app.core.model import Account, KeySource, Secret
+from desktop_app.logs import register_secret
+
+KEYRING_SERVICE = "JobTray"
+
+
+def _keyring_username(account_name: str) -> str:
+    return f"account:{account_name}"
+
+
+def _explain(exc: Exception) -> str:
+    name = type(exc).__name__
+    if name == "NoKeyringError":
+        return (
+            "no system keyring is available to store the key; use --key-env VAR to read it from an environment "
+            "variable instead"
+        )
+    # Never include str(exc): a backend could echo what it was given.
+    return f"the system keyring refused the request ({name}); is it unlocked? Or use --key-env VAR"
+
+
+def store_secret(account_name: str, secret: Secret) -> None:
+    import keyring
+
+    try:
+        keyring.set_password(KEYRING_SERVICE, _keyring_username(account_name), secret.reveal())
+    except Exception as exc:  # keyring backends raise many kinds (dbus, OS errors)
+        raise SecretStoreError(_explain(exc)) from None
+
+
+def delete_secret(account_name: str) -> None:
+    """Forget the account's keyring entry; a missing entry or keyring is not an error here."""
+    import keyring
+
+    # Best effort: the account row is what matters, and a missing entry is fine.
+    with contextlib.suppress(Exception):
+        keyring.delete_password(KEYRING_SERVICE, _keyring_username(account_name))
+
+
+def load_secret(account: Account, environ: Mapping[str, str] | None = None) -> Secret:
+    """The account's secret, read now; ConfigError or SecretStoreError with a user-facing reason."""
+    env = os.environ if environ is None else environ
+    if account.key_source == KeySource.ENV:
+        var = account.key_env or ""
+        value = env.get(var)
+        if not value:
+            raise ConfigError(f"account {account.name!r}: environment variable {var} is not set")
+        register_secret(value.strip())
+        return Secret(value.strip())
+    import keyring
+
+    try:
+        value = keyring.get_password(KEYRING_SERVICE, _keyring_username(account.name))
+    except Exception as exc:
+        raise SecretStoreError(f"account {account.name!r}: {_explain(exc)}") from None
+    if not value:
+        raise SecretStoreError(
+            f"account {account.name!r}: its key is not in the keyring; add the account again with --key-stdin"
+        )
+    register_secret(value)
+    return Secret(value)

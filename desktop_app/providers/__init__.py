@@ -1,0 +1,1 @@
+"""One small module per provider API, plus the shared HTTP transport."""

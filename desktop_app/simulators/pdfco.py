@@ -1,0 +1,135 @@
+"""A PDF.co simulator: `POST /v1/job/check` as the docs describe it (GET with ?jobid= also works, as in practice)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import string
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from desktop_app.simulators.faults import FaultQueue
+from desktop_app.simulators.script import JobBook, Step
+from desktop_app.simulators.server import SimRequest, SimResponse
+
+_ALPHABET = string.ascii_uppercase + string.digits
+
+
+def new_job_id() -> str:
+    """A job ID in PDF.co's documented shape: 32 base-36 characters, `--`, two numbers."""
+    core = "".join(secrets.choice(_ALPHABET) for _ in range(32))
+    return f"{core}--{secrets.randbelow(900) + 100}-{secrets.randbelow(900) + 100}"
+
+
+def working(checks: int | None = None, seconds: float | None = None) -> Step:
+    return Step({"status": "working"}, checks=checks, seconds=seconds)
+
+
+def success() -> Step:
+    return Step({"status": "success", "message": "Success"})
+
+
+def failed(message: str = "Input file is damaged or not a PDF") -> Step:
+    return Step({"status": "failed", "message": message})
+
+
+def aborted() -> Step:
+    return Step({"status": "aborted", "message": "Job was aborted"})
+
+
+def unknown() -> Step:
+    return Step({"status": "unknown"})
+
+
+class PdfCoSimulator:
+    """Answers job/check for scripted jobs; accepts one API key."""
+
+    path = "/v1/job/check"
+
+    def __init__(
+        self,
+        api_key: str,
+        clock: Callable[[], float] = time.monotonic,
+        rate_limit_per_second: float | None = None,
+    ) -> None:
+        self.api_key = api_key
+        self.jobs = JobBook(clock)
+        self.faults = FaultQueue()
+        self.base_url = ""  # set by whoever serves it, for result links
+        self._clock = clock
+        self._rate = rate_limit_per_second
+        self._lock = threading.Lock()
+        self._recent: list[float] = []
+        self.remaining_credits = 60227
+
+    def add_job(self, steps: Sequence[Step], job_id: str | None = None) -> str:
+        return self.jobs.add(job_id or new_job_id(), steps)
+
+    def _error(self, status: int, message: str) -> SimResponse:
+        return SimResponse.json_body({"error": True, "status": status, "message": message}, status)
+
+    def _over_rate(self) -> bool:
+        if self._rate is None:
+            return False
+        now = self._clock()
+        with self._lock:
+            self._recent = [t for t in self._recent if now - t < 1.0]
+            if len(self._recent) >= self._rate:
+                return True
+            self._recent.append(now)
+            return False
+
+    def _job_id(self, request: SimRequest) -> tuple[str | None, bool]:
+        if request.method == "GET":
+            values = request.query.get("jobid") or request.query.get("jobId") or [None]
+            force = (request.query.get("force") or ["false"])[0].lower() == "true"
+            return values[0], force
+        content_type = request.header("content-type") or ""
+        if "json" in content_type:
+            try:
+                body = request.json()
+            except (ValueError, UnicodeDecodeError):
+                return None, False
+            if not isinstance(body, dict):
+                return None, False
+            job_id = body.get("jobid", body.get("jobId"))
+            force = body.get("force") is True or str(body.get("force")).lower() == "true"
+            return (job_id if isinstance(job_id, str) else None), force
+        form = request.form()
+        job_id = (form.get("jobid") or form.get("jobId") or [None])[0]
+        return job_id, (form.get("force") or ["false"])[0].lower() == "true"
+
+    def handle(self, request: SimRequest) -> SimResponse:
+        if request.path.startswith("/files/"):
+            return SimResponse(200, b'{"pages": 3, "text": "simulated result"}', "application/json")
+        if request.path != self.path:
+            return self._error(404, "Not found")
+        if request.method not in ("POST", "GET"):
+            return self._error(405, "Method not allowed")
+        fault = self.faults.pop()
+        if fault is not None:
+            return fault
+        key = request.header("x-api-key")
+        if not key:
+            return self._error(401, "API key is required (x-api-key header)")
+        if key != self.api_key:
+            return self._error(401, "Unauthorized: invalid API key")
+        if self._over_rate():
+            return self._error(429, "Too many requests (limit by your current plan). Please try again later")
+        job_id, force = self._job_id(request)
+        if not job_id:
+            return self._error(400, "jobid is required")
+        payload: Any = self.jobs.observe(job_id)
+        if payload is None:
+            # Documented: without force an unknown ID reads as working forever.
+            payload = {"status": "unknown"} if force else {"status": "working"}
+        answer = dict(payload)
+        answer["remainingCredits"] = self.remaining_credits
+        if answer["status"] == "success":
+            answer.setdefault("jobId", job_id)
+            answer["url"] = f"{self.base_url}/files/{job_id}/result.json?X-Amz-Expires=3600"
+            answer["credits"] = 2
+            answer["duration"] = 33
+        return SimResponse(200, json.dumps(answer).encode(), "application/json")

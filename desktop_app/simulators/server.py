@@ -1,0 +1,154 @@
+"""A small threaded HTTP server on 127.0.0.1 that hands each request to a provider simulator.
+
+Simulators are plain objects with `handle(request) -> response`, so their protocol logic is testable without
+sockets; this module owns the sockets, the thread and a log of what was asked (without credentials).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Protocol
+from urllib.parse import parse_qs, urlsplit
+
+MAX_REQUEST_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class SimRequest:
+    method: str
+    path: str
+    query: Mapping[str, list[str]]
+    headers: Mapping[str, str]  # lower-case names
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+    def form(self) -> dict[str, list[str]]:
+        return parse_qs(self.body.decode("utf-8", errors="replace"), keep_blank_values=True)
+
+    def json(self) -> Any:
+        return json.loads(self.body or b"null")
+
+
+@dataclass
+class SimResponse:
+    status: int = 200
+    body: bytes = b""
+    content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def json_body(cls, payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> SimResponse:
+        return cls(status, json.dumps(payload).encode(), "application/json", headers or {})
+
+    @classmethod
+    def xml_body(cls, text: str, status: int = 200) -> SimResponse:
+        return cls(status, text.encode("utf-8"), "text/xml; charset=utf-8")
+
+
+Handler = Callable[[SimRequest], SimResponse]
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    method: str
+    path: str
+
+
+class SimulatorServer:
+    """Serves one simulator on 127.0.0.1:<free port> from a daemon thread until `stop()`."""
+
+    def __init__(self, handler: Handler, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._handler = handler
+        self._lock = threading.Lock()
+        self.log: list[LoggedRequest] = []
+        self._httpd = ThreadingHTTPServer((host, port), self._make_request_handler())
+        self._httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def request_count(self) -> int:
+        with self._lock:
+            return len(self.log)
+
+    def start(self) -> SimulatorServer:
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name="simulator", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> SimulatorServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _record(self, method: str, path: str) -> None:
+        with self._lock:
+            self.log.append(LoggedRequest(method, path))
+
+    def _make_request_handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class RequestHandler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass  # quiet: tests and the demo would otherwise print every request
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                if length > MAX_REQUEST_BYTES:
+                    self.send_error(413)
+                    return
+                body = self.rfile.read(length) if length else b""
+                parts = urlsplit(self.path)
+                request = SimRequest(
+                    method=self.command,
+                    path=parts.path,
+                    query=parse_qs(parts.query),
+                    headers={k.lower(): v for k, v in self.headers.items()},
+                    body=body,
+                )
+                server._record(self.command, parts.path)
+                response = server._handler(request)
+                self.send_response(response.status)
+                self.send_header("Content-Type", response.content_type)
+                self.send_header("Content-Length", str(len(response.body)))
+                for name, value in response.headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(response.body)
+
+            do_GET = do_POST = do_PUT = do_HEAD = _serve
+
+        return RequestHandler
+
+
+class Simulator(Protocol):
+    base_url: str
+
+    def handle(self, request: SimRequest) -> SimResponse: ...
+
+
+def serve(simulator: Simulator, host: str = "127.0.0.1", port: int = 0) -> SimulatorServer:
+    """Start serving `simulator` and tell it its own base URL (it builds result links from it)."""
+    server = SimulatorServer(simulator.handle, host, port).start()
+    simulator.base_url = server.base_url
+    return server

@@ -1,0 +1,1 @@
+"""SQLite persistence. Only the main thread opens and writes the database."""

@@ -1,0 +1,204 @@
+"""Jobs and their history of status changes."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from desktop_app.core.errors import ConfigError
+from desktop_app.core.model import Account, HistoryEntry, Job, JobState, Status, StatusChange
+from desktop_app.core.transitions import events_for
+from desktop_app.core.urls import is_openable_link
+from desktop_app.store.clock import Clock, from_text, to_text, utc_now
+
+_SELECT = (
+    "SELECT j.*, a.name AS account_name, a.provider AS provider FROM jobs j JOIN accounts a ON a.id = j.account_id"
+)
+
+
+def _job(row: sqlite3.Row) -> Job:
+    created = from_text(row["created_at"])
+    updated = from_text(row["updated_at"])
+    assert created is not None and updated is not None  # NOT NULL columns
+    return Job(
+        id=row["id"],
+        account=row["account_name"],
+        provider=row["provider"],
+        job_id=row["job_id"],
+        label=row["label"],
+        state=JobState(row["state"]),
+        provider_status=row["provider_status"],
+        progress=row["progress"],
+        message=row["message"],
+        result_url=row["result_url"],
+        created_at=created,
+        updated_at=updated,
+        finished_at=from_text(row["finished_at"]),
+        archived=bool(row["archived"]),
+        last_error=row["last_error"],
+        checks=row["checks"],
+    )
+
+
+class JobStore:
+    """Reads and writes jobs; one instance per connection, used from the thread that opened it."""
+
+    def __init__(self, conn: sqlite3.Connection, clock: Clock = utc_now) -> None:
+        self._conn = conn
+        self._clock = clock
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group writes so that many status changes cost one commit."""
+        if self._conn.in_transaction:
+            yield
+            return
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    def add(self, account: Account, job_id: str, label: str | None = None) -> tuple[Job, bool]:
+        """Watch `job_id` on `account`; returns (job, created). Adding an existing job updates only its label."""
+        now = to_text(self._clock())
+        with self.transaction():
+            cursor = self._conn.execute(
+                "INSERT INTO jobs (account_id, job_id, label, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (account_id, job_id) DO NOTHING",
+                (account.id, job_id, label, JobState.QUEUED.value, now, now),
+            )
+            created = cursor.rowcount == 1
+            if created:
+                row_id = cursor.lastrowid
+                assert row_id is not None
+                self._conn.execute(
+                    "INSERT INTO job_history (job, at, state, provider_status) VALUES (?, ?, ?, NULL)",
+                    (row_id, now, JobState.QUEUED.value),
+                )
+            else:
+                row = self._conn.execute(
+                    "SELECT id FROM jobs WHERE account_id = ? AND job_id = ?", (account.id, job_id)
+                ).fetchone()
+                row_id = row["id"]
+                if label:
+                    self._conn.execute("UPDATE jobs SET label = ? WHERE id = ?", (label, row_id))
+                # Watching a job again brings it back from the archive.
+                self._conn.execute("UPDATE jobs SET archived = 0 WHERE id = ?", (row_id,))
+        return self.get(row_id), created
+
+    def get(self, row_id: int) -> Job:
+        row = self._conn.execute(f"{_SELECT} WHERE j.id = ?", (row_id,)).fetchone()
+        if row is None:
+            raise ConfigError(f"no job with row id {row_id}")
+        return _job(row)
+
+    def find(self, job_id: str, account: str | None = None) -> list[Job]:
+        if account is None:
+            rows = self._conn.execute(f"{_SELECT} WHERE j.job_id = ? ORDER BY j.id", (job_id,))
+        else:
+            rows = self._conn.execute(f"{_SELECT} WHERE j.job_id = ? AND a.name = ? ORDER BY j.id", (job_id, account))
+        return [_job(r) for r in rows]
+
+    def find_one(self, job_id: str, account: str | None = None) -> Job:
+        """Exactly one job by its ID; ConfigError when there is none or the ID is in several accounts."""
+        jobs = self.find(job_id.strip(), account)
+        if not jobs:
+            raise ConfigError(f"no watched job {job_id!r}")
+        if len(jobs) > 1:
+            names = ", ".join(j.account for j in jobs)
+            raise ConfigError(f"job {job_id!r} is watched in several accounts ({names}); name one with --account")
+        return jobs[0]
+
+    def all(self, include_archived: bool = False) -> list[Job]:
+        where = "" if include_archived else " WHERE j.archived = 0"
+        return [_job(r) for r in self._conn.execute(f"{_SELECT}{where} ORDER BY j.created_at, j.id")]
+
+    def open_jobs(self, account: str | None = None) -> list[Job]:
+        """Jobs not yet in a terminal state (archived or not), oldest first."""
+        if account is None:
+            rows = self._conn.execute(f"{_SELECT} WHERE j.finished_at IS NULL ORDER BY j.id")
+        else:
+            rows = self._conn.execute(f"{_SELECT} WHERE j.finished_at IS NULL AND a.name = ? ORDER BY j.id", (account,))
+        return [_job(r) for r in rows]
+
+    def record_status(self, row_id: int, status: Status) -> StatusChange | None:
+        """Store one check's result; returns the change when the state moved, else None."""
+        now_dt = self._clock()
+        now = to_text(now_dt)
+        old = self.get(row_id)
+        result_url = status.result_url if is_openable_link(status.result_url) else None
+        finished_at = old.finished_at
+        if status.state.is_terminal and not old.state.is_terminal:
+            finished_at = now_dt
+        elif not status.state.is_terminal:
+            finished_at = None
+        changed = (
+            old.state != status.state or old.provider_status != status.provider_status or old.message != status.message
+        )
+        with self.transaction():
+            self._conn.execute(
+                "UPDATE jobs SET state = ?, provider_status = ?, progress = ?, message = ?, result_url = ?, "
+                "updated_at = CASE WHEN ? THEN ? ELSE updated_at END, finished_at = ?, last_error = NULL, "
+                "last_checked_at = ?, checks = checks + 1 WHERE id = ?",
+                (
+                    status.state.value,
+                    status.provider_status,
+                    status.progress,
+                    status.message,
+                    result_url or (old.result_url if status.state == old.state else None),
+                    changed or old.progress != status.progress,
+                    now,
+                    None if finished_at is None else to_text(finished_at),
+                    now,
+                    row_id,
+                ),
+            )
+            if changed:
+                self._conn.execute(
+                    "INSERT INTO job_history (job, at, state, provider_status, progress, message) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (row_id, now, status.state.value, status.provider_status, status.progress, status.message),
+                )
+        if old.state == status.state:
+            return None
+        new = self.get(row_id)
+        return StatusChange(
+            job=new, old_state=old.state, new_state=new.state, events=tuple(events_for(old.state, new.state))
+        )
+
+    def record_error(self, row_id: int, message: str | None) -> None:
+        """Note why the last check of this job failed; the job keeps its last good state."""
+        self._conn.execute(
+            "UPDATE jobs SET last_error = ?, last_checked_at = ? WHERE id = ?",
+            (message, to_text(self._clock()), row_id),
+        )
+
+    def history(self, row_id: int) -> list[HistoryEntry]:
+        rows = self._conn.execute(
+            "SELECT at, state, provider_status, progress, message FROM job_history WHERE job = ? ORDER BY id",
+            (row_id,),
+        )
+        entries = []
+        for r in rows:
+            at = from_text(r["at"])
+            assert at is not None
+            entries.append(HistoryEntry(at, JobState(r["state"]), r["provider_status"], r["progress"], r["message"]))
+        return entries
+
+    def remove(self, row_id: int) -> None:
+        self._conn.execute("DELETE FROM jobs WHERE id = ?", (row_id,))
+
+    def set_archived(self, row_id: int, archived: bool = True) -> None:
+        self._conn.execute("UPDATE jobs SET archived = ? WHERE id = ?", (int(archived), row_id))
+
+    def archive_finished(self) -> int:
+        cursor = self._conn.execute("UPDATE jobs SET archived = 1 WHERE finished_at IS NOT NULL AND archived = 0")
+        return cursor.rowcount
+
+    def data_version(self) -> int:
+        """Changes when another connection (another process) commits; cheap to poll."""
+        return int(self._conn.execute("PRAGMA data_version").fetchone()[0])

@@ -1,0 +1,165 @@
+"""The store on a real SQLite file."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from desktop_app.core.errors import ConfigError
+from desktop_app.core.model import Account, JobState, KeySource, Status
+from desktop_app.core.transitions import Event
+from desktop_app.store.database import Store
+from desktop_app.store.db import SCHEMA_VERSION, StoreError
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def _account(store: Store, name: str = "acme") -> Account:
+    return store.accounts.add(Account(name=name, provider="pdfco", key_source=KeySource.ENV, key_env="PDFCO_KEY"))
+
+
+def test_a_new_file_is_migrated_to_the_current_schema(tmp_path: Path) -> None:
+    with Store(tmp_path) as store:
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
+        tables = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"accounts", "jobs", "job_history"} <= tables
+
+
+def test_data_survives_close_and_reopen(tmp_path: Path) -> None:
+    with Store(tmp_path) as store:
+        account = _account(store)
+        job, _ = store.jobs.add(account, "JOB1", "first")
+        store.jobs.record_status(job.id, Status("JOB1", JobState.RUNNING, "working"))
+    with Store(tmp_path) as store:
+        (job,) = store.jobs.all()
+        assert (job.job_id, job.label, job.state, job.account) == ("JOB1", "first", JobState.RUNNING, "acme")
+        assert [h.state for h in store.jobs.history(job.id)] == [JobState.QUEUED, JobState.RUNNING]
+
+
+def test_adding_a_job_twice_does_not_duplicate_it(store: Store) -> None:
+    account = _account(store)
+    first, created = store.jobs.add(account, "JOB1")
+    again, created_again = store.jobs.add(account, "JOB1", "labelled later")
+    assert created and not created_again
+    assert first.id == again.id and again.label == "labelled later"
+    assert len(store.jobs.all()) == 1
+
+
+def test_the_same_job_id_in_two_accounts_is_two_jobs(store: Store) -> None:
+    a, b = _account(store, "a"), _account(store, "b")
+    store.jobs.add(a, "JOB1")
+    store.jobs.add(b, "JOB1")
+    assert len(store.jobs.find("JOB1")) == 2
+    with pytest.raises(ConfigError, match="several accounts"):
+        store.jobs.find_one("JOB1")
+    assert store.jobs.find_one("JOB1", "b").account == "b"
+
+
+def test_record_status_history_times_and_finish(tmp_path: Path) -> None:
+    clock = FakeClock()
+    with Store(tmp_path, clock) as store:
+        account = _account(store)
+        job, _ = store.jobs.add(account, "J")
+        clock.advance(5)
+        assert store.jobs.record_status(job.id, Status("J", JobState.RUNNING, "working", progress=10)) is not None
+        clock.advance(5)
+        # Same state, new progress: the row changes, the history does not, and no change is reported.
+        assert store.jobs.record_status(job.id, Status("J", JobState.RUNNING, "working", progress=50)) is None
+        clock.advance(5)
+        change = store.jobs.record_status(
+            job.id, Status("J", JobState.SUCCEEDED, "success", 100, None, "https://example.com/r.pdf")
+        )
+        assert change is not None
+        assert (change.old_state, change.new_state, change.events) == (
+            JobState.RUNNING,
+            JobState.SUCCEEDED,
+            (Event.FINISHED,),
+        )
+        final = store.jobs.get(job.id)
+        assert final.finished_at == clock.now
+        assert final.result_url == "https://example.com/r.pdf"
+        assert final.checks == 3
+        history = store.jobs.history(job.id)
+        assert [(h.state, h.at) for h in history] == [
+            (JobState.QUEUED, datetime(2026, 11, 23, 9, 0, tzinfo=UTC)),
+            (JobState.RUNNING, datetime(2026, 11, 23, 9, 0, 5, tzinfo=UTC)),
+            (JobState.SUCCEEDED, datetime(2026, 11, 23, 9, 0, 15, tzinfo=UTC)),
+        ]
+        assert store.jobs.open_jobs() == []
+
+
+def test_only_http_links_are_stored(store: Store) -> None:
+    account = _account(store)
+    job, _ = store.jobs.add(account, "J")
+    store.jobs.record_status(job.id, Status("J", JobState.SUCCEEDED, "success", result_url="file:///etc/passwd"))
+    assert store.jobs.get(job.id).result_url is None
+
+
+def test_errors_keep_the_last_good_state(store: Store) -> None:
+    account = _account(store)
+    job, _ = store.jobs.add(account, "J")
+    store.jobs.record_status(job.id, Status("J", JobState.RUNNING, "working"))
+    store.jobs.record_error(job.id, "cannot reach api.pdf.co")
+    after = store.jobs.get(job.id)
+    assert after.state == JobState.RUNNING and after.last_error == "cannot reach api.pdf.co"
+
+
+def test_archive_hides_finished_jobs_from_the_default_list(store: Store) -> None:
+    account = _account(store)
+    done, _ = store.jobs.add(account, "DONE")
+    store.jobs.add(account, "OPEN")
+    store.jobs.record_status(done.id, Status("DONE", JobState.FAILED, "failed"))
+    assert store.jobs.archive_finished() == 1
+    assert [j.job_id for j in store.jobs.all()] == ["OPEN"]
+    assert {j.job_id for j in store.jobs.all(include_archived=True)} == {"DONE", "OPEN"}
+
+
+def test_removing_an_account_removes_its_jobs_and_history(store: Store) -> None:
+    account = _account(store)
+    store.jobs.add(account, "J")
+    assert store.accounts.remove("acme") == 1
+    assert store.jobs.all(include_archived=True) == []
+    assert store.conn.execute("SELECT COUNT(*) FROM job_history").fetchone()[0] == 0
+
+
+def test_account_names_are_unique(store: Store) -> None:
+    _account(store)
+    with pytest.raises(ConfigError, match="already exists"):
+        _account(store)
+
+
+def test_a_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
+    Store(tmp_path).close()
+    conn = sqlite3.connect(tmp_path / "jobtray.sqlite3")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(StoreError, match="newer JobTray"):
+        Store(tmp_path)
+
+
+def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "jobtray.sqlite3").write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="damaged"):
+        Store(tmp_path)
+
+
+def test_data_version_moves_when_another_connection_writes(tmp_path: Path) -> None:
+    with Store(tmp_path) as watcher, Store(tmp_path) as writer:
+        before = watcher.jobs.data_version()
+        _account(writer)
+        assert watcher.jobs.data_version() != before
