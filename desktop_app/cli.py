@@ -315,6 +315,14 @@ def cmd_simulate(args: argparse.Namespace, io: Output) -> int:
     return run_simulators(io, port=args.port)
 
 
+def cmd_install_desktop_entry(args: argparse.Namespace, io: Output) -> int:
+    from desktop_app.desktop_entry import install
+
+    written = install()
+    io.line(f"installed {written[0]} and {len(written) - 1} icon and metadata files")
+    return EXIT_OK
+
+
 def cmd_tray(args: argparse.Namespace, io: Output) -> int:
     from desktop_app.app import run_app
 
@@ -331,7 +339,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"jobtray {__version__}")
     parser.add_argument("--data-dir", metavar="DIR", help="where the job database lives (or $JOBTRAY_DATA_DIR)")
     parser.add_argument("--debug", action="store_true", help="verbose logging")
-    parser.add_argument("--quit-after", type=float, metavar="SECONDS", help=argparse.SUPPRESS)
+    parser.add_argument("--quit-after", type=float, metavar="SECONDS", help="quit the tray app after this long")
+    parser.add_argument(
+        "--install-desktop-entry",
+        action="store_true",
+        help="add JobTray to the desktop's menus (XDG .desktop entry and icons) and exit",
+    )
     parser.set_defaults(func=cmd_tray)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -407,6 +420,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     if not hasattr(args, "demo"):
         args.demo = False
     func: Callable[[argparse.Namespace, Output], int] = args.func
+    if args.install_desktop_entry:
+        func = cmd_install_desktop_entry
     from desktop_app.logs import setup_logging
 
     setup_logging(debug=args.debug, to_file=func is cmd_tray)

@@ -16,7 +16,7 @@ def test_the_last_five_states_are_terminal() -> None:
         JobState.CANCELLED,
         JobState.NOT_FOUND,
     }
-    assert TERMINAL_STATES == {s for s in JobState if s.is_terminal}
+    assert {s for s in JobState if s.is_terminal} == TERMINAL_STATES
     assert not JobState.QUEUED.is_terminal and not JobState.RUNNING.is_terminal
 
 
