@@ -7,10 +7,16 @@ from desktop_app.core.model import Account, Secret
 from desktop_app.core.ratelimit import RateLimit, parse_rate_limit
 from desktop_app.core.urls import validate_base_url
 from desktop_app.providers.base import HttpProvider, ProviderConfig
+from desktop_app.providers.encodingcom import EncodingComProvider
+from desktop_app.providers.ipaper import IPaperProvider
 from desktop_app.providers.pdfco import PdfCoProvider
+from desktop_app.providers.scriptx import ScriptXProvider
 
 PROVIDERS: dict[str, type[HttpProvider]] = {
+    IPaperProvider.name: IPaperProvider,
+    ScriptXProvider.name: ScriptXProvider,
     PdfCoProvider.name: PdfCoProvider,
+    EncodingComProvider.name: EncodingComProvider,
 }
 
 

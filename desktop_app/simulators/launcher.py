@@ -1,31 +1,118 @@
-"""`jobtray simulate`: every provider simulator on 127.0.0.1, with sample jobs, until Ctrl-C."""
+"""`jobtray simulate`: every provider simulator on 127.0.0.1, with sample jobs, until Ctrl-C.
+
+`start_all` is also what demo mode calls: it returns running servers and leaves nothing else running (if one
+simulator fails to start, the ones already started are stopped before the error propagates).
+"""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Protocol
 
-from desktop_app.simulators import pdfco
+from desktop_app.simulators import encodingcom, ipaper, pdfco, scriptx
 from desktop_app.simulators.server import SimulatorServer, serve
 
-DEMO_KEYS = {"pdfco": "demo-pdfco-key"}
+DEMO_KEYS = {
+    "pdfco": "demo-pdfco-key",
+    "ipaper": "demo-ipaper-key",
+    "scriptx": "13598d2f-8724-467b-ae64-6e53e9e9f644",  # the GUID from MeadCo's docs example
+    "encodingcom": "demo-encodingcom-userkey",
+}
+DEMO_USERNAMES = {"encodingcom": "12345"}  # encoding.com user IDs are positive integers
+
+Running = dict[str, tuple[SimulatorServer, list[str], dict[str, str]]]
 
 
 class Printer(Protocol):
     def line(self, text: str = "") -> None: ...
 
 
-def start_all(port: int = 0) -> dict[str, tuple[SimulatorServer, list[str], dict[str, str]]]:
-    """Start every simulator; {provider: (server, sample job IDs, credentials)}."""
-    running: dict[str, tuple[SimulatorServer, list[str], dict[str, str]]] = {}
+def _start_pdfco(port: int) -> tuple[SimulatorServer, list[str], dict[str, str]]:
     sim = pdfco.PdfCoSimulator(DEMO_KEYS["pdfco"])
     samples = [
         sim.add_job([pdfco.working(seconds=20), pdfco.success()]),
         sim.add_job([pdfco.working(seconds=30), pdfco.failed()]),
         sim.add_job([pdfco.working(seconds=15), pdfco.aborted()]),
     ]
-    running["pdfco"] = (serve(sim, port=port), samples, {"key": DEMO_KEYS["pdfco"]})
+    return serve(sim, port=port), samples, {"key": DEMO_KEYS["pdfco"]}
+
+
+def _start_ipaper(port: int) -> tuple[SimulatorServer, list[str], dict[str, str]]:
+    sim = ipaper.IPaperSimulator(DEMO_KEYS["ipaper"])
+    samples = [
+        sim.add_job([ipaper.pending(seconds=20), ipaper.completed()]),
+        sim.add_job([ipaper.pending(seconds=35), ipaper.enrichment_failed()]),
+        sim.add_job([ipaper.pending(seconds=25), ipaper.failed()]),
+    ]
+    return serve(sim, port=port), samples, {"key": DEMO_KEYS["ipaper"]}
+
+
+def _start_scriptx(port: int) -> tuple[SimulatorServer, list[str], dict[str, str]]:
+    sim = scriptx.ScriptXSimulator(DEMO_KEYS["scriptx"])
+    samples = [
+        sim.add_job([scriptx.queued(seconds=5), scriptx.printing_pdf(seconds=15), scriptx.completed()]),
+        sim.add_job([scriptx.queued(seconds=10), scriptx.item_error()]),
+        sim.add_job([scriptx.printing_pdf(seconds=30), scriptx.abandoned()]),
+    ]
+    return serve(sim, port=port), samples, {"key": DEMO_KEYS["scriptx"]}
+
+
+def _start_encodingcom(port: int) -> tuple[SimulatorServer, list[str], dict[str, str]]:
+    sim = encodingcom.EncodingComSimulator(DEMO_USERNAMES["encodingcom"], DEMO_KEYS["encodingcom"])
+    samples = [
+        sim.add_job(
+            [
+                encodingcom.new(seconds=5),
+                encodingcom.running("Downloading", "20.0", "60", seconds=5),
+                encodingcom.waiting_for_encoder(seconds=5),
+                encodingcom.running("Processing", "60.0", "20", seconds=10),
+                encodingcom.running("Saving", "95.0", "3", seconds=5),
+                encodingcom.finished(),
+            ]
+        ),
+        sim.add_job(
+            [encodingcom.running("Processing", "30.0", "40", seconds=40), encodingcom.finished_with_failed_output()]
+        ),
+        sim.add_job([encodingcom.new(seconds=10), encodingcom.error()]),
+        sim.add_job([encodingcom.running("Processing", "10.0", "90", seconds=45), encodingcom.stopped()]),
+    ]
+    credentials = {"key": DEMO_KEYS["encodingcom"], "username": DEMO_USERNAMES["encodingcom"]}
+    return serve(sim, port=port), samples, credentials
+
+
+_STARTERS: dict[str, Callable[[int], tuple[SimulatorServer, list[str], dict[str, str]]]] = {
+    "ipaper": _start_ipaper,
+    "scriptx": _start_scriptx,
+    "pdfco": _start_pdfco,
+    "encodingcom": _start_encodingcom,
+}
+
+
+def start_all(port: int = 0) -> Running:
+    """Start every simulator; {provider: (server, sample job IDs, credentials)}.
+
+    Credentials hold what `jobtray account add` needs: `key` (piped to --key-stdin) and, where the provider needs
+    one, `username` (--username). With `port` 0 each server takes any free port; otherwise port, port+1, ...
+    """
+    running: Running = {}
+    try:
+        for offset, (provider, start) in enumerate(_STARTERS.items()):
+            running[provider] = start(port + offset if port else 0)
+    except BaseException:
+        for server, _, _ in running.values():
+            server.stop()
+        raise
     return running
+
+
+def account_add_line(provider: str, base_url: str, credentials: dict[str, str]) -> str:
+    """The command that adds a simulator's demo account (the key goes through stdin, never argv)."""
+    username = f" --username {credentials['username']}" if "username" in credentials else ""
+    return (
+        f"printf %s {credentials['key']} | jobtray account add sim-{provider} --provider {provider} "
+        f"--base-url {base_url}{username} --key-stdin"
+    )
 
 
 def run_simulators(io: Printer, port: int = 0) -> int:
@@ -37,6 +124,7 @@ def run_simulators(io: Printer, port: int = 0) -> int:
                 io.line(f"  {name}: {value}")
             for job_id in samples:
                 io.line(f"  job: {job_id}")
+            io.line(f"  add: {account_add_line(provider, server.base_url, creds)}")
         io.line("press Ctrl-C to stop")
         threading.Event().wait()
     except KeyboardInterrupt:

@@ -1,0 +1,254 @@
+"""encoding.com GetStatus: `POST {base}/` with one form field `xml` holding the query.
+
+Request: `<query>` with `userid` (the account's user ID), `userkey` (the secret), `action` GetStatus, `extended`
+yes and `mediaid` as a comma list: every open media of an account in one request, as the vendor advises.
+Answer: `<response><job/>...</response>` (extended) or one flat `<response>` (basic); errors come as
+`<response><errors><error/></errors></response>` **with HTTP 200**. 421 "Request Rate over limit" and 5xx are
+retried later. How unknown media IDs, odd statuses and progress are read is written in docs/PROVIDERS.md.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+from xml.sax.saxutils import escape
+
+from desktop_app.core.errors import AuthError, ProtocolError, RateLimited
+from desktop_app.core.model import JobState, Status
+from desktop_app.core.urls import is_openable_link
+from desktop_app.providers.base import HttpProvider, HttpResponse, raise_for_common_errors, short_text
+from desktop_app.providers.xml import child, children, parse_xml, text
+
+DISPLAY = "encoding.com"
+RATE_LIMIT_RETRY_SECONDS = 1.0  # when a 421 carries no Retry-After: what the vendor's own sample code waits
+MAX_REQUESTS_PER_CHECK = 4  # follow-ups only after an answer named unknown IDs or left some out
+
+STATES: dict[str, JobState] = {
+    "new": JobState.QUEUED,
+    "downloading": JobState.RUNNING,
+    "downloaded": JobState.RUNNING,
+    "ready to process": JobState.RUNNING,
+    "waiting for encoder": JobState.RUNNING,
+    "processing": JobState.RUNNING,
+    "saving": JobState.RUNNING,
+    "finished": JobState.SUCCEEDED,  # or PARTIAL when an output failed
+    "error": JobState.FAILED,
+    "stopped": JobState.CANCELLED,
+    "stopped perform": JobState.CANCELLED,  # one client library's spelling
+    "deleted": JobState.CANCELLED,
+}
+
+_AUTH_ERROR = re.compile(r"wrong\s+user\s*id|user\s*id\s+or\s+key|user\s*key|authenticat", re.IGNORECASE)
+_NOT_FOUND_ERROR = re.compile(
+    r"not\s+found|not\s+exist|doesn'?t\s+exist|no\s+such|unknown\s+media|(wrong|invalid)\s+media|not\s+belong",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(r"\d+")
+
+
+def build_query(userid: str, userkey: str, media_ids: Sequence[str]) -> str:
+    """The GetStatus query document; every value escaped."""
+    return (
+        '<?xml version="1.0"?>\n<query>'
+        f"<userid>{escape(userid)}</userid><userkey>{escape(userkey)}</userkey>"
+        "<action>GetStatus</action><extended>yes</extended>"
+        f"<mediaid>{escape(','.join(media_ids))}</mediaid></query>"
+    )
+
+
+def raise_for_http_error(response: HttpResponse) -> None:
+    if response.status == 200:
+        return
+    if response.status == 421:
+        # "Request Rate over limit": documented as retryable; the wait is ours to choose when no header says.
+        retry_after = response.retry_after()
+        raise RateLimited(
+            f"{DISPLAY} says the request rate is over the limit (HTTP 421)",
+            retry_after if retry_after is not None else RATE_LIMIT_RETRY_SECONDS,
+        )
+    raise_for_common_errors(response)
+    if response.status in (401, 403):
+        raise AuthError(f"{DISPLAY} refused the request (HTTP {response.status}); check the user ID and key")
+    if response.status == 404:
+        raise ProtocolError(f"{DISPLAY} has no API at this base URL (HTTP 404); check the base URL")
+    raise ProtocolError(f"{DISPLAY} answered HTTP {response.status}")
+
+
+def _number(value: Any) -> float | None:
+    raw = text(value)
+    if raw is None or len(raw) > 30:
+        return None
+    try:
+        number = float(raw)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _safe_link(url: str | None) -> str | None:
+    """An http(s) link worth opening; destinations often embed credentials (user:pass@), which we never keep."""
+    if not is_openable_link(url) or url is None:
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return None if parts.username or parts.password else url
+
+
+def _output_problems(job: Any) -> tuple[list[str], str | None]:
+    """(what failed among the formats and destinations, a link to the first good output)."""
+    problems: list[str] = []
+    link: str | None = None
+    for fmt in children(job, "format"):
+        status = text(child(fmt, "status"))
+        if status is not None and status.casefold().startswith("error"):
+            reason = text(child(fmt, "description")) or status
+            problems.append(f"output {text(child(fmt, 'id')) or '?'}: {reason}")
+            continue
+        for dest_status in children(fmt, "destination_status"):
+            value = text(dest_status)
+            if value is not None and value.casefold().startswith("error"):
+                problems.append(f"destination: {value}")
+        if link is None:
+            for name in ("s3_destination", "cf_destination", "destination"):
+                for candidate in children(fmt, name):
+                    link = link or _safe_link(text(candidate))
+    return problems, link
+
+
+def parse_job(job_id: str, job: Any) -> Status:
+    """One media's element (`<job>` or a flat `<response>`) as a Status."""
+    raw = text(child(job, "status"))
+    if raw is None:
+        raise ProtocolError(f"{DISPLAY} answer has no status for media {job_id}")
+    key = " ".join(raw.split()).casefold()
+    description = text(child(job, "description"))
+    state = STATES.get(key)
+    message = short_text(description) if description else None
+    if state is None:
+        # No official status list exists: an unheard-of status keeps the job watched, and says so.
+        state = JobState.RUNNING
+        message = f"{DISPLAY} reported a status JobTray does not know: {short_text(raw, 40)}"
+    result_url: str | None = None
+    if state == JobState.SUCCEEDED:
+        problems, result_url = _output_problems(job)
+        if problems:
+            state = JobState.PARTIAL
+            shown = "; ".join(problems[:3]) + (f" (and {len(problems) - 3} more)" if len(problems) > 3 else "")
+            message = short_text(f"Finished, but {len(problems)} output(s) failed: {shown}")
+    elif state == JobState.FAILED and message is None:
+        message = f"{DISPLAY} reported Error without a description"
+    progress: float | None = None
+    eta: float | None = None
+    if state.is_terminal:
+        progress = 100.0 if state in (JobState.SUCCEEDED, JobState.PARTIAL) else None
+    else:
+        number = _number(child(job, "progress"))
+        # 100 while not finished is a known encoding.com quirk (seen with "Waiting for encoder"): not done.
+        progress = max(0.0, number) if number is not None and number < 100.0 else None
+        left = _number(child(job, "time_left"))
+        eta = left if left is not None and left > 0 else None
+    return Status(
+        job_id=job_id,
+        state=state,
+        provider_status=" ".join(raw.split()),
+        progress=progress,
+        message=message,
+        result_url=result_url,
+        eta_seconds=eta,
+    )
+
+
+def _not_found(job_id: str, message: str) -> Status:
+    return Status(job_id=job_id, state=JobState.NOT_FOUND, provider_status="error", message=short_text(message))
+
+
+def parse_status(asked: Sequence[str], body: bytes | str) -> dict[str, Status]:
+    """A GetStatus answer as {media ID: Status} for the IDs it speaks about.
+
+    An error naming an asked ID as unknown becomes that ID's not_found Status; the rest of the batch is kept.
+    Returns an empty dict only for a well-formed answer that names none of `asked` (the caller decides).
+    Raises AuthError for rejected credentials and ProtocolError for anything that is not a GetStatus answer.
+    """
+    root, response = parse_xml(body, DISPLAY)
+    if root != "response":
+        raise ProtocolError(f"{DISPLAY} answer is not a <response>")
+    wanted = list(dict.fromkeys(asked))
+    wanted_set = set(wanted)
+    errors = [t for errs in children(response, "errors") for e in children(errs, "error") if (t := text(e))]
+    errors += [t for e in children(response, "error") if (t := text(e))]
+    for error in errors:
+        if _AUTH_ERROR.search(error):
+            raise AuthError(f"{DISPLAY} rejected the user ID or key")
+    answers: dict[str, Status] = {}
+    unexplained: list[str] = []
+    for error in errors:
+        named = [n for n in _NUMBER.findall(error) if n in wanted_set]
+        if _NOT_FOUND_ERROR.search(error) and (named or len(wanted) == 1):
+            for job_id in named or wanted:
+                answers[job_id] = _not_found(job_id, error)
+        else:
+            unexplained.append(error)
+    jobs = children(response, "job")
+    if not jobs and child(response, "status") is not None:
+        jobs = [response]  # basic mode: the media's fields sit directly in <response>
+    if unexplained and not jobs and not answers:
+        raise ProtocolError(f"{DISPLAY} reported: {short_text('; '.join(unexplained))}")
+    strays: list[str] = []
+    for job in jobs:
+        job_id = text(child(job, "id")) or text(child(job, "mediaid"))
+        if job_id is None and len(jobs) == 1 and len(wanted) == 1:
+            job_id = wanted[0]
+        if job_id is None:
+            raise ProtocolError(f"{DISPLAY} answered a job without a media ID")
+        if job_id not in wanted_set:
+            strays.append(job_id)
+            continue
+        answers[job_id] = parse_job(job_id, job)
+    if strays:
+        raise ProtocolError(
+            f"{DISPLAY} answered for media IDs we did not ask about: {short_text(', '.join(strays), 60)}"
+        )
+    return answers
+
+
+class EncodingComProvider(HttpProvider):
+    name: ClassVar[str] = "encodingcom"
+    display_name: ClassVar[str] = DISPLAY
+    default_base_url: ClassVar[str] = "https://manage.encoding.com"
+    max_batch: ClassVar[int] = 200  # one request per round for any realistic account; split only beyond this
+    default_rate_limit: ClassVar[str] = "1/s"  # plan-dependent and undocumented; one batched request a round
+    secret_name: ClassVar[str] = "user key"  # noqa: S105 - a label, not a secret
+
+    def check(self, job_ids: Sequence[str]) -> list[Status]:
+        userid = (self.config.username or "").strip()
+        if not userid:
+            raise AuthError(f"{DISPLAY} needs the account's user ID: add the account again with --username")
+        wanted = list(dict.fromkeys(job_ids))
+        found: dict[str, Status] = {}
+        pending = wanted
+        for attempt in range(MAX_REQUESTS_PER_CHECK):
+            answers = self._ask(userid, pending)
+            if not answers:
+                if attempt == 0:
+                    raise ProtocolError(f"{DISPLAY} answer has no status for any media we asked about")
+                # A follow-up asked only for IDs the server left out, and it still says nothing about them.
+                answers = {j: _not_found(j, f"{DISPLAY} returned no status for this media ID") for j in pending}
+            found.update(answers)
+            pending = [j for j in pending if j not in found]
+            if not pending:
+                break
+        # IDs still pending after the cap are simply not reported: they are asked again next round.
+        return [found[j] for j in wanted if j in found]
+
+    def _ask(self, userid: str, media_ids: Sequence[str]) -> dict[str, Status]:
+        query = build_query(userid, self.config.secret.reveal(), media_ids)
+        response = self.transport.request(
+            "POST", "/", headers={"Accept": "text/xml, application/xml"}, form={"xml": query}
+        )
+        raise_for_http_error(response)
+        return parse_status(media_ids, response.body)

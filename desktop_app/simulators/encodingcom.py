@@ -1,0 +1,223 @@
+"""An encoding.com simulator: `POST /` with a form field `xml` holding a `<query>`, action GetStatus.
+
+Errors come back with HTTP 200, as the real service does. Extended mode answers one `<job>` per media ID; basic
+mode with one ID answers a flat `<response>`. An unknown media ID makes the whole answer an errors reply naming
+each unknown ID (our decision: the real text is undocumented). It counts GetStatus requests and the media IDs each
+one carried, so a test can prove one request per poll.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from xml.sax.saxutils import escape
+
+from desktop_app.core.errors import ProtocolError
+from desktop_app.providers.xml import child, parse_xml, text
+from desktop_app.simulators.faults import FaultQueue
+from desktop_app.simulators.script import JobBook, Step
+from desktop_app.simulators.server import SimRequest, SimResponse
+
+AUTH_ERROR = "Wrong user id or key!"
+
+
+def new_job_id() -> str:
+    """A media ID: a positive integer, like 5220424."""
+    return str(secrets.randbelow(90_000_000) + 10_000_000)
+
+
+@dataclass(frozen=True)
+class Output:
+    """One `<format>` of a media: its status and each destination's status."""
+
+    status: str = "Finished"
+    destinations: tuple[tuple[str, str], ...] = (("http://sim-bucket.s3.amazonaws.com/out.mp4", "Saved"),)
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class MediaState:
+    status: str
+    progress: str = "0"
+    time_left: str = "0"
+    description: str | None = None
+    outputs: tuple[Output, ...] = field(default_factory=tuple)
+
+
+def _step(state: MediaState, checks: int | None, seconds: float | None) -> Step:
+    return Step(state, checks=checks, seconds=seconds)
+
+
+def new(checks: int | None = None, seconds: float | None = None) -> Step:
+    return _step(MediaState("New"), checks, seconds)
+
+
+def running(
+    status: str = "Processing",
+    progress: str = "50.0",
+    time_left: str = "21",
+    checks: int | None = None,
+    seconds: float | None = None,
+) -> Step:
+    """Any in-progress status: Downloading, Downloaded, Ready to process, Waiting for encoder, Processing, Saving."""
+    return _step(MediaState(status, progress, time_left), checks, seconds)
+
+
+def waiting_for_encoder(checks: int | None = None, seconds: float | None = None) -> Step:
+    """With the known quirk: progress 100 although nothing is encoded yet."""
+    return _step(MediaState("Waiting for encoder", "100", "50"), checks, seconds)
+
+
+def finished(outputs: Sequence[Output] = (Output(),)) -> Step:
+    return _step(MediaState("Finished", "100", "0", outputs=tuple(outputs)), None, None)
+
+
+def finished_with_failed_output() -> Step:
+    return finished(
+        [
+            Output(),
+            Output("Error", (), "Encoding error: unsupported codec"),
+            Output("Finished", (("ftp://ftp.example.com/out.webm", "Error (Access denied)"),)),
+        ]
+    )
+
+
+def error(description: str = "Download error: The requested URL returned error: 403 Forbidden") -> Step:
+    return _step(MediaState("Error", "0", "0", description=description), None, None)
+
+
+def stopped() -> Step:
+    return _step(MediaState("Stopped"), None, None)
+
+
+def deleted() -> Step:
+    return _step(MediaState("Deleted"), None, None)
+
+
+def _element(name: str, value: str | None) -> str:
+    return f"<{name}>{escape(value or '')}</{name}>"
+
+
+def _format_xml(index: int, output: Output) -> str:
+    parts = [_element("id", str(index + 1)), _element("status", output.status)]
+    if output.description:
+        parts.append(_element("description", output.description))
+    for destination, status in output.destinations:
+        parts += [_element("destination", destination), _element("destination_status", status)]
+    return "<format>" + "".join(parts) + "</format>"
+
+
+def _media_fields(media_id: str, userid: str, state: MediaState) -> str:
+    parts = [
+        _element("id", media_id),
+        _element("userid", userid),
+        _element("sourcefile", "http://example.com/source.mov"),
+        _element("status", state.status),
+        _element("time_left", state.time_left),
+        _element("progress", state.progress),
+    ]
+    if state.description:
+        parts.append(_element("description", state.description))
+    parts += [_format_xml(i, o) for i, o in enumerate(state.outputs)]
+    return "".join(parts)
+
+
+def errors_reply(*messages: str) -> str:
+    items = "".join(_element("error", m) for m in messages)
+    return f'<?xml version="1.0"?>\n<response><errors>{items}</errors></response>'
+
+
+class EncodingComSimulator:
+    """Answers GetStatus for scripted media of one account (user ID and key).
+
+    Args:
+        rate_limit_per_second: answer 421 "Request Rate over limit" beyond this many requests a second.
+    """
+
+    def __init__(
+        self,
+        userid: str,
+        userkey: str,
+        clock: Callable[[], float] = time.monotonic,
+        rate_limit_per_second: float | None = None,
+    ) -> None:
+        self.userid = userid
+        self.userkey = userkey
+        self.jobs = JobBook(clock)
+        self.faults = FaultQueue()
+        self.base_url = ""
+        self._clock = clock
+        self._rate = rate_limit_per_second
+        self._recent: list[float] = []
+        self._lock = threading.Lock()
+        self.status_requests: list[list[str]] = []  # the media IDs of each GetStatus request, in order
+
+    def add_job(self, steps: Sequence[Step], job_id: str | None = None) -> str:
+        return self.jobs.add(job_id or new_job_id(), steps)
+
+    def _over_rate(self) -> bool:
+        if self._rate is None:
+            return False
+        now = self._clock()
+        with self._lock:
+            self._recent = [t for t in self._recent if now - t < 1.0]
+            if len(self._recent) >= self._rate:
+                return True
+            self._recent.append(now)
+            return False
+
+    def handle(self, request: SimRequest) -> SimResponse:
+        if request.path not in ("/", "") or request.method != "POST":
+            return SimResponse(404, b"<html><body>Not Found</body></html>", "text/html")
+        fault = self.faults.pop()
+        if fault is not None:
+            return fault
+        if self._over_rate():
+            return SimResponse(421, b"Request Rate over limit", "text/plain")
+        values = request.form().get("xml")
+        raw = values[0] if values else None
+        if raw is None:
+            return SimResponse.xml_body(errors_reply("No xml or json parameter"))
+        try:
+            root, query = parse_xml(raw, "query")
+        except ProtocolError:
+            return SimResponse.xml_body(errors_reply("Invalid XML"))
+        if root != "query":
+            return SimResponse.xml_body(errors_reply("Invalid XML: no query element"))
+        return self._answer(query)
+
+    def _answer(self, query: Any) -> SimResponse:
+        if text(child(query, "userid")) != self.userid or text(child(query, "userkey")) != self.userkey:
+            return SimResponse.xml_body(errors_reply(AUTH_ERROR))
+        action = (text(child(query, "action")) or "").casefold()
+        if action != "getstatus":
+            return SimResponse.xml_body(errors_reply(f"Wrong action: {text(child(query, 'action')) or ''}"))
+        media_ids = [m.strip() for m in (text(child(query, "mediaid")) or "").split(",") if m.strip()]
+        with self._lock:
+            self.status_requests.append(media_ids)
+        if not media_ids:
+            return SimResponse.xml_body(errors_reply("MediaID is not indicated"))
+        unknown = [m for m in media_ids if m not in self.jobs]
+        if unknown:
+            return SimResponse.xml_body(errors_reply(*(f"Media ID {m} not found" for m in unknown)))
+        states: list[tuple[str, MediaState]] = []
+        for media_id in media_ids:
+            state = self.jobs.observe(media_id)
+            assert isinstance(state, MediaState)
+            states.append((media_id, state))
+        extended = (text(child(query, "extended")) or "").casefold() == "yes"
+        if not extended and len(states) == 1:
+            ((media_id, state),) = states
+            body = f"<response>{_media_fields(media_id, self.userid, state)}</response>"
+        else:
+            jobs = "".join(f"<job>{_media_fields(m, self.userid, s)}</job>" for m, s in states)
+            body = f"<response>{jobs}</response>"
+        return SimResponse.xml_body('<?xml version="1.0"?>\n' + body)
+
+    def requests_made(self) -> int:
+        with self._lock:
+            return len(self.status_requests)
