@@ -1,0 +1,219 @@
+"""Accounts: list, add, edit, remove. The dialog only collects input; the app validates and saves it.
+
+A new key typed here goes to the keyring (the app calls credentials.store_secret); the other choice names an
+environment variable read at poll time. The key field is never filled back in: leaving it empty keeps the key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.core.model import Account, KeySource, Secret
+
+
+@dataclass(frozen=True, slots=True)
+class AccountForm:
+    """What the user entered. `secret` is None when the key should stay as it is."""
+
+    original_name: str | None  # None for a new account
+    name: str
+    provider: str
+    base_url: str | None
+    username: str | None
+    rate_limit: str | None
+    key_source: KeySource
+    key_env: str | None
+    secret: Secret | None
+
+
+def _blank_to_none(text: str) -> str | None:
+    stripped = text.strip()
+    return stripped or None
+
+
+class AccountEditor(QDialog):
+    """One account's settings."""
+
+    def __init__(
+        self,
+        providers: Sequence[tuple[str, str]],
+        account: Account | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Edit account" if account else "Add account")
+        self._original = account
+        self.name = QLineEdit(account.name if account else "")
+        self.provider = QComboBox()
+        for name, display in providers:
+            self.provider.addItem(display, name)
+        if account is not None:
+            index = self.provider.findData(account.provider)
+            if index < 0:
+                self.provider.addItem(account.provider, account.provider)
+                index = self.provider.count() - 1
+            self.provider.setCurrentIndex(index)
+            self.provider.setEnabled(False)  # the jobs' IDs belong to this provider
+        self.base_url = QLineEdit(account.base_url or "" if account else "")
+        self.base_url.setPlaceholderText("the provider's default")
+        self.username = QLineEdit(account.username or "" if account else "")
+        self.rate_limit = QLineEdit(account.rate_limit or "" if account else "")
+        self.rate_limit.setPlaceholderText("the provider's default, or like 10/s, 45/min")
+        self.use_keyring = QRadioButton("Store the key in the system keyring")
+        self.use_env = QRadioButton("Read the key from an environment variable")
+        self.secret = QLineEdit()
+        self.secret.setEchoMode(QLineEdit.EchoMode.Password)
+        self.key_env = QLineEdit(account.key_env or "" if account else "")
+        self.key_env.setPlaceholderText("e.g. PDFCO_API_KEY")
+        if account is not None and account.key_source == KeySource.ENV:
+            self.use_env.setChecked(True)
+        else:
+            self.use_keyring.setChecked(True)
+        if account is not None and account.key_source == KeySource.KEYRING:
+            self.secret.setPlaceholderText("leave empty to keep the stored key")
+        self.use_keyring.toggled.connect(self._update_key_fields)
+        form = QFormLayout()
+        form.addRow("Name", self.name)
+        form.addRow("Provider", self.provider)
+        form.addRow("Base URL", self.base_url)
+        form.addRow("User name", self.username)
+        form.addRow("Rate limit", self.rate_limit)
+        form.addRow(self.use_keyring)
+        form.addRow("Key", self.secret)
+        form.addRow(self.use_env)
+        form.addRow("Variable", self.key_env)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self._update_key_fields()
+
+    def _update_key_fields(self) -> None:
+        keyring = self.use_keyring.isChecked()
+        self.secret.setEnabled(keyring)
+        self.key_env.setEnabled(not keyring)
+
+    def form(self) -> AccountForm:
+        keyring = self.use_keyring.isChecked()
+        secret_text = self.secret.text().strip()
+        return AccountForm(
+            original_name=self._original.name if self._original else None,
+            name=self.name.text().strip(),
+            provider=str(self.provider.currentData()),
+            base_url=_blank_to_none(self.base_url.text()),
+            username=_blank_to_none(self.username.text()),
+            rate_limit=_blank_to_none(self.rate_limit.text()),
+            key_source=KeySource.KEYRING if keyring else KeySource.ENV,
+            key_env=None if keyring else _blank_to_none(self.key_env.text()),
+            secret=Secret(secret_text) if keyring and secret_text else None,
+        )
+
+
+class AccountsDialog(QDialog):
+    """The list of accounts with Add, Edit and Remove.
+
+    Signals:
+        save_requested(AccountForm): add or change an account; the app answers with set_accounts or show_error.
+        remove_requested(str): remove the named account and its jobs.
+    """
+
+    save_requested = Signal(object)
+    remove_requested = Signal(str)
+
+    def __init__(self, providers: Sequence[tuple[str, str]], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Accounts")
+        self._providers = tuple(providers)
+        self._accounts: list[Account] = []
+        self._error: str | None = None
+        self.list = QListWidget()
+        self.list.itemDoubleClicked.connect(lambda _item: self._edit())
+        add = QPushButton("Add...")
+        add.clicked.connect(self._add)
+        self.edit_button = QPushButton("Edit...")
+        self.edit_button.clicked.connect(self._edit)
+        self.remove_button = QPushButton("Remove")
+        self.remove_button.clicked.connect(self._remove)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        row = QHBoxLayout()
+        for button in (add, self.edit_button, self.remove_button):
+            row.addWidget(button)
+        row.addStretch(1)
+        layout = QVBoxLayout(self)
+        note = QLabel("Keys live in the system keyring or in environment variables, never in JobTray's files.")
+        layout.addWidget(note)
+        layout.addWidget(self.list)
+        layout.addLayout(row)
+        layout.addWidget(close)
+        self.resize(560, 320)
+
+    def set_accounts(self, accounts: Sequence[Account], errors: Mapping[str, str | None]) -> None:
+        self._accounts = list(accounts)
+        self.list.clear()
+        for account in self._accounts:
+            where = f"env {account.key_env}" if account.key_source == KeySource.ENV else "keyring"
+            text = f"{account.name} · {account.provider} · key from {where}"
+            error = errors.get(account.name)
+            if error:
+                text += f"\n    last error: {error}"
+            self.list.addItem(QListWidgetItem(text))
+        has = bool(self._accounts)
+        self.edit_button.setEnabled(has)
+        self.remove_button.setEnabled(has)
+
+    def show_error(self, message: str) -> None:
+        """Called by the app when a save or remove failed."""
+        self._error = message
+
+    def _selected(self) -> Account | None:
+        row = self.list.currentRow()
+        return self._accounts[row] if 0 <= row < len(self._accounts) else None
+
+    def _run_editor(self, editor: AccountEditor) -> None:
+        while editor.exec() == QDialog.DialogCode.Accepted:
+            self._error = None
+            self.save_requested.emit(editor.form())  # the app handles it synchronously (same thread)
+            if self._error is None:
+                return
+            QMessageBox.warning(editor, "Account not saved", self._error)
+
+    def _add(self) -> None:
+        self._run_editor(AccountEditor(self._providers, None, self))
+
+    def _edit(self) -> None:
+        account = self._selected()
+        if account is not None:
+            self._run_editor(AccountEditor(self._providers, account, self))
+
+    def _remove(self) -> None:
+        account = self._selected()
+        if account is None:
+            return
+        answer = QMessageBox.question(self, "Remove account", f"Remove {account.name} and stop watching its jobs?")
+        if answer == QMessageBox.StandardButton.Yes:
+            self._error = None
+            self.remove_requested.emit(account.name)
+            if self._error is not None:
+                QMessageBox.warning(self, "Account not removed", self._error)

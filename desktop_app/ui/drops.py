@@ -1,0 +1,132 @@
+"""What a drop or a paste carries, as text, and which accounts its job IDs could belong to.
+
+`read_mime` turns QMimeData (text, links, text files) into text or a refusal the user can read; `plan_drop` finds
+job IDs in that text per account with core.ids. Neither touches the store: the app decides what to add.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData
+
+from desktop_app.core import ids
+from desktop_app.core.model import Account
+
+MAX_DROP_BYTES = 1_000_000  # a list of job IDs is never near this; larger is a mistake (a video, a log file)
+_SNIFF_BYTES = 8192
+
+
+@dataclass(frozen=True, slots=True)
+class DropContent:
+    """The text of a drop, or why it was refused (exactly one is set)."""
+
+    text: str | None = None
+    refusal: str | None = None
+
+
+def _refuse(reason: str) -> DropContent:
+    return DropContent(refusal=reason)
+
+
+def decode_text(data: bytes, name: str) -> DropContent:
+    """Bytes that should be text; refused when they look binary (a NUL byte, or not UTF-8)."""
+    if len(data) > MAX_DROP_BYTES:
+        return _refuse(f"{name} is larger than 1 MB; drop a smaller text file or paste the job IDs")
+    if b"\x00" in data[:_SNIFF_BYTES]:
+        return _refuse(f"{name} is not a text file")
+    try:
+        return DropContent(text=data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        return _refuse(f"{name} is not a UTF-8 text file")
+
+
+def read_text_file(path: Path) -> DropContent:
+    """A dropped local file's text; checks its size before reading a byte of it."""
+    name = path.name or str(path)
+    try:
+        if not path.is_file():
+            return _refuse(f"{name} is not a file")
+        if path.stat().st_size > MAX_DROP_BYTES:
+            return _refuse(f"{name} is larger than 1 MB; drop a smaller text file or paste the job IDs")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_DROP_BYTES + 1)
+    except OSError as exc:
+        return _refuse(f"cannot read {name}: {exc.strerror or type(exc).__name__}")
+    return decode_text(data, name)
+
+
+def read_mime(mime: QMimeData) -> DropContent:
+    """The text a drop or paste carries: its links (local text files are read), else its plain text."""
+    if mime.hasUrls():
+        pieces: list[str] = []
+        for url in mime.urls():
+            if url.isLocalFile():
+                content = read_text_file(Path(url.toLocalFile()))
+                if content.refusal is not None:
+                    return content
+                pieces.append(content.text or "")
+            else:
+                pieces.append(url.toString())
+        text = "\n".join(pieces)
+    elif mime.hasText():
+        text = mime.text()
+    else:
+        return _refuse("only text, links or text files can be dropped here")
+    if len(text.encode("utf-8", errors="replace")) > MAX_DROP_BYTES:
+        return _refuse("the dropped text is larger than 1 MB")
+    if "\x00" in text:
+        return _refuse("the dropped text looks binary")
+    return DropContent(text=text)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """An account that could own some of the IDs in a drop, and those IDs."""
+
+    account: Account
+    job_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DropPlan:
+    candidates: tuple[Candidate, ...]
+
+    @property
+    def needs_choice(self) -> bool:
+        """More than one account could own the IDs: the user decides."""
+        return len(self.candidates) > 1
+
+    @property
+    def empty(self) -> bool:
+        return not self.candidates
+
+
+def plan_drop(text: str, accounts: Sequence[Account], only_account: str | None = None) -> DropPlan:
+    """The accounts whose provider's IDs appear in `text`, most IDs first."""
+    by_provider: dict[str, list[str]] = {}
+    candidates: list[Candidate] = []
+    for account in accounts:
+        if only_account is not None and account.name != only_account:
+            continue
+        if account.provider not in ids.ID_SPECS:
+            continue
+        if account.provider not in by_provider:
+            by_provider[account.provider] = _ids_for(account.provider, text)
+        found = by_provider[account.provider]
+        if found:
+            candidates.append(Candidate(account, tuple(found)))
+    candidates.sort(key=lambda c: -len(c.job_ids))
+    return DropPlan(tuple(candidates))
+
+
+def _ids_for(provider: str, text: str) -> list[str]:
+    # A bare token (typed or pasted on its own) is judged by the full `valid` pattern, like `jobtray add ID`;
+    # anything longer is searched with the stricter `find` pattern.
+    if ids.is_single_token(text):
+        single = ids.normalize_id(provider, text)
+        if single is not None:
+            return [single]
+    return ids.extract_ids(provider, text)

@@ -1,0 +1,148 @@
+"""Icons drawn at runtime with QPainter: one per job state, and the tray icon for the overall situation.
+
+Drawing instead of shipping files keeps the tray's count and progress ring exact, and needs no resource lookup in
+a PyInstaller bundle. Every icon is cached by what it shows.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from functools import cache
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPainterPath, QPen, QPixmap
+
+from desktop_app.core.model import JobState
+
+STATE_COLORS: dict[JobState, str] = {
+    JobState.QUEUED: "#8a8f98",
+    JobState.RUNNING: "#2f7de1",
+    JobState.SUCCEEDED: "#2e9d57",
+    JobState.PARTIAL: "#d89614",
+    JobState.FAILED: "#d93a3a",
+    JobState.CANCELLED: "#6b6f76",
+    JobState.NOT_FOUND: "#a33ad9",
+}
+
+
+class TrayLook(enum.StrEnum):
+    IDLE = "idle"  # nothing watched
+    RUNNING = "running"
+    FAILED = "failed"
+    DONE = "done"
+
+
+@dataclass(frozen=True, slots=True)
+class TrayIconKey:
+    """Everything the tray icon shows; equal keys draw the same picture."""
+
+    look: TrayLook
+    count: int = 0  # open jobs, for RUNNING
+    progress: int | None = None  # 0-100 in steps of 5, for the ring
+    alert: bool = False  # a failure to show on top of RUNNING
+
+
+def _pixmap(size: int) -> tuple[QPixmap, QPainter]:
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    return pixmap, painter
+
+
+def _check_mark(painter: QPainter, rect: QRectF, width: float) -> None:
+    path = QPainterPath(QPointF(rect.left() + rect.width() * 0.22, rect.top() + rect.height() * 0.52))
+    path.lineTo(rect.left() + rect.width() * 0.42, rect.top() + rect.height() * 0.72)
+    path.lineTo(rect.left() + rect.width() * 0.78, rect.top() + rect.height() * 0.30)
+    painter.setPen(QPen(QColor("white"), width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+    painter.drawPath(path)
+
+
+def _glyph(painter: QPainter, rect: QRectF, text: str, size_ratio: float = 0.6) -> None:
+    font = QFont()
+    font.setBold(True)
+    font.setPixelSize(max(6, int(rect.height() * size_ratio)))
+    painter.setFont(font)
+    painter.setPen(QColor("white"))
+    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+
+
+def _draw_state(painter: QPainter, rect: QRectF, state: JobState) -> None:
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(STATE_COLORS[state]))
+    painter.drawEllipse(rect)
+    width = max(1.5, rect.width() / 8)
+    if state == JobState.SUCCEEDED:
+        _check_mark(painter, rect, width)
+    elif state == JobState.FAILED:
+        _glyph(painter, rect, "!")
+    elif state == JobState.PARTIAL:
+        _glyph(painter, rect, "½", 0.55)
+    elif state == JobState.CANCELLED:
+        _glyph(painter, rect, "\u00d7")  # multiplication sign
+    elif state == JobState.NOT_FOUND:
+        _glyph(painter, rect, "?")
+    elif state == JobState.RUNNING:
+        painter.setBrush(QColor("white"))
+        inner = rect.adjusted(rect.width() * 0.3, rect.height() * 0.3, -rect.width() * 0.3, -rect.height() * 0.3)
+        painter.drawPie(inner, 90 * 16, -270 * 16)
+    else:  # queued: an hourglass-ish pair of dots
+        painter.setBrush(QColor("white"))
+        r = rect.width() / 10
+        center = rect.center()
+        painter.drawEllipse(QPointF(center.x() - 2.2 * r, center.y()), r, r)
+        painter.drawEllipse(QPointF(center.x() + 2.2 * r, center.y()), r, r)
+
+
+@cache
+def state_icon(state: JobState, size: int = 16) -> QIcon:
+    """A small coloured disc with a glyph for a job state (menus, table)."""
+    pixmap, painter = _pixmap(size)
+    _draw_state(painter, QRectF(1, 1, size - 2, size - 2), state)
+    painter.end()
+    return QIcon(pixmap)
+
+
+def _tray_pixmap(key: TrayIconKey, size: int) -> QPixmap:
+    pixmap, painter = _pixmap(size)
+    rect = QRectF(size * 0.06, size * 0.06, size * 0.88, size * 0.88)
+    ring = max(2.0, size / 9)
+    if key.look == TrayLook.IDLE:
+        painter.setPen(QPen(QColor("#8a8f98"), ring))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawEllipse(rect.adjusted(ring / 2, ring / 2, -ring / 2, -ring / 2))
+    elif key.look == TrayLook.DONE:
+        _draw_state(painter, rect, JobState.SUCCEEDED)
+    elif key.look == TrayLook.FAILED:
+        _draw_state(painter, rect, JobState.FAILED)
+    else:
+        inner = rect.adjusted(ring, ring, -ring, -ring)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(STATE_COLORS[JobState.RUNNING]))
+        painter.drawEllipse(inner)
+        track = rect.adjusted(ring / 2, ring / 2, -ring / 2, -ring / 2)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(QPen(QColor(47, 125, 225, 70), ring))
+        painter.drawEllipse(track)
+        if key.progress is not None:
+            pen = QPen(QColor(STATE_COLORS[JobState.RUNNING]), ring, Qt.PenStyle.SolidLine, Qt.PenCapStyle.FlatCap)
+            painter.setPen(pen)
+            painter.drawArc(track, 90 * 16, -int(360 * 16 * key.progress / 100))
+        _glyph(painter, inner, str(key.count) if key.count < 100 else "99+", 0.62 if key.count < 10 else 0.48)
+        if key.alert:
+            badge = QRectF(size * 0.62, 0, size * 0.38, size * 0.38)
+            painter.setPen(QPen(QColor("white"), max(1.0, size / 32)))
+            painter.setBrush(QColor(STATE_COLORS[JobState.FAILED]))
+            painter.drawEllipse(badge)
+    painter.end()
+    return pixmap
+
+
+@cache
+def tray_icon(key: TrayIconKey) -> QIcon:
+    """The tray icon for `key`, drawn at the sizes trays ask for."""
+    icon = QIcon()
+    for size in (16, 22, 24, 32, 48, 64):
+        icon.addPixmap(_tray_pixmap(key, size))
+    return icon

@@ -1,0 +1,484 @@
+"""Desktop notifications for jobs that end and accounts that fail, native where possible.
+
+Native notifications go through `desktop-notifier` (freedesktop Notifications over D-Bus on Linux, the system's
+notification centre on macOS and Windows): it types the D-Bus call correctly, which QtDBus does not (see
+TESTING.md). Where no native server answers, messages fall back to `QSystemTrayIcon.showMessage`.
+
+Threading: desktop-notifier is asyncio-based and only delivers button clicks while an asyncio loop runs. Its sync
+wrapper (`DesktopNotifierSync`) runs the loop only during a call, so clicks would be lost, and a slow D-Bus server
+would block the GUI thread. So `_NativeSender` runs one asyncio loop in a daemon thread of its own; the GUI thread
+hands it frozen `_Message`s with `run_coroutine_threadsafe` and never waits on it (except up to 2 s in `close`).
+Clicks and delivery failures come back through `_Bridge` signals with queued connections, so every public signal
+of `Notifier` is emitted on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import html
+import logging
+import os
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtWidgets import QSystemTrayIcon
+
+from desktop_app.core.model import StatusChange
+from desktop_app.core.transitions import Event, events_for
+from desktop_app.core.urls import is_openable_link
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "JobTray"
+SUMMARY_THRESHOLD = 3  # more endings than this in one round: one summary instead
+MAX_LABEL_CHARS = 80
+MAX_MESSAGE_CHARS = 300
+SUMMARY_LINES = 5
+FALLBACK_MSECS = 10_000
+# After the native server failed, give it another try this much later (it may have been restarted).
+NATIVE_RETRY_SECONDS = 300.0
+CLOSE_TIMEOUT_SECONDS = 2.0
+
+# Fixed button keys (not desktop-notifier's random UUIDs): they appear in ActionInvoked, which keeps logs and
+# tests readable.
+ACTION_OPEN = "open-result"
+ACTION_SHOW = "show"
+
+_TITLES: dict[Event, str] = {
+    Event.FINISHED: "Finished",
+    Event.PARTLY_FINISHED: "Partly finished",
+    Event.FAILED: "Failed",
+    Event.CANCELLED: "Cancelled",
+    Event.NOT_FOUND: "Not found",
+}
+# Order of the counts in a summary title.
+_COUNT_WORDS: dict[Event, str] = {
+    Event.FINISHED: "finished",
+    Event.PARTLY_FINISHED: "partly finished",
+    Event.FAILED: "failed",
+    Event.CANCELLED: "cancelled",
+    Event.NOT_FOUND: "not found",
+}
+_BAD_ENDINGS = frozenset({Event.FAILED, Event.CANCELLED, Event.NOT_FOUND})
+
+
+@dataclass(frozen=True, slots=True)
+class _Message:
+    """One notification, ready to show; crosses to the sender thread, so frozen.
+
+    Attributes:
+        job_row_id: the job's row id for "Show" and a click on the body; None means "show the window".
+        url: the result link for "Open result"; only http(s) links get here.
+        warning: shown with a warning icon in the tray fallback.
+    """
+
+    title: str
+    body: str
+    job_row_id: int | None = None
+    url: str | None = None
+    warning: bool = False
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())  # providers' messages may carry newlines and tabs
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _provider_display_name(provider: str) -> str:
+    try:
+        from desktop_app.providers.registry import PROVIDERS
+
+        return PROVIDERS[provider].display_name
+    except (ImportError, KeyError, AttributeError):
+        return provider
+
+
+def _ending(change: StatusChange) -> Event | None:
+    # Derived from the states, not change.events, so a caller that left events empty still gets its notification.
+    for event in events_for(change.old_state, change.new_state):
+        if event in _TITLES:
+            return event
+    return None
+
+
+def _job_message(change: StatusChange, event: Event) -> _Message:
+    job = change.job
+    title = f"{_TITLES[event]}: {_shorten(job.title, MAX_LABEL_CHARS)}"
+    body = f"{_provider_display_name(job.provider)} ({job.account})"
+    if job.message:
+        body += f": {_shorten(job.message, MAX_MESSAGE_CHARS)}"
+    url = job.result_url if is_openable_link(job.result_url) else None
+    return _Message(title=title, body=body, job_row_id=job.id, url=url, warning=event in _BAD_ENDINGS)
+
+
+def _summary_message(endings: Sequence[tuple[StatusChange, Event]]) -> _Message:
+    counts = Counter(event for _, event in endings)
+    parts = [f"{counts[event]} {word}" for event, word in _COUNT_WORDS.items() if counts[event]]
+    title = f"{len(endings)} jobs ended: {', '.join(parts)}"
+    # Bad news first: those are the lines worth reading in a long list.
+    ordered = sorted(endings, key=lambda pair: pair[1] not in _BAD_ENDINGS)
+    lines = [f"{_TITLES[event]}: {_shorten(change.job.title, MAX_LABEL_CHARS)}" for change, event in ordered]
+    if len(lines) > SUMMARY_LINES:
+        lines = [*lines[: SUMMARY_LINES - 1], f"and {len(lines) - SUMMARY_LINES + 1} more"]
+    return _Message(title=title, body="\n".join(lines), warning=any(e in _BAD_ENDINGS for _, e in endings))
+
+
+def _native_possible() -> tuple[bool, str]:
+    """Whether a native notification service can exist at all here, and why not."""
+    if sys.platform.startswith("linux") or "bsd" in sys.platform:
+        if os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+            return True, ""
+        runtime = os.environ.get("XDG_RUNTIME_DIR")
+        # dbus-fast falls back to $XDG_RUNTIME_DIR/bus, the systemd user bus.
+        if runtime and Path(runtime, "bus").exists():
+            return True, ""
+        return False, "no D-Bus session bus"
+    try:
+        from desktop_notifier.main import get_backend_class
+
+        backend = get_backend_class()
+    except Exception as exc:  # an import or platform probe failing means: no native notifications
+        return False, f"desktop-notifier is unusable: {exc}"
+    if backend.__name__ == "DummyNotificationCenter":
+        # macOS outside an app bundle (or an old Windows): desktop-notifier would silently drop everything.
+        return False, "the system notification centre is not reachable from this process"
+    return True, ""
+
+
+class _Bridge(QObject):
+    """Signals the sender thread emits; connected queued, so their slots run on the GUI thread.
+
+    Signals:
+        action(str, str): a notification was clicked: (kind, payload) with kind "open", "job" or "window".
+        undelivered(object): a `_Message` the native server did not take; show it another way.
+        native_state(bool, str): the native service became (un)available, with the reason.
+    """
+
+    action = Signal(str, str)
+    undelivered = Signal(object)
+    native_state = Signal(bool, str)
+
+
+def _emit_safely(signal: Any, *args: object) -> None:
+    # A click can arrive while the Notifier (and so the bridge) is being destroyed; that click has nowhere to go.
+    with contextlib.suppress(RuntimeError):
+        signal.emit(*args)
+
+
+class _NativeSender:
+    """desktop-notifier and its asyncio loop, in a daemon thread of their own.
+
+    Everything below `_run` executes on that thread; `send` and `close` are called from the GUI thread and only
+    schedule work there.
+    """
+
+    def __init__(self, bridge: _Bridge, app_icon_path: str | None) -> None:
+        self._bridge = bridge
+        self._app_icon_path = app_icon_path
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="jobtray-notifier", daemon=True)
+        # Loop-thread state (only touched there).
+        self._notifier: Any = None
+        self._lock: asyncio.Lock | None = None
+        self._down_until = 0.0
+        self._probed = False
+        self._pending: set[concurrent.futures.Future[None]] = set()
+
+    def start(self) -> None:
+        self._thread.start()
+        self._ready.wait(5.0)
+
+    def send(self, message: _Message) -> None:
+        loop = self._loop
+        if loop is None or loop.is_closed() or not self._thread.is_alive():
+            self._bridge.undelivered.emit(message)
+            return
+        future = asyncio.run_coroutine_threadsafe(self._send(message), loop)
+        self._pending.add(future)
+        future.add_done_callback(self._pending.discard)
+
+    def close(self) -> None:
+        """Let queued notifications go out (up to 2 s), disconnect from D-Bus, stop the thread."""
+        loop = self._loop
+        if loop is None or not self._thread.is_alive():
+            return
+        deadline = time.monotonic() + CLOSE_TIMEOUT_SECONDS
+        for future in list(self._pending):
+            with contextlib.suppress(Exception):
+                future.result(timeout=max(0.0, deadline - time.monotonic()))
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(self._disconnect(), loop).result(timeout=1.0)
+        loop.call_soon_threadsafe(loop.stop)
+        self._thread.join(timeout=2.0)
+
+    # ---- the loop thread -----------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        self._loop = loop
+        self._lock = asyncio.Lock()  # one send at a time keeps notifications in order
+        self._ready.set()
+        try:
+            loop.run_forever()
+        finally:
+            with contextlib.suppress(Exception):
+                loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+    def _new_notifier(self) -> Any:
+        from desktop_notifier import DesktopNotifier, Icon
+
+        icon = Icon(path=Path(self._app_icon_path)) if self._app_icon_path else None
+        return DesktopNotifier(app_name=APP_NAME, app_icon=icon)
+
+    async def _disconnect(self) -> None:
+        bus = getattr(getattr(self._notifier, "_backend", None), "bus", None)
+        self._notifier = None
+        if bus is not None:
+            bus.disconnect()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(bus.wait_for_disconnect(), 1.0)
+
+    async def _send(self, message: _Message) -> None:
+        assert self._lock is not None
+        async with self._lock:
+            try:
+                delivered = await self._deliver(message)
+            except Exception:  # never let a notification problem escape into the loop
+                log.debug("native notification failed", exc_info=True)
+                delivered = False
+            if not delivered:
+                _emit_safely(self._bridge.undelivered, message)
+
+    async def _deliver(self, message: _Message) -> bool:
+        if time.monotonic() < self._down_until:
+            return False
+        if self._notifier is None or not self._probed:
+            await self._disconnect()
+            self._notifier = self._new_notifier()
+            try:
+                # Connects to the server and asks what it supports: raises when there is nobody to talk to,
+                # where send_notification would only log a warning with a traceback.
+                await self._notifier.get_capabilities()
+            except Exception as exc:
+                await self._mark_down(f"{type(exc).__name__}: {exc}")
+                return False
+            self._probed = True
+            _emit_safely(self._bridge.native_state, True, "")
+
+        from desktop_notifier import Button, Notification
+
+        dispatched = False
+
+        def on_dispatched() -> None:
+            nonlocal dispatched
+            dispatched = True
+
+        buttons: list[Button] = []
+        if message.url:
+            buttons.append(Button("Open result", on_pressed=self._emitter("open", message.url), identifier=ACTION_OPEN))
+        show_kind, show_payload = ("job", str(message.job_row_id)) if message.job_row_id is not None else ("window", "")
+        buttons.append(Button("Show", on_pressed=self._emitter(show_kind, show_payload), identifier=ACTION_SHOW))
+        body = message.body
+        if sys.platform.startswith("linux") or "bsd" in sys.platform:
+            # freedesktop servers with body-markup (dunst, GNOME, KDE) would read "<" and "&" in a provider's
+            # message as markup; escaped, they show the text as it was.
+            body = html.escape(body, quote=False)
+        notification = Notification(
+            title=message.title,
+            message=body,
+            buttons=tuple(buttons),
+            on_clicked=self._emitter(show_kind, show_payload),
+            on_dispatched=on_dispatched,
+        )
+        # desktop-notifier catches and logs its own send errors; `on_dispatched` tells us whether it went out.
+        await self._notifier.send_notification(notification)
+        if not dispatched:
+            await self._mark_down("the notification server refused the notification")
+        return dispatched
+
+    async def _mark_down(self, reason: str) -> None:
+        self._down_until = time.monotonic() + NATIVE_RETRY_SECONDS
+        self._probed = False  # reconnect from scratch next time: the bus itself may have gone
+        await self._disconnect()
+        _emit_safely(self._bridge.native_state, False, reason)
+
+    def _emitter(self, kind: str, payload: str) -> Callable[[], None]:
+        bridge = self._bridge
+
+        def emit() -> None:
+            # Runs on the loop thread; the queued connection carries it to the GUI thread.
+            _emit_safely(bridge.action, kind, payload)
+
+        return emit
+
+
+class Notifier(QObject):
+    """Tells the user about jobs that end and accounts that fail, without flooding them.
+
+    One notification per job that ends; more than three endings in one round make one summary. Account errors
+    are shown once per outage (until `clear_account_error`). Nothing is shown while muted, and nothing is saved
+    for later: muting is not queuing.
+
+    Signals:
+        open_url_requested(str): the user clicked "Open result"; an http(s) link.
+        show_job_requested(int): the user clicked "Show" or a job's notification; the job's row id.
+        show_window_requested(): the user clicked a summary or an account error.
+    """
+
+    open_url_requested = Signal(str)
+    show_job_requested = Signal(int)
+    show_window_requested = Signal()
+
+    def __init__(self, parent: QObject | None = None, app_icon_path: str | None = None) -> None:
+        super().__init__(parent)
+        self._muted_until: datetime | None = None
+        self._errored_accounts: set[str] = set()
+        self._tray: QSystemTrayIcon | None = None
+        self._fallback_target: _Message | None = None
+        self._told_fallback = False
+        self._told_nowhere = False
+        self._native_ok: bool | None = None
+        self._closed = False
+        self._bridge = _Bridge(self)
+        queued = Qt.ConnectionType.QueuedConnection
+        self._bridge.action.connect(self._on_action, queued)
+        self._bridge.undelivered.connect(self._on_undelivered, queued)
+        self._bridge.native_state.connect(self._on_native_state, queued)
+        self._sender: _NativeSender | None = None
+        possible, reason = _native_possible()
+        if possible:
+            self._sender = _NativeSender(self._bridge, app_icon_path)
+            self._sender.start()
+        else:
+            self._on_native_state(False, reason)
+
+    # ---- slots ---------------------------------------------------------------------------------------------
+
+    @Slot(list)
+    def notify_changes(self, changes: list[StatusChange]) -> None:
+        """Announce the jobs among `changes` that ended; starts and re-runs stay quiet."""
+        endings = [(change, event) for change in changes if (event := _ending(change)) is not None]
+        if not endings or self._is_muted():
+            return
+        if len(endings) > SUMMARY_THRESHOLD:
+            self._show(_summary_message(endings))
+            return
+        for change, event in endings:
+            self._show(_job_message(change, event))
+
+    @Slot(str, str)
+    def notify_account_error(self, account: str, message: str) -> None:
+        """Tell the user an account cannot be checked, once per outage."""
+        if account in self._errored_accounts:
+            return
+        # Counted as told even while muted: unmuting must not replay an outage the tray icon already shows.
+        self._errored_accounts.add(account)
+        if self._is_muted():
+            return
+        self._show(
+            _Message(
+                title=f"Cannot check {_shorten(account, MAX_LABEL_CHARS)}",
+                body=_shorten(message, MAX_MESSAGE_CHARS),
+                warning=True,
+            )
+        )
+
+    @Slot(str)
+    def clear_account_error(self, account: str) -> None:
+        """The account works again: its next error is a new outage."""
+        self._errored_accounts.discard(account)
+
+    @Slot(object)
+    def set_muted_until(self, until: datetime | None) -> None:
+        """Show nothing until `until` (None: not muted). A naive datetime is local time."""
+        self._muted_until = until
+
+    def set_tray_fallback(self, tray: QSystemTrayIcon) -> None:
+        """The tray icon whose balloon messages stand in when there is no native notification service."""
+        if self._tray is not None:
+            with contextlib.suppress(RuntimeError, TypeError):
+                self._tray.messageClicked.disconnect(self._on_fallback_clicked)
+        self._tray = tray
+        tray.messageClicked.connect(self._on_fallback_clicked)
+
+    def close(self) -> None:
+        """Send what is queued (up to 2 s) and stop the notification thread; safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._sender is not None:
+            self._sender.close()
+            self._sender = None
+
+    # ---- internals -----------------------------------------------------------------------------------------
+
+    def _is_muted(self) -> bool:
+        until = self._muted_until
+        if until is None:
+            return False
+        now = datetime.now(until.tzinfo) if until.tzinfo else datetime.now()
+        return now < until
+
+    def _show(self, message: _Message) -> None:
+        if self._closed:
+            return
+        if self._sender is not None:
+            self._sender.send(message)
+        else:
+            self._show_fallback(message)
+
+    def _show_fallback(self, message: _Message) -> None:
+        tray = self._tray
+        if tray is None:
+            if not self._told_nowhere:
+                self._told_nowhere = True
+                log.warning("no notification service and no tray icon: notifications are not shown")
+            return
+        self._fallback_target = message
+        icon = QSystemTrayIcon.MessageIcon.Warning if message.warning else QSystemTrayIcon.MessageIcon.Information
+        tray.showMessage(message.title, message.body, icon, FALLBACK_MSECS)
+
+    @Slot(str, str)
+    def _on_action(self, kind: str, payload: str) -> None:
+        if kind == "open":
+            if is_openable_link(payload):  # checked again: the app opens whatever this signal carries
+                self.open_url_requested.emit(payload)
+        elif kind == "job":
+            self.show_job_requested.emit(int(payload))
+        else:
+            self.show_window_requested.emit()
+
+    @Slot(object)
+    def _on_undelivered(self, message: _Message) -> None:
+        self._show_fallback(message)
+
+    @Slot(bool, str)
+    def _on_native_state(self, ok: bool, reason: str) -> None:
+        was_ok, self._native_ok = self._native_ok, ok
+        if ok and was_ok is False:
+            log.info("native notifications work again")
+        elif not ok and not self._told_fallback:
+            # Once per session: the retry every few minutes must not fill the log.
+            self._told_fallback = True
+            log.warning("native notifications unavailable (%s); using the tray icon's messages instead", reason)
+
+    @Slot()
+    def _on_fallback_clicked(self) -> None:
+        target = self._fallback_target
+        if target is not None and target.job_row_id is not None:
+            self.show_job_requested.emit(target.job_row_id)
+        else:
+            self.show_window_requested.emit()

@@ -1,0 +1,280 @@
+"""The tray icon, its tooltip and its menu. Sends intents by signal; the app decides what they mean.
+
+The menu shows the most recent jobs only (failed first), so rebuilding it costs the same with 10 or 10,000 jobs.
+It is rebuilt after a change, but never while open: a menu that shifts under the pointer loses clicks.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+from desktop_app.core.model import Job, JobState
+from desktop_app.ui.icons import TrayIconKey, TrayLook, state_icon, tray_icon
+from desktop_app.ui.job_model import STATE_TEXT
+
+MENU_JOBS = 15
+REBUILD_DELAY_MS = 150  # coalesces a burst of results into one rebuild
+_BAD = (JobState.FAILED, JobState.NOT_FOUND)
+
+
+def _menu_rank(job: Job) -> tuple[int, float]:
+    """Smaller sorts first: failures, then open jobs, then other endings; newest first within each."""
+    group = 0 if job.state in _BAD else 1 if not job.state.is_terminal else 2
+    return group, -job.updated_at.timestamp()
+
+
+def recent_jobs(jobs: Sequence[Job], limit: int = MENU_JOBS) -> list[Job]:
+    """The jobs worth a line in the menu; O(n log limit), not a full sort."""
+    return heapq.nsmallest(limit, (j for j in jobs if not j.archived), key=_menu_rank)
+
+
+def duration_text(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m {seconds % 60:02d}s"
+    if seconds < 86400:
+        return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
+    return f"{seconds // 86400}d {seconds % 86400 // 3600}h"
+
+
+def job_menu_text(job: Job, now: datetime) -> str:
+    """`label · provider · 42%` for an open job with progress, else the time it ran (or has been running)."""
+    title = job.title if len(job.title) <= 48 else job.title[:47] + "…"
+    if not job.state.is_terminal:
+        running_for = (now - job.created_at).total_seconds()
+        detail = f"{job.progress:.0f}%" if job.progress is not None else duration_text(running_for)
+    else:
+        end = job.finished_at or job.updated_at
+        detail = f"{STATE_TEXT[job.state].lower()} after {duration_text((end - job.created_at).total_seconds())}"
+    # '&' would become a keyboard accelerator in a menu.
+    return f"{title} · {job.provider} · {detail}".replace("&", "&&")
+
+
+@dataclass(frozen=True, slots=True)
+class TraySummary:
+    key: TrayIconKey
+    tooltip: str
+
+
+def summarize(jobs: Sequence[Job], seen_at: datetime, muted_until: datetime | None, now: datetime) -> TraySummary:
+    """What the icon and tooltip say about `jobs`. Failures after `seen_at` count as news."""
+    open_jobs = [j for j in jobs if not j.state.is_terminal and not j.archived]
+    visible = [j for j in jobs if not j.archived]
+    failed = [j for j in visible if j.state in _BAD]
+    news = any((j.finished_at or j.updated_at) > seen_at for j in failed)
+    if open_jobs:
+        known = [j.progress for j in open_jobs if j.progress is not None]
+        ring = None if not known else int(round(sum(known) / len(known) / 5) * 5)
+        key = TrayIconKey(TrayLook.RUNNING, len(open_jobs), ring, news)
+    elif news:
+        key = TrayIconKey(TrayLook.FAILED)
+    elif visible:
+        key = TrayIconKey(TrayLook.DONE)
+    else:
+        key = TrayIconKey(TrayLook.IDLE)
+    parts: list[str] = []
+    if open_jobs:
+        parts.append(f"{len(open_jobs)} running")
+    if failed:
+        parts.append(f"{len(failed)} failed")
+    done = sum(1 for j in visible if j.state.is_terminal and j.state not in _BAD)
+    if done:
+        parts.append(f"{done} ended")
+    text = "JobTray: " + (", ".join(parts) if parts else "no jobs watched")
+    if muted_until is not None and muted_until > now:
+        text += f"\nNotifications muted until {muted_until.astimezone().strftime('%a %H:%M')}"
+    return TraySummary(key, text)
+
+
+def mute_until(choice: str, now: datetime) -> datetime | None:
+    """The end of a mute: 'hour' (an hour from now), 'tomorrow' (8:00 local tomorrow), 'off' (None)."""
+    if choice == "hour":
+        return now + timedelta(hours=1)
+    if choice == "tomorrow":
+        local = now.astimezone()
+        morning = (local + timedelta(days=1)).replace(hour=8, minute=0, second=0, microsecond=0)
+        return morning.astimezone(UTC)
+    return None
+
+
+class TrayIcon(QObject):
+    """The tray icon and its menu.
+
+    Signals:
+        open_url_requested(str): open a result link (already checked to be http or https by the app).
+        remove_requested(int): stop watching the job with this row id.
+        copy_id_requested(str): a job ID was copied (for a status message).
+        check_now_requested(): check every open job now.
+        mute_requested(object): mute until this datetime, or None to unmute.
+        show_window_requested(): open the main window.
+        add_job_requested(): open the Add job dialog.
+        autostart_toggled(bool): the Start at login item was toggled.
+        quit_requested(): quit the app.
+    """
+
+    open_url_requested = Signal(str)
+    remove_requested = Signal(int)
+    copy_id_requested = Signal(str)
+    check_now_requested = Signal()
+    mute_requested = Signal(object)
+    show_window_requested = Signal()
+    add_job_requested = Signal()
+    autostart_toggled = Signal(bool)
+    quit_requested = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.icon = QSystemTrayIcon(self)
+        self.menu = QMenu()
+        self.icon.setContextMenu(self.menu)
+        self.icon.activated.connect(self._on_activated)
+        self._jobs: Sequence[Job] = ()
+        self._muted_until: datetime | None = None
+        self._seen_at = datetime.now(UTC)
+        self._autostart: bool | None = None  # None: not available here
+        self._key: TrayIconKey | None = None
+        self._submenus: list[QMenu] = []
+        self._stale = True
+        self._rebuild_timer = QTimer(self)
+        self._rebuild_timer.setSingleShot(True)
+        self._rebuild_timer.timeout.connect(self._rebuild_if_closed)
+        self.menu.aboutToShow.connect(self._on_menu_shown)
+        self.menu.aboutToHide.connect(self._on_menu_hidden)
+        self.refresh()
+        self.rebuild_menu()
+
+    # ---- inputs from the app -------------------------------------------------------------------------------
+
+    def set_jobs(self, jobs: Sequence[Job]) -> None:
+        """The current jobs (the app's snapshot; not copied). Icon and tooltip now, menu shortly."""
+        self._jobs = jobs
+        self.refresh()
+        self._stale = True
+        self._rebuild_timer.start(REBUILD_DELAY_MS)
+
+    def set_muted_until(self, until: datetime | None) -> None:
+        self._muted_until = until
+        self.refresh()
+        self._stale = True
+        self._rebuild_timer.start(REBUILD_DELAY_MS)
+
+    def set_autostart(self, enabled: bool | None) -> None:
+        """Checked state of Start at login; None hides it (not available)."""
+        self._autostart = enabled
+        self._stale = True
+        self._rebuild_timer.start(REBUILD_DELAY_MS)
+
+    def acknowledge(self) -> None:
+        """The user has seen the failures so far (window or menu opened): the icon stops alarming."""
+        self._seen_at = datetime.now(UTC)
+        self.refresh()
+
+    def show(self) -> None:
+        self.icon.show()
+
+    def hide(self) -> None:
+        self.icon.hide()
+
+    def refresh(self) -> None:
+        now = datetime.now(UTC)
+        summary = summarize(self._jobs, self._seen_at, self._muted_until, now)
+        if summary.key != self._key:
+            self._key = summary.key
+            self.icon.setIcon(tray_icon(summary.key))
+        if self.icon.toolTip() != summary.tooltip:
+            self.icon.setToolTip(summary.tooltip)
+
+    # ---- the menu ------------------------------------------------------------------------------------------
+
+    def _rebuild_if_closed(self) -> None:
+        if not self.menu.isVisible():
+            self.rebuild_menu()
+
+    def rebuild_menu(self) -> None:
+        """Recreate the menu from the current jobs; cheap (at most MENU_JOBS job entries)."""
+        self._stale = False
+        self.menu.clear()
+        for submenu in self._submenus:
+            submenu.deleteLater()
+        self._submenus = []
+        now = datetime.now(UTC)
+        jobs = recent_jobs(self._jobs)
+        if jobs:
+            header = self.menu.addAction("Recent jobs")
+            header.setEnabled(False)
+            for job in jobs:
+                self._add_job_entry(job, now)
+        else:
+            empty = self.menu.addAction("No jobs watched yet")
+            empty.setEnabled(False)
+        self.menu.addSeparator()
+        self.menu.addAction("Check now").triggered.connect(self.check_now_requested)
+        self._add_mute_menu(now)
+        self.menu.addSeparator()
+        self.menu.addAction("Open JobTray").triggered.connect(self.show_window_requested)
+        self.menu.addAction("Add job...").triggered.connect(self.add_job_requested)
+        if self._autostart is not None:
+            login = self.menu.addAction("Start at login")
+            login.setCheckable(True)
+            login.setChecked(self._autostart)
+            login.toggled.connect(self.autostart_toggled)
+        self.menu.addSeparator()
+        self.menu.addAction("Quit").triggered.connect(self.quit_requested)
+
+    def _add_job_entry(self, job: Job, now: datetime) -> None:
+        submenu = QMenu(job_menu_text(job, now), self.menu)
+        submenu.setIcon(state_icon(job.state))
+        self._submenus.append(submenu)
+        open_result = submenu.addAction("Open result")
+        open_result.setEnabled(bool(job.result_url))
+        url = job.result_url or ""
+        open_result.triggered.connect(lambda _=False, u=url: self.open_url_requested.emit(u))
+        submenu.addAction("Copy ID").triggered.connect(lambda _=False, j=job.job_id: self._copy_id(j))
+        submenu.addAction("Remove").triggered.connect(lambda _=False, r=job.id: self.remove_requested.emit(r))
+        self.menu.addMenu(submenu)
+
+    def _add_mute_menu(self, now: datetime) -> None:
+        mute = QMenu("Mute notifications", self.menu)
+        self._submenus.append(mute)
+        group = QActionGroup(mute)
+        muted = self._muted_until is not None and self._muted_until > now
+        choices = [("For 1 hour", "hour"), ("Until tomorrow", "tomorrow"), ("Off", "off")]
+        for text, choice in choices:
+            action: QAction = mute.addAction(text)
+            action.setCheckable(True)
+            action.setData(choice)
+            group.addAction(action)
+            if choice == "off":
+                action.setChecked(not muted)
+            action.triggered.connect(lambda _=False, c=choice: self._mute(c))
+        if muted and self._muted_until is not None:
+            mute.setTitle(f"Mute notifications (until {self._muted_until.astimezone().strftime('%a %H:%M')})")
+        self.menu.addMenu(mute)
+
+    def _mute(self, choice: str) -> None:
+        self.mute_requested.emit(mute_until(choice, datetime.now(UTC)))
+
+    def _copy_id(self, job_id: str) -> None:
+        QGuiApplication.clipboard().setText(job_id)
+        self.copy_id_requested.emit(job_id)
+
+    def _on_menu_shown(self) -> None:
+        self.acknowledge()
+
+    def _on_menu_hidden(self) -> None:
+        if self._stale:
+            self._rebuild_timer.start(REBUILD_DELAY_MS)
+
+    def _on_activated(self, reason: Any) -> None:
+        if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):
+            self.show_window_requested.emit()

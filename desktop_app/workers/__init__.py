@@ -1,0 +1,1 @@
+"""Background workers: QObjects moved to QThreads; signals out, slots in."""
