@@ -1,0 +1,97 @@
+"""One harness per provider in the registry: a simulator to answer healthy requests, credentials, and a job that is
+open now and finishes after a few healthy checks. Reliability tests parametrize over `PROVIDERS`, so a provider
+added to the registry is covered as soon as it has a harness here (or one through the simulator launcher)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from desktop_app.core.model import Account, JobState, KeySource, Secret
+from desktop_app.providers.base import ProviderConfig
+from desktop_app.providers.registry import PROVIDERS, provider_class
+from desktop_app.simulators.server import SimRequest, SimResponse
+
+Handler = Callable[[SimRequest], SimResponse]
+SHORT_TIMEOUT = (1.0, 0.4)  # connect, read: the hang fault costs one read timeout per request
+
+PROVIDER_NAMES = tuple(sorted(PROVIDERS))
+
+
+@dataclass
+class Harness:
+    """A provider's simulator and what a client needs to talk to it."""
+
+    provider: str
+    handler: Handler
+    secret: str
+    username: str | None
+    open_job: str  # open (queued or running) for the first healthy checks, then finished
+    final_state: JobState
+    # Healthy checks after which `open_job` reaches `final_state`; None when it finishes on a timer instead.
+    finishes_after_checks: int | None = None
+    other_secrets: tuple[str, ...] = ()  # anything else that must never leak (e.g. a password field)
+    _close: Callable[[], None] = field(default=lambda: None)
+
+    @property
+    def display_name(self) -> str:
+        return provider_class(self.provider).display_name
+
+    def config(self, base_url: str, timeout: tuple[float, float] = SHORT_TIMEOUT) -> ProviderConfig:
+        return ProviderConfig(base_url=base_url, secret=Secret(self.secret), username=self.username, timeout=timeout)
+
+    def client(self, base_url: str, timeout: tuple[float, float] = SHORT_TIMEOUT):  # type: ignore[no-untyped-def]
+        return provider_class(self.provider)(self.config(base_url, timeout))
+
+    def account(self, base_url: str, name: str = "acct", key_env: str = "JOBTRAY_TEST_KEY") -> Account:
+        return Account(
+            name=name,
+            provider=self.provider,
+            key_source=KeySource.ENV,
+            base_url=base_url,
+            username=self.username,
+            key_env=key_env,
+            rate_limit="1000/s",
+        )
+
+    def close(self) -> None:
+        self._close()
+
+
+def _pdfco() -> Harness:
+    from desktop_app.simulators import pdfco
+
+    key = "pdfco-harness-key-7d1e0b"
+    sim = pdfco.PdfCoSimulator(key)
+    job = sim.add_job([pdfco.working(checks=2), pdfco.success()])
+    return Harness("pdfco", sim.handle, key, None, job, JobState.SUCCEEDED, finishes_after_checks=3)
+
+
+BUILDERS: dict[str, Callable[[], Harness]] = {"pdfco": _pdfco}
+
+
+def _from_launcher(provider: str) -> Harness:
+    """A provider without its own builder: its demo simulator from the launcher, first sample job."""
+    from desktop_app.simulators.launcher import start_all
+
+    running = start_all()
+    try:
+        if provider not in running:
+            import pytest
+
+            pytest.skip(f"{provider} has no simulator yet (add a builder in tests/support/providers.py)")
+        server, samples, creds = running.pop(provider)
+    finally:
+        for other, _, _ in running.values():
+            other.stop()
+    secret = creds.get("key") or creds.get("password") or next(iter(creds.values()))
+    username = creds.get("username") or creds.get("user")
+    # The demo jobs finish on a timer, not by checks; the fault tests only need them open at first.
+    harness = Harness(provider, server._handler, secret, username, samples[0], JobState.SUCCEEDED)
+    harness._close = server.stop
+    return harness
+
+
+def make_harness(provider: str) -> Harness:
+    builder = BUILDERS.get(provider)
+    return builder() if builder is not None else _from_launcher(provider)
