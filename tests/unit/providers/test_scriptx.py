@@ -1,0 +1,268 @@
+"""ScriptX.Services printPdf/status: the parser on the documented model and garbage, the client over HTTP."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from desktop_app.core.errors import AuthError, JobTrayError, ProtocolError, RateLimited, TransientError
+from desktop_app.core.model import JobState, Secret
+from desktop_app.providers.base import HttpResponse, ProviderConfig
+from desktop_app.providers.scriptx import ScriptXProvider, error_text, is_job_not_found, parse_status
+from desktop_app.simulators import scriptx as steps
+from desktop_app.simulators.scriptx import ScriptXSimulator
+from desktop_app.simulators.server import SimRequest, SimResponse, SimulatorServer
+from tests.unit.providers.conftest import SCRIPTX_LICENCE
+
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "scriptx"
+SERVER = "https://scriptxservices.meadroid.com"
+TOKEN = "8c72a9871ba64c4ba507b4392c1ce0b9"
+Sim = tuple[ScriptXSimulator, SimulatorServer]
+
+
+def _fixture(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+def test_documented_sample_completed_links_to_the_download() -> None:
+    status = parse_status(TOKEN, json.loads(_fixture("status_completed_docs.json")), SERVER)
+    assert (status.state, status.provider_status) == (JobState.SUCCEEDED, "6 Completed")
+    assert status.result_url == f"{SERVER}/api/v1/printPdf/download/{TOKEN}"
+
+
+@pytest.mark.parametrize(
+    ("code", "state"),
+    [
+        (0, JobState.QUEUED),
+        (1, JobState.QUEUED),
+        (2, JobState.RUNNING),
+        (3, JobState.RUNNING),
+        (4, JobState.RUNNING),
+        (5, JobState.RUNNING),
+        (7, JobState.RUNNING),
+        (8, JobState.RUNNING),
+        (6, JobState.SUCCEEDED),
+        (100, JobState.SUCCEEDED),
+        (102, JobState.SUCCEEDED),
+        (-1, JobState.FAILED),
+        (101, JobState.FAILED),
+        (-2, JobState.CANCELLED),
+    ],
+)
+def test_every_documented_status(code: int, state: JobState) -> None:
+    status = parse_status(TOKEN, {"status": code, "message": "", "jobIdentifier": TOKEN}, SERVER)
+    assert status.state == state
+    assert (status.result_url is not None) == (code in (6, 102))
+
+
+@pytest.mark.parametrize("code", [-1, 101, -2])
+def test_failures_keep_their_message(code: int) -> None:
+    status = parse_status(TOKEN, {"status": code, "message": "Printer on fire"}, SERVER)
+    assert status.message == "Printer on fire"
+
+
+def test_failure_without_message_names_the_status() -> None:
+    assert parse_status(TOKEN, {"status": 101}, SERVER).message == "ScriptX.Services reported CodeException"
+
+
+def test_pascal_case_and_numeric_string_are_tolerated() -> None:
+    status = parse_status(TOKEN, {"Status": "6", "Message": "done", "JobIdentifier": TOKEN}, SERVER)
+    assert status.state == JobState.SUCCEEDED
+
+
+def test_download_link_quotes_an_opaque_token() -> None:
+    status = parse_status("pdf0:job/1?x", {"status": 6}, SERVER + "/")
+    assert status.result_url == f"{SERVER}/api/v1/printPdf/download/pdf0%3Ajob%2F1%3Fx"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [None, [], "Job not found", 6, {}, {"status": None}, {"status": True}, {"status": 42}, {"status": "six"}],
+)
+def test_garbage_is_a_protocol_error(body: Any) -> None:
+    with pytest.raises(ProtocolError):
+        parse_status(TOKEN, body, SERVER)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("unauthorized_unknown_license.json", "Unauthorized - unknown license"),
+        ("job_not_found.json", "Job not found"),
+        ("aspnet_error.json", "An error has occurred."),
+    ],
+)
+def test_error_bodies_are_read(name: str, expected: str) -> None:
+    assert error_text(_fixture(name)) == expected
+
+
+def _response(status: int, body: bytes) -> HttpResponse:
+    return HttpResponse(status=status, headers={}, body=body)
+
+
+def test_404_job_not_found_vs_endpoint_not_found() -> None:
+    assert is_job_not_found(_response(404, _fixture("job_not_found.json")))
+    assert not is_job_not_found(_response(404, _fixture("endpoint_not_found.json")))
+    assert not is_job_not_found(_response(404, b"<html>Not Found</html>"))
+    assert not is_job_not_found(_response(200, _fixture("job_not_found.json")))
+
+
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+        lambda c: (
+            st.lists(c)
+            | st.dictionaries(st.text(), c)
+            | st.dictionaries(st.sampled_from(["status", "Status", "message"]), c)
+        ),
+    )
+)
+def test_parser_raises_only_typed_errors(body: Any) -> None:
+    with contextlib.suppress(JobTrayError):
+        parse_status(TOKEN, body, SERVER)
+
+
+@given(st.binary(max_size=200))
+def test_error_text_never_raises(body: bytes) -> None:
+    result = error_text(body)
+    assert result is None or isinstance(result, str)
+
+
+# ---- over HTTP ---------------------------------------------------------------------------------------------
+
+
+def _client(server: SimulatorServer, licence: str = SCRIPTX_LICENCE, base: str | None = None) -> ScriptXProvider:
+    config = ProviderConfig(base_url=base or server.base_url, secret=Secret(licence), timeout=(2.0, 2.0))
+    return ScriptXProvider(config)
+
+
+def test_states_over_http(scriptx_simulator: Sim) -> None:
+    sim, server = scriptx_simulator
+    slow = sim.add_job([steps.queued(checks=1), steps.printing_pdf(checks=1), steps.completed()])
+    broken = sim.add_job([steps.item_error("Document could not be downloaded")])
+    leaked = sim.add_job([steps.code_exception()])
+    gone = sim.add_job([steps.abandoned()])
+    client = _client(server)
+    first = {s.job_id: s for s in client.check([slow, broken, leaked, gone, "f" * 32])}
+    assert first[slow].state == JobState.QUEUED
+    assert (first[broken].state, first[broken].message) == (JobState.FAILED, "Document could not be downloaded")
+    assert first[leaked].state == JobState.FAILED
+    assert first[gone].state == JobState.CANCELLED
+    assert first["f" * 32].state == JobState.NOT_FOUND
+    assert client.check([slow])[0].state == JobState.RUNNING
+    (done,) = client.check([slow])
+    assert done.state == JobState.SUCCEEDED and done.result_url == f"{server.base_url}/api/v1/printPdf/download/{slow}"
+
+
+def test_the_result_link_serves_a_pdf_and_then_the_job_is_collected(scriptx_simulator: Sim) -> None:
+    import requests
+
+    sim, server = scriptx_simulator
+    job = sim.add_job([steps.completed()])
+    client = _client(server)
+    (done,) = client.check([job])
+    assert done.result_url is not None
+    download = requests.get(done.result_url, timeout=5)
+    assert download.status_code == 200 and download.content.startswith(b"%PDF-")
+    (collected,) = client.check([job])
+    assert (collected.state, collected.provider_status, collected.result_url) == (
+        JobState.SUCCEEDED,
+        "100 Collected",
+        None,
+    )
+
+
+def test_a_202_answer_is_an_answer(scriptx_simulator: Sim) -> None:
+    sim, server = scriptx_simulator
+    sim.success_http_status = 202
+    job = sim.add_job([steps.printing_pdf()])
+    assert _client(server).check([job])[0].state == JobState.RUNNING
+
+
+@pytest.mark.parametrize("token", ["pdf0:job", "a/b?c#d", "sp ace%20", "ünï"])
+def test_opaque_tokens_are_path_quoted_and_round_trip(scriptx_simulator: Sim, token: str) -> None:
+    sim, server = scriptx_simulator
+    sim.add_job([steps.completed()], job_id=token)
+    captured: list[SimRequest] = []
+
+    def spy(request: SimRequest) -> SimResponse:
+        captured.append(request)
+        return sim.handle(request)
+
+    server._handler = spy
+    (status,) = _client(server).check([token])
+    assert status.state == JobState.SUCCEEDED and status.job_id == token
+    (request,) = captured
+    tail = request.path.removeprefix("/api/v1/printPdf/status/")
+    assert "/" not in tail and "?" not in tail and not request.query
+
+
+def test_request_shape(scriptx_simulator: Sim) -> None:
+    sim, server = scriptx_simulator
+    captured: list[SimRequest] = []
+
+    def spy(request: SimRequest) -> SimResponse:
+        captured.append(request)
+        return sim.handle(request)
+
+    server._handler = spy
+    _client(server).check([TOKEN])
+    (request,) = captured
+    assert (request.method, request.path) == ("GET", f"/api/v1/printPdf/status/{TOKEN}")
+    assert request.header("authorization") == "Basic " + base64.b64encode(f"{SCRIPTX_LICENCE}:".encode()).decode()
+    assert SCRIPTX_LICENCE not in request.path
+
+
+def test_unknown_licence_is_an_auth_error_with_the_server_text(scriptx_simulator: Sim) -> None:
+    _, server = scriptx_simulator
+    with pytest.raises(AuthError, match="unknown license") as caught:
+        _client(server, licence="00000000-0000-0000-0000-000000000000").check([TOKEN])
+    assert "00000000-0000" not in str(caught.value)
+
+
+def test_wrong_base_url_is_a_protocol_error_not_a_lost_job(scriptx_simulator: Sim) -> None:
+    _, server = scriptx_simulator
+    with pytest.raises(ProtocolError, match="base URL"):
+        _client(server, base=server.base_url + "/nothing-here").check([TOKEN])
+
+
+@pytest.mark.parametrize(
+    ("response", "error"),
+    [
+        (SimResponse.json_body({"Message": "An error has occurred."}, 500), TransientError),
+        (SimResponse(502, b"<html>bad gateway</html>", "text/html"), TransientError),
+        (SimResponse.json_body("Too many", 429, {"Retry-After": "3"}), RateLimited),
+        (SimResponse.json_body("Unauthorized", 401), AuthError),
+        (SimResponse.json_body("Forbidden: domain not licensed", 403), AuthError),
+        (SimResponse.json_body("print failed: bad request", 400), ProtocolError),
+        (SimResponse(204, b"", "application/json"), ProtocolError),
+        (SimResponse(200, b"<html>login</html>", "text/html"), ProtocolError),
+    ],
+)
+def test_http_errors_map_to_typed_errors(scriptx_simulator: Sim, response: SimResponse, error: type[Any]) -> None:
+    sim, server = scriptx_simulator
+    sim.faults.push(response)
+    with pytest.raises(error):
+        _client(server).check([TOKEN])
+
+
+def test_429_honours_retry_after(scriptx_simulator: Sim) -> None:
+    sim, server = scriptx_simulator
+    sim.faults.push(SimResponse.json_body("Too many", 429, {"Retry-After": "3"}))
+    with pytest.raises(RateLimited) as caught:
+        _client(server).check([TOKEN])
+    assert caught.value.retry_after == 3.0
+
+
+def test_aspnet_message_reaches_the_error(scriptx_simulator: Sim) -> None:
+    sim, server = scriptx_simulator
+    sim.faults.push(SimResponse.json_body({"Message": "Licence expired"}, 400))
+    with pytest.raises(ProtocolError, match="Licence expired"):
+        _client(server).check([TOKEN])
