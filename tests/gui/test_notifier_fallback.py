@@ -1,0 +1,164 @@
+"""Without a notification service the Notifier falls back to the tray icon's messages, and never crashes."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QSystemTrayIcon
+from pytestqt.qtbot import QtBot
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from desktop_app.core.model import Job, JobState, StatusChange
+from desktop_app.ui.notifier import Notifier
+
+pytestmark = pytest.mark.gui
+
+T0 = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+
+class RecordingTray(QSystemTrayIcon):
+    """A tray icon that remembers its balloon messages (offscreen Qt shows none)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[tuple[str, str, QSystemTrayIcon.MessageIcon]] = []
+
+    def showMessage(self, title: str, body: str, icon: object = None, msecs: int = 10_000) -> None:  # type: ignore[override]
+        self.messages.append((title, body, icon))  # type: ignore[arg-type]
+
+
+def ended(row_id: int, state: JobState, label: str | None = None) -> StatusChange:
+    job = Job(
+        id=row_id,
+        account="acme",
+        provider="pdfco",
+        job_id=f"job-{row_id}",
+        label=label,
+        state=state,
+        provider_status=str(state),
+        progress=None,
+        message="done" if state == JobState.SUCCEEDED else "it <broke> & stopped",
+        result_url="https://example.com/r.pdf",
+        created_at=T0,
+        updated_at=T0,
+        finished_at=T0,
+    )
+    return StatusChange(job=job, old_state=JobState.RUNNING, new_state=state)
+
+
+@pytest.fixture
+def no_dbus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    runtime = tmp_path / "runtime"  # no `bus` socket in it
+    runtime.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+
+
+@pytest.fixture
+def notifier(qtbot: QtBot) -> Iterator[Notifier]:
+    notifier = Notifier()
+    try:
+        yield notifier
+    finally:
+        notifier.close()
+        notifier.deleteLater()
+
+
+@pytest.fixture
+def tray(qtbot: QtBot) -> Iterator[RecordingTray]:
+    tray = RecordingTray()
+    yield tray
+    tray.deleteLater()
+
+
+@pytest.mark.usefixtures("no_dbus")
+def test_without_dbus_messages_go_to_the_tray_and_are_logged_once(
+    notifier: Notifier, tray: RecordingTray, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="desktop_app.ui.notifier"):
+        notifier.set_tray_fallback(tray)
+        notifier.notify_changes([ended(1, JobState.SUCCEEDED, "Report"), ended(2, JobState.FAILED)])
+        notifier.notify_account_error("acme", "the key was refused")
+    assert tray.messages == [
+        ("Finished: Report", "PDF.co (acme): done", QSystemTrayIcon.MessageIcon.Information),
+        # Plain text in a balloon: no markup escaping there.
+        ("Failed: job-2", "PDF.co (acme): it <broke> & stopped", QSystemTrayIcon.MessageIcon.Warning),
+        ("Cannot check acme", "the key was refused", QSystemTrayIcon.MessageIcon.Warning),
+    ]
+    # The notifier found out when it was made (the fixture's setup).
+    records = caplog.get_records("setup") + caplog.records
+    warnings = [r for r in records if "native notifications unavailable" in r.getMessage()]
+    assert len(warnings) == 1
+
+
+@pytest.mark.usefixtures("no_dbus")
+def test_clicking_the_tray_message_shows_the_last_job(notifier: Notifier, tray: RecordingTray, qtbot: QtBot) -> None:
+    notifier.set_tray_fallback(tray)
+    notifier.notify_changes([ended(9, JobState.FAILED)])
+    with qtbot.waitSignal(notifier.show_job_requested, timeout=1000) as blocker:
+        tray.messageClicked.emit()
+    assert blocker.args == [9]
+
+    notifier.notify_changes([ended(i, JobState.SUCCEEDED) for i in range(10, 15)])  # a summary
+    assert tray.messages[-1][0] == "5 jobs ended: 5 finished"
+    with qtbot.waitSignal(notifier.show_window_requested, timeout=1000):
+        tray.messageClicked.emit()
+
+
+@pytest.mark.usefixtures("no_dbus")
+def test_mute_applies_to_the_fallback_too(notifier: Notifier, tray: RecordingTray) -> None:
+    notifier.set_tray_fallback(tray)
+    notifier.set_muted_until(datetime(2999, 1, 1))  # naive: local time
+    notifier.notify_changes([ended(1, JobState.FAILED)])
+    assert tray.messages == []
+
+
+@pytest.mark.usefixtures("no_dbus")
+def test_without_dbus_and_without_a_tray_nothing_crashes(notifier: Notifier, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="desktop_app.ui.notifier"):
+        notifier.notify_changes([ended(1, JobState.FAILED)])
+        notifier.notify_changes([ended(2, JobState.FAILED)])
+    assert len([r for r in caplog.records if "no tray icon" in r.getMessage()]) == 1
+
+
+@pytest.mark.usefixtures("no_dbus")
+def test_a_real_tray_icon_offscreen_does_not_crash(notifier: Notifier, qtbot: QtBot) -> None:
+    tray = QSystemTrayIcon()
+    try:
+        notifier.set_tray_fallback(tray)
+        notifier.notify_changes([ended(1, JobState.PARTIAL)])
+    finally:
+        tray.deleteLater()
+
+
+def test_a_dead_bus_address_falls_back_after_trying(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, qtbot: QtBot, tray: RecordingTray
+) -> None:
+    # An address that looks fine but where nobody listens: the sender thread finds out, the message still shows.
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={tmp_path / 'no-such-bus'}")
+    notifier = Notifier()
+    try:
+        notifier.set_tray_fallback(tray)
+        notifier.notify_changes([ended(1, JobState.FAILED)])
+        qtbot.waitUntil(lambda: len(tray.messages) == 1, timeout=5000)
+        assert tray.messages[0][0] == "Failed: job-1"
+        # The next one goes straight to the tray: the native side is not retried for a while.
+        notifier.notify_changes([ended(2, JobState.SUCCEEDED)])
+        qtbot.waitUntil(lambda: len(tray.messages) == 2, timeout=5000)
+    finally:
+        notifier.close()
+        notifier.deleteLater()
+
+
+def test_close_twice_is_fine(qtbot: QtBot, no_dbus: None) -> None:
+    notifier = Notifier()
+    notifier.close()
+    notifier.close()
+    notifier.notify_changes([ended(1, JobState.FAILED)])  # after close: ignored, not a crash
+    notifier.deleteLater()
