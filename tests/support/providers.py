@@ -67,18 +67,54 @@ def _pdfco() -> Harness:
     return Harness("pdfco", sim.handle, key, None, job, JobState.SUCCEEDED, finishes_after_checks=3)
 
 
-BUILDERS: dict[str, Callable[[], Harness]] = {"pdfco": _pdfco}
+def _ipaper() -> Harness:
+    from desktop_app.simulators import ipaper
+
+    key = "ipaper-harness-key-40f2aa"
+    sim = ipaper.IPaperSimulator(key)
+    job = sim.add_job([ipaper.pending(checks=2), ipaper.completed()])
+    return Harness("ipaper", sim.handle, key, "APIKey", job, JobState.SUCCEEDED, finishes_after_checks=3)
+
+
+def _scriptx() -> Harness:
+    from desktop_app.simulators import scriptx
+
+    key = "5a1f0c2e-9b7d-4e3a-8c61-harness0001"
+    sim = scriptx.ScriptXSimulator(key)
+    job = sim.add_job([scriptx.printing_pdf(checks=2), scriptx.completed()])
+    return Harness("scriptx", sim.handle, key, None, job, JobState.SUCCEEDED, finishes_after_checks=3)
+
+
+def _encodingcom() -> Harness:
+    from desktop_app.simulators import encodingcom
+
+    user, key = "424242", "encodingcom-harness-userkey-c3"
+    sim = encodingcom.EncodingComSimulator(user, key)
+    job = sim.add_job([encodingcom.running("Processing", "40.0", "30", checks=2), encodingcom.finished()])
+    return Harness("encodingcom", sim.handle, key, user, job, JobState.SUCCEEDED, finishes_after_checks=3)
+
+
+BUILDERS: dict[str, Callable[[], Harness]] = {
+    "pdfco": _pdfco,
+    "ipaper": _ipaper,
+    "scriptx": _scriptx,
+    "encodingcom": _encodingcom,
+}
 
 
 def _from_launcher(provider: str) -> Harness:
     """A provider without its own builder: its demo simulator from the launcher, first sample job."""
+    import importlib.util
+
+    import pytest
+
     from desktop_app.simulators.launcher import start_all
 
+    if importlib.util.find_spec(f"desktop_app.simulators.{provider}") is None:
+        pytest.skip(f"{provider} has no simulator yet (add a builder in tests/support/providers.py)")
     running = start_all()
     try:
         if provider not in running:
-            import pytest
-
             pytest.skip(f"{provider} has no simulator yet (add a builder in tests/support/providers.py)")
         server, samples, creds = running.pop(provider)
     finally:
