@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QMetaObject, QObject, Qt, QThread, QTimer, Signal, Slot
 
 from desktop_app.core.model import Status
-from desktop_app.core.ratelimit import RateLimit, TokenBucket
+from desktop_app.core.ratelimit import RateLimit
 from desktop_app.polling import CheckResult, ErrorKind, check_batch
 from desktop_app.providers.base import HttpProvider, ProviderConfig
 from desktop_app.workers.timing import make_schedule
@@ -53,7 +53,6 @@ class PollWorker(QObject):
         self._clock = clock
         self._provider: HttpProvider | None = None
         self._schedule = make_schedule(spec.provider_cls.name, spec.provider_cls.max_batch, spec.rate_limit, clock)
-        self._bucket = TokenBucket(spec.rate_limit, clock())
         self._timer: QTimer | None = None
         # Set from any thread by `request_stop`; read between requests so a stop never waits for a queued slot.
         self._stopping = threading.Event()
@@ -72,11 +71,11 @@ class PollWorker(QObject):
     def set_jobs(self, jobs: Sequence[tuple[str, float]]) -> None:
         """The account's open jobs as (job_id, age_seconds); new ones are checked soon, gone ones forgotten."""
         wanted = {job_id: age for job_id, age in jobs}
-        for job_id in list(self._schedule.job_ids()):
+        for job_id in self._schedule.job_ids():
             if job_id not in wanted:
                 self._schedule.remove(job_id)
         for job_id, age in wanted.items():
-            if not self._schedule.has(job_id):
+            if job_id not in self._schedule:
                 self._schedule.add(job_id, age)
         self._reschedule()
 
@@ -108,24 +107,19 @@ class PollWorker(QObject):
         if due is None:
             self._timer.stop()
             return
-        now = self._clock()
-        delay = max(due - now, self._bucket.wait_time(now), 0.0)
-        self._timer.start(int(delay * 1000))
+        delay = max(due - self._clock(), 0.0)
+        # Round up: a timer firing a millisecond early would find nothing due and spin once more.
+        self._timer.start(int(delay * 1000) + 1)
 
     def _tick(self) -> None:
         if self._stopping.is_set():
             return
-        now = self._clock()
-        if self._bucket.wait_time(now) > 0:
-            self._reschedule()
-            return
-        batch = self._schedule.take_batch(now)
+        batch = self._schedule.take_batch()
         if batch:
-            self._bucket.try_take(now)
             result = self._check(batch)
+            self._record(result)
             if self._stopping.is_set():
                 return  # the main thread is tearing down; nobody wants this result
-            self._record(result)
             self.result_ready.emit(result)
         self._reschedule()
 
@@ -145,7 +139,7 @@ class PollWorker(QObject):
             self._schedule.on_result(list(result.job_ids), by_id)
         else:
             kind = result.error_kind or ErrorKind.PROTOCOL
-            self._schedule.on_error(list(result.job_ids), kind, result.retry_after)
+            self._schedule.on_error(list(result.job_ids), str(kind), result.retry_after)
 
 
 class _Inbox(QObject):

@@ -1,0 +1,90 @@
+"""The job table model: row-level signals, never a reset after the first load, fast with 10,000 jobs."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+from PySide6.QtCore import QSortFilterProxyModel, Qt
+from pytestqt.modeltest import ModelTester
+
+from desktop_app.core.model import JobState
+from desktop_app.ui.job_model import JOB_ROW_ID_ROLE, SORT_ROLE, Column, JobTableModel
+from tests.gui.conftest import make_job
+
+
+def _signals(model: JobTableModel) -> list[str]:
+    seen: list[str] = []
+    model.modelReset.connect(lambda: seen.append("reset"))
+    model.rowsInserted.connect(lambda _p, first, last: seen.append(f"insert {first}-{last}"))
+    model.rowsRemoved.connect(lambda _p, first, last: seen.append(f"remove {first}-{last}"))
+    model.dataChanged.connect(lambda a, b, _r=(): seen.append(f"changed {a.row()}-{b.row()}"))
+    return seen
+
+
+def test_sync_inserts_updates_and_removes_by_row_signals() -> None:
+    model = JobTableModel()
+    seen = _signals(model)
+    model.sync([make_job(1), make_job(2), make_job(3)])
+    assert seen == ["insert 0-2"]
+    seen.clear()
+    model.sync([make_job(1), replace(make_job(2), state=JobState.SUCCEEDED, progress=100.0), make_job(4)])
+    assert seen == ["remove 2-2", "changed 1-1", "insert 2-2"]
+    assert [model.index(r, 0).data(JOB_ROW_ID_ROLE) for r in range(model.rowCount())] == [1, 2, 4]
+    assert model.index(1, Column.STATE).data() == "Finished"
+    assert model.index(1, Column.PROGRESS).data() == "100%"
+
+
+def test_unchanged_jobs_emit_nothing() -> None:
+    model = JobTableModel()
+    jobs = [make_job(i) for i in range(1, 6)]
+    model.sync(jobs)
+    seen = _signals(model)
+    model.sync(jobs)
+    model.upsert(jobs[:2])
+    assert seen == []
+
+
+def test_columns_show_label_account_state_progress_message() -> None:
+    model = JobTableModel()
+    job = make_job(7, JobState.FAILED, label="Invoices", message="Input file is damaged", progress=None)
+    model.sync([job])
+    row = [model.index(0, c).data() for c in Column]
+    assert row[Column.JOB] == f"Invoices ({job.job_id})"
+    assert row[Column.ACCOUNT] == "acme"
+    assert row[Column.STATE] == "Failed"
+    assert row[Column.MESSAGE] == "Input file is damaged"
+    assert model.index(0, Column.STATE).data(Qt.ItemDataRole.DecorationRole) is not None
+    assert [model.headerData(c, Qt.Orientation.Horizontal) for c in Column] == [
+        "Job",
+        "Account",
+        "State",
+        "Progress",
+        "Updated",
+        "Message",
+    ]
+
+
+def test_passes_qt_model_tester(qtmodeltester: ModelTester) -> None:
+    model = JobTableModel()
+    model.sync([make_job(i, progress=float(i)) for i in range(1, 20)])
+    qtmodeltester.check(model)
+
+
+def test_ten_thousand_jobs_update_without_reset_and_quickly() -> None:
+    model = JobTableModel()
+    jobs = [make_job(i) for i in range(1, 10_001)]
+    model.sync(jobs)
+    proxy = QSortFilterProxyModel()
+    proxy.setSourceModel(model)
+    proxy.setSortRole(SORT_ROLE)
+    proxy.sort(Column.UPDATED, Qt.SortOrder.DescendingOrder)
+    seen = _signals(model)
+    started = time.perf_counter()
+    for i in range(1, 101):  # a round of 100 results, applied one by one as the app does
+        model.upsert([replace(jobs[i * 50], progress=float(i))])
+    model.sync([*jobs[:9_000], make_job(20_000)])
+    elapsed = time.perf_counter() - started
+    assert "reset" not in seen
+    assert model.rowCount() == 9_001
+    assert elapsed < 2.0, f"100 updates + a 1,000-row removal took {elapsed:.2f} s"
