@@ -62,8 +62,11 @@ class CheckResult:
 
 
 def error_result(account: str, job_ids: Sequence[str], exc: JobTrayError) -> CheckResult:
+    from desktop_app.logs import redact
+
     retry_after = getattr(exc, "retry_after", None)
-    return CheckResult(account, tuple(job_ids), (), str(exc), classify(exc), retry_after)
+    # The message is stored and shown: no known secret may survive in it, whatever built it.
+    return CheckResult(account, tuple(job_ids), (), redact(str(exc)), classify(exc), retry_after)
 
 
 def check_batch(provider: Provider, account: str, job_ids: Sequence[str]) -> CheckResult:

@@ -23,6 +23,7 @@ from desktop_app.core.errors import ProtocolError, RateLimited, TransientError
 from desktop_app.core.ids import ID_SPECS, IdSpec
 from desktop_app.core.model import Secret, Status
 from desktop_app.core.retry_after import parse_retry_after
+from desktop_app.logs import redact, register_secret
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +69,11 @@ class HttpResponse:
 
 
 def short_text(text: str, limit: int = 200) -> str:
-    """A server-supplied message made safe for one log or notification line."""
-    cleaned = re.sub(r"\s+", " ", text).strip()
+    """A server-supplied message made safe for one log or notification line.
+
+    Servers quote what they were sent ("invalid key abc123"): every known secret is blanked first.
+    """
+    cleaned = re.sub(r"\s+", " ", redact(text)).strip()
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
 
 
@@ -193,6 +197,8 @@ class HttpProvider:
 
     def __init__(self, config: ProviderConfig) -> None:
         self.config = config
+        # From now on no message we build or log can repeat the key, even when a server echoes it back.
+        register_secret(config.secret.reveal())
         self.transport = HttpTransport(config.base_url, timeout=config.timeout, max_bytes=config.max_response_bytes)
 
     @classmethod
