@@ -278,7 +278,7 @@ class AppController(QObject):
             self._report(error_result(account.name, [j.job_id for j in self.store.jobs.open_jobs(account.name)], exc))
             return None
         handle = WorkerHandle(PollWorker(spec))
-        handle.worker.result_ready.connect(self.apply)  # queued: the worker lives in another thread
+        handle.result_ready.connect(self.apply)  # delivered in the main thread
         handle.start()
         return handle
 

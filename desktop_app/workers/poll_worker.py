@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QMetaObject, QObject, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QMetaObject, QObject, Qt, QThread, QTimer, Signal, SignalInstance, Slot
 
 from desktop_app.core.model import Status
 from desktop_app.core.ratelimit import RateLimit
@@ -143,10 +143,12 @@ class PollWorker(QObject):
 
 
 class _Inbox(QObject):
-    """Lives in the main thread; its signals reach the worker's slots queued, in the worker's thread."""
+    """Lives in the main thread: its set_jobs/check_now reach the worker queued, in the worker's thread, and
+    the worker's results come back through its result_ready, emitted in the main thread."""
 
     set_jobs = Signal(object)
     check_now = Signal()
+    result_ready = Signal(object)
 
 
 class WorkerHandle:
@@ -163,6 +165,14 @@ class WorkerHandle:
         self.inbox = _Inbox()
         self.inbox.set_jobs.connect(worker.set_jobs)
         self.inbox.check_now.connect(worker.check_now)
+        # Relayed through a main-thread QObject: a plain function connected straight to the worker's signal
+        # would run in the worker's thread (it has no thread of its own for Qt to queue to).
+        worker.result_ready.connect(self.inbox.result_ready)
+
+    @property
+    def result_ready(self) -> SignalInstance:
+        """CheckResults, delivered in the main thread whatever is connected."""
+        return self.inbox.result_ready
 
     @property
     def account(self) -> str:

@@ -1,0 +1,116 @@
+"""A real PollWorker in a real QThread against the PDF.co simulator over HTTP."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from PySide6.QtCore import QCoreApplication, QThread
+
+from desktop_app.core.model import Account, JobState, KeySource, Secret
+from desktop_app.core.ratelimit import parse_rate_limit
+from desktop_app.polling import CheckResult, ErrorKind, apply_result
+from desktop_app.providers.base import ProviderConfig
+from desktop_app.providers.pdfco import PdfCoProvider
+from desktop_app.simulators import pdfco as pdfco_sim
+from desktop_app.store.database import Store
+from desktop_app.workers.poll_worker import PollWorker, WorkerHandle, WorkerSpec
+from tests.conftest import PDFCO_KEY
+
+
+def _handle(base_url: str, key: str = PDFCO_KEY) -> WorkerHandle:
+    config = ProviderConfig(base_url=base_url, secret=Secret(key))
+    return WorkerHandle(PollWorker(WorkerSpec("acme", PdfCoProvider, config, parse_rate_limit("20/s"))))
+
+
+def test_results_arrive_by_signal_and_are_applied_on_the_main_thread(qtbot, store: Store, pdfco_simulator) -> None:
+    sim, server = pdfco_simulator
+    ok_id = sim.add_job([pdfco_sim.working(checks=1), pdfco_sim.success()])
+    bad_id = sim.add_job([pdfco_sim.failed()])
+    account = store.accounts.add(Account("acme", "pdfco", KeySource.ENV, key_env="K"))
+    for job_id in (ok_id, bad_id):
+        store.jobs.add(account, job_id)
+    main_thread = QCoreApplication.instance().thread()
+    applied_in: set[bool] = set()
+    changes = []
+
+    def apply(result: CheckResult) -> None:
+        applied_in.add(QThread.currentThread() is main_thread)
+        changes.extend(apply_result(store, result))
+
+    handle = _handle(server.base_url)
+    handle.result_ready.connect(apply)
+    handle.start()
+    try:
+        handle.set_jobs([(ok_id, 0.0), (bad_id, 0.0)])
+        qtbot.waitUntil(lambda: store.jobs.find(ok_id)[0].state == JobState.SUCCEEDED, timeout=8000)
+        assert store.jobs.find(bad_id)[0].state == JobState.FAILED
+        assert applied_in == {True}  # the store was only written on the main thread
+        assert {(c.job.job_id, c.new_state) for c in changes} >= {
+            (ok_id, JobState.RUNNING),
+            (ok_id, JobState.SUCCEEDED),
+            (bad_id, JobState.FAILED),
+        }
+        assert store.jobs.find(ok_id)[0].result_url.startswith(server.base_url)
+    finally:
+        handle.begin_stop()
+        assert handle.finish_stop(time.monotonic() + 2.0)
+
+
+def test_ended_jobs_are_not_checked_again_and_check_now_is_immediate(qtbot, pdfco_simulator) -> None:
+    sim, server = pdfco_simulator
+    done_id = sim.add_job([pdfco_sim.success()])
+    slow_id = sim.add_job([pdfco_sim.working()])
+    results: list[CheckResult] = []
+    handle = _handle(server.base_url)
+    handle.result_ready.connect(results.append)
+    handle.start()
+    try:
+        handle.set_jobs([(done_id, 0.0), (slow_id, 3600.0)])  # an hour old: next check minutes away
+        qtbot.waitUntil(lambda: len(results) >= 2, timeout=5000)
+        time.sleep(0.3)
+        QCoreApplication.processEvents()
+        assert sorted(r.job_ids[0] for r in results) == sorted([done_id, slow_id])
+        started = time.monotonic()
+        handle.check_now()
+        qtbot.waitUntil(lambda: len(results) >= 3, timeout=3000)
+        assert time.monotonic() - started < 1.0
+        assert results[-1].job_ids == (slow_id,)  # the finished job is not asked about again
+    finally:
+        handle.begin_stop()
+        assert handle.finish_stop(time.monotonic() + 2.0)
+
+
+def test_auth_error_comes_back_as_a_result_not_an_exception(qtbot, pdfco_simulator) -> None:
+    sim, server = pdfco_simulator
+    job_id = sim.add_job([pdfco_sim.working()])
+    handle = _handle(server.base_url, key="wrong-key")
+    with qtbot.waitSignal(handle.result_ready, timeout=5000) as got:
+        handle.start()
+        handle.set_jobs([(job_id, 0.0)])
+    try:
+        result = got.args[0]
+        assert not result.ok
+        assert result.error_kind == ErrorKind.AUTH
+        assert "wrong-key" not in (result.error or "")
+    finally:
+        handle.begin_stop()
+        assert handle.finish_stop(time.monotonic() + 2.0)
+
+
+def test_stop_is_quick_even_with_many_jobs_due(qtbot, pdfco_simulator) -> None:
+    sim, server = pdfco_simulator
+    ids = [sim.add_job([pdfco_sim.working()]) for _ in range(30)]
+    handle = _handle(server.base_url)
+    handle.start()
+    handle.set_jobs([(job_id, 0.0) for job_id in ids])
+    qtbot.waitUntil(lambda: server.request_count >= 3, timeout=5000)
+    started = time.monotonic()
+    handle.begin_stop()
+    assert handle.finish_stop(started + 2.0)
+    assert time.monotonic() - started < 2.0
+    assert not handle.thread.isRunning()
+    count = server.request_count
+    time.sleep(0.3)
+    assert server.request_count == count  # nothing after stop
+    assert threading.active_count() >= 1
