@@ -99,6 +99,7 @@ cat >"$session/dunstrc" <<'EOF'
     origin = top-right
     offset = 10x50
     history_length = 200
+    stack_duplicates = false
     markup = full
     font = DejaVu Sans 9
 [urgency_low]
@@ -112,12 +113,18 @@ dunst -config "$session/dunstrc" >"$session/dunst.log" 2>&1 &
 pids+=($!)
 gtk-sni-tray-standalone --top --end --watcher --size 40 >"$session/sni.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 100); do
-  has_owner org.freedesktop.Notifications && has_owner org.kde.StatusNotifierWatcher && break
+# The watcher's name comes first; Qt sees a tray only once the host has registered with it as well.
+host_registered() {
+  dbus-send --session --print-reply --dest=org.kde.StatusNotifierWatcher /StatusNotifierWatcher \
+    org.freedesktop.DBus.Properties.Get string:org.kde.StatusNotifierWatcher string:IsStatusNotifierHostRegistered \
+    2>/dev/null | grep -q "boolean true"
+}
+for _ in $(seq 200); do
+  has_owner org.freedesktop.Notifications && host_registered && break
   sleep 0.1
 done
 has_owner org.freedesktop.Notifications || { echo "$0: dunst did not start (see $session/dunst.log)" >&2; exit 1; }
-has_owner org.kde.StatusNotifierWatcher || { echo "$0: the tray host did not start (see $session/sni.log)" >&2; exit 1; }
+host_registered || { echo "$0: the tray host did not start (see $session/sni.log)" >&2; exit 1; }
 echo "virtual desktop: DISPLAY=$DISPLAY session=$session" >&2
 
 set +e

@@ -49,6 +49,7 @@ DUNST_CONFIG = """[global]
     origin = top-right
     offset = 10x50
     history_length = 100
+    stack_duplicates = false
     sticky_history = yes
     show_indicators = yes
     markup = full
@@ -216,6 +217,26 @@ class DesktopSession:
         )
         return "boolean true" in result.stdout
 
+    def sni_host_registered(self) -> bool:
+        result = subprocess.run(
+            [
+                "dbus-send",
+                "--session",
+                "--print-reply",
+                "--dest=org.kde.StatusNotifierWatcher",
+                "/StatusNotifierWatcher",
+                "org.freedesktop.DBus.Properties.Get",
+                "string:org.kde.StatusNotifierWatcher",
+                "string:IsStatusNotifierHostRegistered",
+            ],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+        return "boolean true" in result.stdout
+
     def start_dunst(self) -> subprocess.Popen[bytes]:
         require_tools("dunst", "dunstctl", "dbus-send")
         config = self.root / "dunstrc"
@@ -238,9 +259,11 @@ class DesktopSession:
             self.env,
             self.log("sni"),
         )
+        # The watcher name comes first; Qt sees a tray only once the host has registered with it too.
         wait_for(
-            lambda: self.name_has_owner("org.kde.StatusNotifierWatcher") or proc.poll() is not None,
-            what="the StatusNotifierItem watcher",
+            lambda: self.sni_host_registered() or proc.poll() is not None,
+            timeout=2 * START_TIMEOUT,
+            what="the StatusNotifierItem host",
         )
         if proc.poll() is not None:
             raise RuntimeError(f"gtk-sni-tray-standalone exited with {proc.returncode}; see {self.log('sni')}")
