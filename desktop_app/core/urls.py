@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import unicodedata
 from urllib.parse import urlsplit
 
 from desktop_app.core.errors import ConfigError
@@ -10,15 +11,23 @@ from desktop_app.core.errors import ConfigError
 MAX_URL_LENGTH = 8192
 
 
+def _has_hidden_characters(text: str) -> bool:
+    """Whitespace, control or format characters (bidi overrides, zero-width): a real link needs none of them, and
+    parsers disagree about them (`urlsplit` strips some, browsers others), which is how `java\tscript:` sneaks by."""
+    return any(c.isspace() or unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp") for c in text)
+
+
 def is_openable_link(url: str | None) -> bool:
     """True for an absolute http(s) link with a host: the only kind we store as a result or open."""
-    if not url or len(url) > MAX_URL_LENGTH or any(ord(c) < 0x20 for c in url):
+    if not url or len(url) > MAX_URL_LENGTH or _has_hidden_characters(url):
         return False
     try:
         parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
     except ValueError:
         return False
-    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    return url.lower().startswith(("http://", "https://")) and bool(host)
 
 
 def is_loopback_host(host: str) -> bool:
@@ -33,12 +42,16 @@ def is_loopback_host(host: str) -> bool:
 def validate_base_url(url: str) -> str:
     """The base URL without a trailing slash; ConfigError unless it is http(s) with a host and no credentials."""
     text = url.strip()
+    if len(text) > MAX_URL_LENGTH or _has_hidden_characters(text):
+        raise ConfigError("the base URL must not contain spaces or control characters")
     try:
         parts = urlsplit(text)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
     except ValueError as exc:
-        raise ConfigError(f"not a valid URL: {text!r}") from exc
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"the base URL must start with http:// or https:// and name a host: {text!r}")
+        raise ConfigError(f"not a valid URL: {text[:200]!r}") from exc
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        raise ConfigError(f"the base URL must start with http:// or https:// and name a host: {text[:200]!r}")
     if parts.username or parts.password:
         raise ConfigError("the base URL must not contain a user name or password; use the key options")
     if parts.query or parts.fragment:
