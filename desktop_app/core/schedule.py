@@ -239,10 +239,11 @@ class AccountSchedule:
         if top is None:
             return None
         now = self._clock()
+        due = max(top, self._backoff_until, self._server_until)
         wait = self._bucket.wait_time(now)
         # A microsecond more than the bucket's own figure: float rounding must not leave the token just short.
-        token_at = now + wait + 1e-6 if wait > 0 else now
-        return max(top, self._backoff_until, self._server_until, token_at)
+        # With a token already there, `now` is not mixed in: the answer must not creep forward with the clock.
+        return max(due, now + wait + 1e-6) if wait > 0 else due
 
     def take_batch(self) -> list[str]:
         """Job IDs to send in one request now (at most `max_batch`), or [] if nothing may go now.

@@ -88,6 +88,17 @@ def test_a_new_job_is_checked_at_once_then_at_the_minimum_interval() -> None:
     assert gap_after_check(sched, clock) == pytest.approx(2.0)
 
 
+def test_a_due_time_does_not_creep_forward_with_a_running_clock() -> None:
+    # Regression: with a token in the bucket, next_due() once returned "now", always a little later than the
+    # caller's own reading, so `jobtray watch` slept a microsecond forever instead of sending the request.
+    clock = FakeClock()
+    sched = make(clock)
+    sched.add("J")
+    added = clock.now
+    clock.advance(5.0)
+    assert sched.next_due() == added
+
+
 @pytest.mark.parametrize(("age", "interval"), [(0.0, 2.0), (10.0, 2.0), (100.0, 8.0), (1000.0, 80.0), (1e6, 300.0)])
 def test_the_interval_is_a_share_of_the_age_between_min_and_max(age: float, interval: float) -> None:
     clock = FakeClock()
