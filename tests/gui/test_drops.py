@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication
 
@@ -20,7 +20,7 @@ def _drop(window: JobWindow, mime: QMimeData) -> None:
     """Deliver a real drag-enter then QDropEvent to the window, as the platform does (Qt drops only after an
     accepted enter)."""
     enter = QDragEnterEvent(
-        QPointF(20, 20),
+        QPoint(20, 20),  # QDragEnterEvent takes a QPoint (QPointF only from PySide6 6.12)
         Qt.DropAction.CopyAction,
         mime,
         Qt.MouseButton.LeftButton,
