@@ -44,8 +44,11 @@ class Output:
         print(f"jobtray: {text}", file=self.err)
 
 
-def _open_store(args: argparse.Namespace) -> Store:
-    return Store(data_dir(args.data_dir))
+def _open_store(args: argparse.Namespace, io: Output | None = None) -> Store:
+    store = Store(data_dir(args.data_dir))
+    if store.recovery_message and io is not None:
+        io.warn(f"warning: {store.recovery_message}")
+    return store
 
 
 def _job_json(job: Job) -> dict[str, Any]:
@@ -106,7 +109,7 @@ def cmd_account_add(args: argparse.Namespace, io: Output) -> int:
         key_env=key_env,
         rate_limit=args.rate_limit,
     )
-    with _open_store(args) as store:
+    with _open_store(args, io) as store:
         existing = {a.name for a in store.accounts.all()}
         if name in existing:
             raise ConfigError(f"an account named {name!r} already exists")
@@ -129,7 +132,7 @@ def cmd_account_add(args: argparse.Namespace, io: Output) -> int:
 
 
 def cmd_account_list(args: argparse.Namespace, io: Output) -> int:
-    with _open_store(args) as store:
+    with _open_store(args, io) as store:
         accounts = store.accounts.all()
         errors = {a.name: store.accounts.last_error(a.name) for a in accounts}
     if args.json:
@@ -160,7 +163,7 @@ def cmd_account_list(args: argparse.Namespace, io: Output) -> int:
 def cmd_account_remove(args: argparse.Namespace, io: Output) -> int:
     from desktop_app.credentials import delete_secret
 
-    with _open_store(args) as store:
+    with _open_store(args, io) as store:
         account = store.accounts.get(args.name)
         count = store.accounts.remove(account.name)
     if account.key_source == KeySource.KEYRING:
@@ -212,7 +215,7 @@ def resolve_ids(
 
 
 def cmd_add(args: argparse.Namespace, io: Output) -> int:
-    with _open_store(args) as store:
+    with _open_store(args, io) as store:
         pairs = resolve_ids(store.accounts.all(), args.ids, args.account)
         with store.jobs.transaction():
             results = [(account, *store.jobs.add(account, job_id, args.label)) for account, job_id in pairs]
@@ -224,7 +227,7 @@ def cmd_add(args: argparse.Namespace, io: Output) -> int:
 
 
 def cmd_list(args: argparse.Namespace, io: Output) -> int:
-    with _open_store(args) as store:
+    with _open_store(args, io) as store:
         jobs = store.jobs.all(include_archived=args.all)
     if args.json:
         io.line(json.dumps([_job_json(j) for j in jobs], indent=2))
@@ -239,7 +242,7 @@ def cmd_list(args: argparse.Namespace, io: Output) -> int:
 
 
 def cmd_history(args: argparse.Namespace, io: Output) -> int:
-    with _open_store(args) as store:
+    with _open_store(args, io) as store:
         job = store.jobs.find_one(args.job_id, args.account)
         entries = store.jobs.history(job.id)
     if args.json:
@@ -262,7 +265,7 @@ def cmd_history(args: argparse.Namespace, io: Output) -> int:
 
 
 def cmd_remove(args: argparse.Namespace, io: Output) -> int:
-    with _open_store(args) as store:
+    with _open_store(args, io) as store:
         job = store.jobs.find_one(args.job_id, args.account)
         store.jobs.remove(job.id)
     io.line(f"stopped watching {job.job_id} ({job.account})")
@@ -270,7 +273,7 @@ def cmd_remove(args: argparse.Namespace, io: Output) -> int:
 
 
 def cmd_archive(args: argparse.Namespace, io: Output) -> int:
-    with _open_store(args) as store:
+    with _open_store(args, io) as store:
         if args.finished:
             count = store.jobs.archive_finished()
             io.line(f"archived {count} finished job(s)")
@@ -294,7 +297,7 @@ def _report_errors(io: Output, errors: dict[str, Any], told: set[str]) -> None:
 def cmd_poll(args: argparse.Namespace, io: Output) -> int:
     from desktop_app.polling import run_round
 
-    with _open_store(args) as store:
+    with _open_store(args, io) as store:
         report = run_round(store)
     for change in report.changes:
         io.line(_format_change(change))
@@ -305,7 +308,7 @@ def cmd_poll(args: argparse.Namespace, io: Output) -> int:
 def cmd_watch(args: argparse.Namespace, io: Output) -> int:
     from desktop_app.watch import watch
 
-    with _open_store(args) as store:
+    with _open_store(args, io) as store:
         return watch(store, io, timeout=args.timeout, exit_status=args.exit_status)
 
 

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import platformdirs
 
 from desktop_app.store.accounts import AccountStore
 from desktop_app.store.clock import Clock, utc_now
-from desktop_app.store.db import DB_FILENAME, connect
+from desktop_app.store.db import DB_FILENAME, StoreError, connect
 from desktop_app.store.jobs import JobStore
 
+log = logging.getLogger(__name__)
+
 DATA_DIR_ENV = "JOBTRAY_DATA_DIR"
+CORRUPT_SUFFIX = ".corrupt-"
 
 
 def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
@@ -26,15 +31,65 @@ def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
     return Path(platformdirs.user_data_dir("JobTray", appauthor=False))
 
 
-class Store:
-    """The open database with its account and job repositories."""
+def move_aside(path: Path, now: datetime | None = None) -> Path:
+    """Rename a damaged database and its -wal/-shm files to `<name>.corrupt-<UTC time>`; they are kept, never
+    deleted, so the user (or we) can try to recover them. Returns the new path of the main file."""
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S%fZ")
+    target = path.with_name(f"{path.name}{CORRUPT_SUFFIX}{stamp}")
+    path.rename(target)
+    for suffix in ("-wal", "-shm", "-journal"):
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            companion.rename(target.with_name(target.name + suffix))
+    return target
 
-    def __init__(self, folder: Path, clock: Clock = utc_now) -> None:
+
+class Store:
+    """The open database with its account and job repositories.
+
+    A damaged database file is moved aside (see `move_aside`) and a fresh one started; `recovered_from` then names
+    the kept file so the CLI and the tray can tell the user. Every other database failure is a StoreError.
+
+    Attributes:
+        recovered_from: where the damaged database was moved when this Store had to start afresh, else None.
+    """
+
+    def __init__(self, folder: Path, clock: Clock = utc_now, busy_timeout_ms: int | None = None) -> None:
         self.folder = folder
         self.path = folder / DB_FILENAME
-        self.conn: sqlite3.Connection = connect(self.path)
+        self.recovered_from: Path | None = None
+        try:
+            self.conn: sqlite3.Connection = connect(self.path, busy_timeout_ms)
+        except StoreError as exc:
+            if not exc.corrupt or not self.path.exists():
+                exc.close_connection()
+                raise
+            try:
+                # Moved while SQLite still has the files open (POSIX allows it): closing would delete the WAL.
+                self.recovered_from = move_aside(self.path)
+            except OSError:
+                exc.close_connection()  # Windows will not rename open files; retry once closed
+                try:
+                    self.recovered_from = move_aside(self.path)
+                except OSError as move_exc:
+                    raise StoreError(f"{exc}; it could not be moved aside either ({move_exc.strerror})") from exc
+            finally:
+                exc.close_connection()
+            # INFO: the user is told by whoever opened the store (CLI line, tray notification), not twice.
+            log.info("the database %s was damaged: kept as %s, starting a new one", self.path, self.recovered_from)
+            self.conn = connect(self.path, busy_timeout_ms)
         self.accounts = AccountStore(self.conn, clock)
         self.jobs = JobStore(self.conn, clock)
+
+    @property
+    def recovery_message(self) -> str | None:
+        """One line for the user when the database had to be started afresh."""
+        if self.recovered_from is None:
+            return None
+        return (
+            f"the job database was damaged and could not be read; it was kept as {self.recovered_from} and a new, "
+            "empty one was started (add your accounts and jobs again)"
+        )
 
     def close(self) -> None:
         self.conn.close()

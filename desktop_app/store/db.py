@@ -2,18 +2,66 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from desktop_app.core.errors import JobTrayError
 
 DB_FILENAME = "jobtray.sqlite3"
 BUSY_TIMEOUT_MS = 5000
 
+# Primary result codes (the low byte of an extended code) that mean the file itself is damaged.
+SQLITE_CORRUPT = 11
+SQLITE_NOTADB = 26
 
-class StoreError(JobTrayError):
-    """The database cannot be used (locked, corrupt, read-only, disk full)."""
+
+class StoreError(JobTrayError, sqlite3.OperationalError):
+    """The database cannot be used (locked, corrupt, read-only, disk full); the message says which, on one line.
+
+    Also an `sqlite3.Error`, so code written to catch those still does.
+    """
+
+    def __init__(self, message: str, *, corrupt: bool = False) -> None:
+        super().__init__(message)
+        self.corrupt = corrupt
+        self.open_connection: sqlite3.Connection | None = None
+
+    def close_connection(self) -> None:
+        if self.open_connection is not None:
+            self.open_connection.close()
+            self.open_connection = None
+
+
+def is_corruption(exc: sqlite3.Error) -> bool:
+    """True when `exc` says the file is not a (healthy) SQLite database, as opposed to locked, full or read-only."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in (SQLITE_CORRUPT, SQLITE_NOTADB)
+    text = str(exc).lower()
+    return "not a database" in text or "malformed" in text
+
+
+def store_error(exc: sqlite3.Error, path: Path) -> StoreError:
+    return StoreError(describe(exc, path), corrupt=is_corruption(exc))
+
+
+class GuardedConnection(sqlite3.Connection):
+    """A connection whose failures arrive as StoreError with a message a user can act on, never a bare
+    sqlite3 traceback. Constraint violations stay `sqlite3.IntegrityError`: the repositories turn those into
+    their own errors."""
+
+    path: Path = Path(DB_FILENAME)
+
+    def execute(self, *args: Any, **kwargs: Any) -> sqlite3.Cursor:
+        try:
+            return super().execute(*args, **kwargs)
+        except (StoreError, sqlite3.IntegrityError):
+            raise
+        except sqlite3.Error as exc:
+            raise store_error(exc, self.path) from exc
 
 
 def _run_script(conn: sqlite3.Connection, script: str) -> None:
@@ -79,20 +127,47 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """Open (creating if needed) and migrate the database at `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def connect(path: Path, busy_timeout_ms: int | None = None, check: bool = True) -> sqlite3.Connection:
+    """Open (creating if needed), check and migrate the database at `path`.
+
+    Args:
+        path: the database file.
+        busy_timeout_ms: how long a write waits for another program's lock before failing with StoreError.
+        check: run `PRAGMA quick_check` so that a damaged file is found now, not halfway through a write.
+    """
+    timeout = BUSY_TIMEOUT_MS if busy_timeout_ms is None else busy_timeout_ms
     try:
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create the data folder {path.parent}: {exc.strerror or exc}") from exc
+    conn: sqlite3.Connection | None = None
+    try:
+        conn = sqlite3.connect(path, timeout=timeout / 1000, isolation_level=None, factory=GuardedConnection)
+        assert isinstance(conn, GuardedConnection)
+        conn.path = path
         conn.row_factory = sqlite3.Row
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute(f"PRAGMA busy_timeout = {int(timeout)}")
         conn.execute("PRAGMA journal_mode = WAL")
         # FULL: a status change that was reported to the user survives a power cut, not only a crash.
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
+        if check:
+            verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
+            if verdict != "ok":
+                raise StoreError(f"the database {path} is damaged ({str(verdict)[:100]})", corrupt=True)
         migrate(conn)
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(describe(exc, path)) from exc
+    except sqlite3.Error as exc:
+        error = exc if isinstance(exc, StoreError) else store_error(exc, path)
+        if conn is not None:
+            if error.corrupt:
+                # Closing the last connection deletes the -wal and -shm files, which may hold the newest data:
+                # the caller moves them aside first and closes this afterwards.
+                error.open_connection = conn
+            else:
+                conn.close()
+        if error is exc:
+            raise
+        raise error from exc
     return conn
 
 
@@ -109,8 +184,16 @@ def migrate(conn: sqlite3.Connection) -> None:
             conn.execute(f"PRAGMA user_version = {target + 1}")
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            rollback_quietly(conn)
             raise
+
+
+def rollback_quietly(conn: sqlite3.Connection) -> None:
+    """Undo an open transaction after a failure, without hiding that failure behind a second one."""
+    if conn.in_transaction:
+        # SQLite may already have rolled back (disk full); the original error is what matters.
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
 
 
 def describe(exc: sqlite3.Error, path: Path) -> str:
@@ -121,9 +204,11 @@ def describe(exc: sqlite3.Error, path: Path) -> str:
     if "not a database" in text or "malformed" in text or "corrupt" in text:
         return f"the database {path} is damaged"
     if "readonly" in text or "read-only" in text:
-        return f"the database {path} is read-only"
+        return f"the database {path} is read-only: check the permissions of {path.parent}"
     if "disk is full" in text or "full" in text:
-        return f"the disk holding {path} is full"
+        return f"the disk holding {path} is full: free some space; nothing was lost"
     if "unable to open" in text:
-        return f"cannot open the database {path}"
+        return f"cannot open the database {path}: check that {path.parent} exists and is writable"
+    if "disk i/o" in text:
+        return f"cannot read or write the database {path} (disk I/O error)"
     return f"database error in {path}: {exc}"

@@ -11,6 +11,7 @@ from desktop_app.core.model import Account, HistoryEntry, Job, JobState, Status,
 from desktop_app.core.transitions import events_for
 from desktop_app.core.urls import is_openable_link
 from desktop_app.store.clock import Clock, from_text, to_text, utc_now
+from desktop_app.store.db import rollback_quietly
 
 _SELECT = (
     "SELECT j.*, a.name AS account_name, a.provider AS provider FROM jobs j JOIN accounts a ON a.id = j.account_id"
@@ -57,10 +58,11 @@ class JobStore:
         self._conn.execute("BEGIN IMMEDIATE")
         try:
             yield
+            self._conn.execute("COMMIT")
         except BaseException:
-            self._conn.execute("ROLLBACK")
+            # Also when COMMIT itself failed (disk full): leave no transaction open behind the error.
+            rollback_quietly(self._conn)
             raise
-        self._conn.execute("COMMIT")
 
     def add(self, account: Account, job_id: str, label: str | None = None) -> tuple[Job, bool]:
         """Watch `job_id` on `account`; returns (job, created). Adding an existing job updates only its label."""

@@ -152,10 +152,12 @@ def test_a_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
         Store(tmp_path)
 
 
-def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
+def test_a_file_that_is_not_a_database_is_moved_aside_and_replaced(tmp_path: Path) -> None:
     (tmp_path / "jobtray.sqlite3").write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(StoreError, match="damaged"):
-        Store(tmp_path)
+    with Store(tmp_path) as store:
+        assert store.recovered_from is not None
+        assert store.recovered_from.read_bytes() == b"this is not sqlite" * 100
+        assert store.accounts.all() == []
 
 
 def test_data_version_moves_when_another_connection_writes(tmp_path: Path) -> None:
