@@ -428,6 +428,12 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     from desktop_app.logs import setup_logging
 
     setup_logging(debug=args.debug, to_file=func is cmd_tray)
+    if argv is None:
+        # The process's entry point (not a test calling main): a bug ends in one redacted log record, never in a
+        # raw traceback that could carry a key. The tray app reinstalls it with a notification.
+        from desktop_app.crash import install_excepthook
+
+        install_excepthook()
     try:
         return func(args, io)
     except JobTrayError as exc:

@@ -35,13 +35,18 @@ class RedactingFilter(logging.Filter):
     """Renders the message once, blanks secrets in it, and drops the args so nothing re-renders them."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string in a log call must not become an exception in the caller
+            message = f"{record.msg!r} (log arguments did not match: {record.args!r})"
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         record.msg = redact(message)
         record.args = None
         if record.exc_text:
             record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True
 
 
