@@ -49,6 +49,7 @@ from desktop_app.workers.poll_worker import PollWorker, WorkerHandle, WorkerSpec
 
 log = logging.getLogger(__name__)
 
+BENCH_READY_FILE_ENV = "JOBTRAY_BENCH_READY_FILE"  # bench/startup.py: where to write the time the tray was shown
 DATA_POLL_MS = 1000  # how soon a job added by `jobtray add` shows up
 SIGNAL_WAKE_MS = 250  # lets Python run its signal handlers while Qt's loop sleeps
 STOP_TIMEOUT_S = 2.0
@@ -627,6 +628,16 @@ def _become_primary(folder: Path) -> tuple[bool, Any]:
     return bool(instance.try_become_primary()), instance
 
 
+def _write_ready_marker(path: str | None) -> None:
+    """For bench/startup.py: the wall-clock time at which the tray icon's show() returned, in seconds."""
+    if not path:
+        return
+    try:
+        Path(path).write_text(f"{time.time():.6f}\n", encoding="ascii")
+    except OSError as exc:
+        log.warning("cannot write the ready marker %s: %s", path, exc)
+
+
 def _install_signal_handlers(on_signal: Callable[[], None]) -> Callable[[], None]:
     """SIGINT and SIGTERM quit cleanly; returns a function that restores the previous handlers."""
     if sys.platform == "win32":
@@ -700,6 +711,7 @@ def _run(
         if quit_after is not None:
             QTimer.singleShot(max(0, int(quit_after * 1000)), controller, app.quit)
         controller.start(show_window=demo is not None)
+        _write_ready_marker(os.environ.get(BENCH_READY_FILE_ENV))
         if on_ready is not None:
             on_ready(controller)
         code = app.exec()

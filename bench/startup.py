@@ -1,0 +1,219 @@
+"""Startup benchmark: time from process start to the tray icon shown, then RSS and idle CPU, with 1,000 jobs.
+
+Each run starts a throwaway desktop (tests/desktop/virtual_desktop.py: Xvfb, a private D-Bus session, and
+gtk-sni-tray-standalone as StatusNotifierWatcher and tray host; dunst is not started, nothing is notified), seeds a
+fresh data folder and starts `python -m desktop_app --data-dir DIR` in it.
+
+The data folder: one PDF.co account (on a simulator served by this process) with 1,000 jobs that ended (800
+finished, 200 failed) and 5 still running; all were created two hours earlier, so the scheduler checks the running
+ones only every few minutes: "idle" means no job is due.
+
+"Shown" is defined as the later of two moments, both measured from just before the process was started:
+  - show_returned: `QSystemTrayIcon.show()` returned (the app writes time.time() to $JOBTRAY_BENCH_READY_FILE
+    right after `AppController.start`, which shows the tray);
+  - registered: the item appeared in the watcher's RegisteredStatusNotifierItems (polled with dbus-send every
+    ~10 ms, so this is an upper bound by one poll).
+Then, from 2 s after shown, utime+stime (/proc/PID/stat) over --idle-seconds give the idle CPU, and VmRSS / VmHWM
+(/proc/PID/status) the memory at the end. With --baseline, a bare PySide6 tray app (an icon, a menu, nothing else)
+is measured the same way for comparison.
+
+Run: python bench/startup.py [--runs 3] [--idle-seconds 30] [--baseline]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a fresh checkout, no install
+
+from desktop_app.core.model import Account, JobState, KeySource, Status
+from desktop_app.polling import CheckResult, apply_result
+from desktop_app.simulators import pdfco
+from desktop_app.simulators.server import SimulatorServer, serve
+from desktop_app.store.database import Store
+from tests.desktop.virtual_desktop import DesktopSession, new_session
+
+ROOT = Path(__file__).resolve().parent.parent
+KEY = "bench-startup-pdfco-key"
+KEY_ENV = "JOBTRAY_BENCH_PDFCO_KEY"
+READY_ENV = "JOBTRAY_BENCH_READY_FILE"
+SETTLE_SECONDS = 2.0
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+BASELINE = """
+import sys, time, os
+from pathlib import Path
+from PySide6.QtGui import QIcon, QPixmap, QColor
+from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
+app = QApplication(sys.argv[:1])
+app.setQuitOnLastWindowClosed(False)
+pixmap = QPixmap(32, 32); pixmap.fill(QColor("#2e9d57"))
+icon = QSystemTrayIcon(QIcon(pixmap)); menu = QMenu(); menu.addAction("Quit").triggered.connect(app.quit)
+icon.setContextMenu(menu); icon.show()
+Path(os.environ["JOBTRAY_BENCH_READY_FILE"]).write_text(f"{time.time():.6f}")
+app.exec()
+"""
+
+
+def seed(folder: Path, server: SimulatorServer, sim: pdfco.PdfCoSimulator, ended: int, running: int) -> None:
+    two_hours_ago = datetime.now(UTC) - timedelta(hours=2)
+    with Store(folder, clock=lambda: two_hours_ago) as store:
+        account = store.accounts.add(
+            Account("bench", "pdfco", KeySource.ENV, base_url=server.base_url, key_env=KEY_ENV)
+        )
+        with store.jobs.transaction():
+            ids = [sim.add_job([pdfco.working()]) for _ in range(ended + running)]
+            for job_id in ids:
+                store.jobs.add(account, job_id)
+        statuses = []
+        for n, job_id in enumerate(ids[:ended]):
+            if n % 5:
+                statuses.append(Status(job_id, JobState.SUCCEEDED, "success", None, "Success", f"{server.base_url}/r"))
+            else:
+                statuses.append(Status(job_id, JobState.FAILED, "failed", None, "Input file is damaged"))
+        statuses += [Status(job_id, JobState.RUNNING, "working") for job_id in ids[ended:]]
+        apply_result(store, CheckResult("bench", tuple(s.job_id for s in statuses), tuple(statuses)))
+
+
+def registered_items(desktop: DesktopSession) -> bool:
+    result = subprocess.run(
+        [
+            "dbus-send",
+            "--session",
+            "--print-reply",
+            "--dest=org.kde.StatusNotifierWatcher",
+            "/StatusNotifierWatcher",
+            "org.freedesktop.DBus.Properties.Get",
+            "string:org.kde.StatusNotifierWatcher",
+            "string:RegisteredStatusNotifierItems",
+        ],
+        env=desktop.env,
+        capture_output=True,
+        text=True,
+        timeout=5,
+        check=False,
+    )
+    # An empty list prints `array [` then `]`; a registered item adds a `string "..."` line.
+    return 'string "' in result.stdout
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime, stime (fields 14 and 15 of stat)
+
+
+def status_kb(pid: int, name: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{name}:"):
+            return int(line.split()[1])
+    return 0
+
+
+def one_run(argv: list[str], idle_seconds: float, baseline: bool) -> dict[str, float]:
+    with tempfile.TemporaryDirectory(prefix="jobtray-startup-") as tmp:
+        root = Path(tmp)
+        desktop = new_session(root / "desktop")
+        sim = pdfco.PdfCoSimulator(KEY)
+        server = serve(sim)
+        try:
+            desktop.start_xvfb()
+            desktop.start_dbus()
+            desktop.start_sni_host()
+            data = root / "data"
+            seed(data, server, sim, ended=1000, running=5)
+            ready = root / "ready"
+            env = dict(desktop.env, **{READY_ENV: str(ready), KEY_ENV: KEY, "PYTHONPATH": str(ROOT)})
+            command = [sys.executable, "-c", BASELINE] if baseline else [*argv, "--data-dir", str(data)]
+            log = (root / "app.log").open("wb")
+            started = time.time()
+            proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+            try:
+                registered = None
+                deadline = started + 20
+                while time.time() < deadline and proc.poll() is None:
+                    if registered is None and registered_items(desktop):
+                        registered = time.time()
+                    if registered is not None and ready.exists() and ready.read_text().strip():
+                        break
+                    time.sleep(0.01)
+                if registered is None or not ready.exists():
+                    raise RuntimeError(f"the tray icon did not show (see {root / 'app.log'}): exit {proc.poll()}")
+                show_returned = float(ready.read_text())
+                shown = max(show_returned, registered)
+                time.sleep(max(0.0, shown + SETTLE_SECONDS - time.time()))
+                cpu0, t0 = cpu_seconds(proc.pid), time.monotonic()
+                time.sleep(idle_seconds)
+                cpu1, t1 = cpu_seconds(proc.pid), time.monotonic()
+                rss, hwm = status_kb(proc.pid, "VmRSS"), status_kb(proc.pid, "VmHWM")
+                requests = server.request_count
+            finally:
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGTERM)
+                    try:
+                        proc.wait(timeout=5)
+                    except subprocess.TimeoutExpired:
+                        proc.kill()
+                        proc.wait(timeout=5)
+                log.close()
+        finally:
+            desktop.procs.stop_all()
+            server.stop()
+    return {
+        "show_returned": show_returned - started,
+        "registered": registered - started,
+        "shown": shown - started,
+        "rss_mb": rss / 1024,
+        "hwm_mb": hwm / 1024,
+        "cpu_pct": 100 * (cpu1 - cpu0) / (t1 - t0),
+        "requests": requests,
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--idle-seconds", type=float, default=30.0)
+    parser.add_argument("--baseline", action="store_true", help="also measure a bare PySide6 tray app")
+    args = parser.parse_args(argv)
+    from PySide6 import __version__ as pyside_version
+
+    print(
+        f"JobTray startup benchmark: Python {sys.version.split()[0]}, PySide6 {pyside_version}, {os.cpu_count()} CPUs"
+    )
+    print("1,000 ended jobs + 5 running (checked every few minutes), Xvfb + gtk-sni-tray-standalone")
+    subjects = [("jobtray", False)] + ([("bare PySide6 tray", True)] if args.baseline else [])
+    app_argv = [sys.executable, "-m", "desktop_app"]
+    for name, baseline in subjects:
+        runs = []
+        for n in range(args.runs):
+            run = one_run(app_argv, args.idle_seconds, baseline)
+            runs.append(run)
+            print(
+                f"  {name} run {n + 1}: show() returned {run['show_returned']:.3f} s, registered "
+                f"{run['registered']:.3f} s, RSS {run['rss_mb']:.0f} MB (peak {run['hwm_mb']:.0f}), "
+                f"idle CPU {run['cpu_pct']:.2f} %, {run['requests']} requests",
+                flush=True,
+            )
+        med = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+        print(f"{name}, median of {args.runs} runs:")
+        print(f"  {'tray icon shown (show() returned and registered), s':<55} {med['shown']:>8.3f}  target <= 0.5")
+        print(f"  {'  of which QSystemTrayIcon.show() returned, s':<55} {med['show_returned']:>8.3f}")
+        print(f"  {'  of which registered with the watcher, s':<55} {med['registered']:>8.3f}")
+        print(f"  {f'RSS after {args.idle_seconds:.0f} s idle, MB':<55} {med['rss_mb']:>8.0f}  target <= 100")
+        print(f"  {'peak RSS (VmHWM), MB':<55} {med['hwm_mb']:>8.0f}")
+        print(f"  {f'idle CPU over {args.idle_seconds:.0f} s, %':<55} {med['cpu_pct']:>8.2f}  target < 0.5")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
