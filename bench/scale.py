@@ -396,7 +396,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         row("tray: rebuild_menu, ms", f"{build * 1000:.1f}", "target < 50")
         window = bench_window(args.jobs, args.repeat)
         row("window: read jobs from the store, ms", f"{window['read'] * 1000:.0f}")
-        row("window: fill the model (sorted proxy attached), ms", f"{window['fill'] * 1000:.0f}")
+        row("window: fill the model (sorted, the window attached), ms", f"{window['fill'] * 1000:.0f}")
         row("window: show and paint, ms", f"{window['show'] * 1000:.0f}")
         total = window["read"] + window["fill"] + window["show"]
         row("window load total, ms", f"{total * 1000:.0f}", "target < 200")

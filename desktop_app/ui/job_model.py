@@ -1,7 +1,8 @@
 """The jobs as a table model. Updates arrive as whole `Job` snapshots and are applied as row-level signals.
 
 After the first load the model is never reset: `sync` and `upsert` diff by row id and emit dataChanged,
-rowsInserted and rowsRemoved, so a view with 10,000 rows keeps its selection and scroll position.
+rowsInserted, rowsMoved and rowsRemoved, so a view with 10,000 rows keeps its selection and scroll position.
+Sorting happens here too (`sort`), not in a proxy: see `JobTableModel.sort` for why.
 """
 
 from __future__ import annotations
@@ -72,12 +73,15 @@ def message_text(job: Job) -> str:
 
 
 class JobTableModel(QAbstractTableModel):
-    """Rows in the order jobs were first seen; sorting and filtering belong to a proxy."""
+    """Rows in the order jobs were first seen until `sort` is called, then kept sorted; filtering belongs to a
+    proxy."""
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._jobs: list[Job] = []
         self._row_of: dict[int, int] = {}
+        self._sort: tuple[Column, bool] | None = None  # (column, descending) once sort() was called
+        self._keys: list[tuple[Any, int]] = []  # the sort key of each row, while sorted
 
     # ---- Qt model API --------------------------------------------------------------------------------------
 
@@ -138,6 +142,58 @@ class JobTableModel(QAbstractTableModel):
             return list(JobState).index(job.state)
         return JobTableModel._display(job, column).lower()
 
+    # ---- sorting -------------------------------------------------------------------------------------------
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort the rows here, in Python, and keep them sorted as jobs change.
+
+        A QSortFilterProxyModel would call `data()` (C++ into Python) twice per comparison: about a second for
+        10,000 rows, and hundreds of calls again after every update. Here one key per row is computed and list.sort
+        does the rest; the window's proxy hands its sort() to us (see window.JobProxyModel).
+        """
+        self._sort = (Column(column), order == Qt.SortOrder.DescendingOrder)
+        self.layoutAboutToBeChanged.emit()
+        persistent = self.persistentIndexList()
+        ids = [self._jobs[index.row()].id for index in persistent]
+        self._resort()
+        self.changePersistentIndexList(
+            persistent,
+            [self.index(self._row_of[row_id], index.column()) for row_id, index in zip(ids, persistent, strict=True)],
+        )
+        self.layoutChanged.emit()
+
+    def sort_column(self) -> tuple[Column, bool] | None:
+        """(column, descending) the rows are kept sorted by, or None for the order jobs were first seen."""
+        return self._sort
+
+    def _key(self, job: Job) -> tuple[Any, int]:
+        # The row id breaks ties, so every job has one place and a changed job can be found again by bisection.
+        assert self._sort is not None
+        return self._sort_value(job, self._sort[0]), job.id
+
+    def _resort(self) -> None:
+        if self._sort is not None:
+            self._jobs.sort(key=self._key, reverse=self._sort[1])
+            self._keys = [self._key(job) for job in self._jobs]
+        self._row_of = {job.id: row for row, job in enumerate(self._jobs)}
+
+    def _position(self, key: tuple[Any, int]) -> int:
+        """Where a row with `key` belongs in the sorted rows (ascending or descending)."""
+        assert self._sort is not None
+        descending = self._sort[1]
+        low, high = 0, len(self._keys)
+        while low < high:
+            middle = (low + high) // 2
+            if (self._keys[middle] > key) if descending else (self._keys[middle] < key):
+                low = middle + 1
+            else:
+                high = middle
+        return low
+
+    def _renumber(self, first: int, last: int) -> None:
+        for row in range(max(0, first), min(last, len(self._jobs) - 1) + 1):
+            self._row_of[self._jobs[row].id] = row
+
     # ---- updates -------------------------------------------------------------------------------------------
 
     def jobs(self) -> Sequence[Job]:
@@ -151,23 +207,65 @@ class JobTableModel(QAbstractTableModel):
         return self._row_of.get(row_id)
 
     def upsert(self, jobs: Iterable[Job]) -> None:
-        """Update the given jobs in place and append the new ones."""
+        """Update the given jobs in place (moving them when sorted and their sort key changed); add the new ones."""
         new: list[Job] = []
-        changed: list[int] = []
+        changed: list[int] = []  # row ids: a later move may shift the rows of earlier ones
         for job in jobs:
             row = self._row_of.get(job.id)
             if row is None:
                 new.append(job)
             elif self._jobs[row] != job:
+                if self._sort is not None and self._key(job) != self._keys[row]:
+                    row = self._move(row, job)
                 self._jobs[row] = job
-                changed.append(row)
-        self._emit_changed(changed)
+                changed.append(job.id)
+        self._emit_changed([self._row_of[row_id] for row_id in changed])
         if new:
+            self._insert(new)
+
+    def _move(self, row: int, job: Job) -> int:
+        """Move the row whose job became `job` to where its new sort key belongs; returns its new row."""
+        key = self._key(job)
+        old_key = self._keys.pop(row)
+        target = self._position(key)  # among the other rows
+        self._keys.insert(row, old_key)
+        if target == row:
+            self._keys[row] = key
+            return row
+        # beginMoveRows counts the destination in the rows before the move: one more when moving down.
+        self.beginMoveRows(QModelIndex(), row, row, QModelIndex(), target + 1 if target > row else target)
+        del self._keys[row]
+        del self._jobs[row]
+        self._keys.insert(target, key)
+        self._jobs.insert(target, job)
+        self.endMoveRows()
+        self._renumber(min(row, target), max(row, target))
+        return target
+
+    def _insert(self, new: list[Job]) -> None:
+        if self._sort is None:
             first = len(self._jobs)
             self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
             for offset, job in enumerate(new):
                 self._row_of[job.id] = first + offset
                 self._jobs.append(job)
+            self.endInsertRows()
+            return
+        if not self._jobs:  # the first load: sort once, insert once
+            new.sort(key=self._key, reverse=self._sort[1])
+            self.beginInsertRows(QModelIndex(), 0, len(new) - 1)
+            self._jobs = new
+            self._keys = [self._key(job) for job in new]
+            self._row_of = {job.id: row for row, job in enumerate(new)}
+            self.endInsertRows()
+            return
+        for job in new:  # a few added jobs: each where it belongs
+            key = self._key(job)
+            row = self._position(key)
+            self.beginInsertRows(QModelIndex(), row, row)
+            self._keys.insert(row, key)
+            self._jobs.insert(row, job)
+            self._renumber(row, len(self._jobs) - 1)
             self.endInsertRows()
 
     def remove(self, row_ids: Iterable[int]) -> None:
@@ -184,6 +282,8 @@ class JobTableModel(QAbstractTableModel):
         for first, last in runs:
             self.beginRemoveRows(QModelIndex(), first, last)
             del self._jobs[first : last + 1]
+            if self._sort is not None:
+                del self._keys[first : last + 1]
             self.endRemoveRows()
         self._row_of = {job.id: row for row, job in enumerate(self._jobs)}
 

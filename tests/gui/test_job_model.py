@@ -88,3 +88,46 @@ def test_ten_thousand_jobs_update_without_reset_and_quickly() -> None:
     assert "reset" not in seen
     assert model.rowCount() == 9_001
     assert elapsed < 2.0, f"100 updates + a 1,000-row removal took {elapsed:.2f} s"
+
+
+def _row_ids(model: JobTableModel) -> list[int]:
+    return [model.index(r, 0).data(JOB_ROW_ID_ROLE) for r in range(model.rowCount())]
+
+
+def test_sorting_happens_in_the_model_and_survives_updates(qtmodeltester: ModelTester) -> None:
+    model = JobTableModel()
+    model.sync([make_job(i, progress=float(i * 10)) for i in range(1, 6)])
+    model.sort(Column.PROGRESS, Qt.SortOrder.DescendingOrder)
+    assert _row_ids(model) == [5, 4, 3, 2, 1]
+    qtmodeltester.check(model)  # watches every later change for consistency
+    seen = _signals(model)
+    moves: list[tuple[int, int]] = []
+    model.rowsMoved.connect(lambda _p, start, _end, _d, dest: moves.append((start, dest)))
+    model.upsert([make_job(1, progress=45.0)])  # from the bottom to between 5 and 4
+    assert _row_ids(model) == [5, 1, 4, 3, 2]
+    assert moves == [(4, 1)]
+    model.upsert([make_job(5, progress=1.0), make_job(3, progress=30.0, message="still going")])
+    assert _row_ids(model) == [1, 4, 3, 2, 5]
+    model.upsert([make_job(9, progress=35.0)])  # a new job goes where it belongs
+    assert _row_ids(model) == [1, 4, 9, 3, 2, 5]
+    model.remove([1, 2])
+    assert _row_ids(model) == [4, 9, 3, 5]
+    model.sync([make_job(4, progress=40.0), make_job(3, progress=99.0), make_job(7, progress=0.0)])
+    assert _row_ids(model) == [3, 4, 7]
+    assert "reset" not in seen
+    assert [model.row_of(i) for i in (3, 4, 7)] == [0, 1, 2]
+    model.sort(Column.JOB, Qt.SortOrder.AscendingOrder)
+    assert _row_ids(model) == [3, 4, 7]  # job IDs are the zero-padded row ids
+
+
+def test_sorted_model_changes_report_the_rows_after_moves() -> None:
+    model = JobTableModel()
+    model.sync([make_job(i, progress=float(i)) for i in range(1, 5)])
+    model.sort(Column.PROGRESS, Qt.SortOrder.AscendingOrder)
+    changed: list[int] = []
+    model.dataChanged.connect(lambda a, b, _r=(): changed.extend(range(a.row(), b.row() + 1)))
+    # job 2 changes in place (row 1), then job 4 moves above it: job 2 is on row 2 when the signal goes out.
+    model.upsert([make_job(2, progress=2.0, message="hello"), make_job(4, progress=0.5)])
+    assert _row_ids(model) == [4, 1, 2, 3]
+    assert sorted(changed) == [0, 2]
+    assert model.index(2, Column.MESSAGE).data() == "hello"

@@ -7,7 +7,7 @@ from datetime import timedelta
 from PySide6.QtCore import Qt
 
 from desktop_app.core.model import HistoryEntry, JobState
-from desktop_app.ui.job_model import JobTableModel
+from desktop_app.ui.job_model import JOB_ROW_ID_ROLE, Column, JobTableModel
 from desktop_app.ui.window import JobWindow
 from tests.gui.conftest import T0, make_job
 
@@ -93,3 +93,22 @@ def test_closing_hides_instead_of_quitting(qtbot) -> None:
     with qtbot.waitSignal(window.hidden):
         window.close()
     assert not window.isVisible()
+
+
+def test_header_sorting_is_done_by_the_model_and_kept_through_updates(qtbot) -> None:
+    window, model = _window(qtbot)
+
+    def shown() -> list[int]:
+        return [window.proxy.index(r, 0).data(JOB_ROW_ID_ROLE) for r in range(window.proxy.rowCount())]
+
+    assert model.sort_column() == (Column.UPDATED, True)  # the window's default: newest first
+    assert shown() == [3, 2, 1]
+    window.table.sortByColumn(Column.STATE, Qt.SortOrder.AscendingOrder)
+    assert model.sort_column() == (Column.STATE, False)
+    assert shown() == [3, 1, 2]  # running, finished, failed (JobState's order)
+    window.select_job(2)
+    model.upsert([make_job(2, JobState.QUEUED, label="Brochure", account="globex")])
+    assert shown() == [2, 3, 1]
+    assert window.current_row_id() == 2  # the selection moved with the row
+    window.filter.setText("acme")
+    assert shown() == [3, 1]
