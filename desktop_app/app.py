@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 
 BENCH_READY_FILE_ENV = "JOBTRAY_BENCH_READY_FILE"  # bench/startup.py: where to write the time the tray was shown
 DATA_POLL_MS = 1000  # how soon a job added by `jobtray add` shows up
+TRAY_UPDATE_MS = 100  # results come in bursts: the icon and tooltip (a pass over every job) follow once per burst
 SIGNAL_WAKE_MS = 250  # lets Python run its signal handlers while Qt's loop sleeps
 STOP_TIMEOUT_S = 2.0
 _ENV_VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -149,6 +150,10 @@ class AppController(QObject):
         self._data_timer = QTimer(self)
         self._data_timer.setInterval(DATA_POLL_MS)
         self._data_timer.timeout.connect(self.poll_data_version)
+        self._tray_timer = QTimer(self)
+        self._tray_timer.setSingleShot(True)
+        self._tray_timer.setInterval(TRAY_UPDATE_MS)
+        self._tray_timer.timeout.connect(self._update_tray)
         self._wire()
 
     # ---- start and stop ------------------------------------------------------------------------------------
@@ -191,6 +196,7 @@ class AppController(QObject):
     def shutdown(self) -> bool:
         """Stop every worker thread (within STOP_TIMEOUT_S); True if all stopped."""
         self._data_timer.stop()
+        self._tray_timer.stop()
         handles = [rt.handle for rt in self._accounts.values() if rt.handle is not None]
         for handle in handles:
             handle.begin_stop()
@@ -233,10 +239,14 @@ class AppController(QObject):
         self.jobs_reloaded.emit()
 
     def _jobs_changed(self) -> None:
-        self.tray.set_jobs(self.model.jobs())
+        self._update_tray()
         self._push_open_jobs()
         if self._selected is not None:
             self.select_job(self._selected)
+
+    def _update_tray(self) -> None:
+        self._tray_timer.stop()
+        self.tray.set_jobs(self.model.jobs())
 
     def _push_open_jobs(self) -> None:
         now = datetime.now(UTC)
@@ -308,7 +318,8 @@ class AppController(QObject):
             log.exception("cannot record a result for %s", result.account)
             return
         self.model.upsert(jobs)
-        self.tray.set_jobs(self.model.jobs())
+        if not self._tray_timer.isActive():  # not restarted: a steady stream of results must not starve the tray
+            self._tray_timer.start()
         if result.ok:
             self.notifier.clear_account_error(result.account)
         elif result.error_kind not in _NO_NOTIFY_KINDS:

@@ -1,0 +1,47 @@
+"""AppController on a real store, without workers: how results reach the model and the tray."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import desktop_app.app as app_module
+from desktop_app.core.model import Account, JobState, KeySource, Status
+from desktop_app.polling import CheckResult
+from desktop_app.store.database import Store
+
+
+@pytest.fixture
+def controller(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(app_module, "_make_notifier", lambda _path: app_module._NullNotifier())
+    store = Store(tmp_path / "data")
+    account = store.accounts.add(Account("acme", "pdfco", KeySource.ENV, key_env="UNSET_BENCH_KEY"))
+    for n in range(3):
+        store.jobs.add(account, f"job-{n}")
+    controller = app_module.AppController(store, show_tray=False)
+    controller.model.sync(store.jobs.all())
+    yield controller
+    controller.shutdown()
+    store.close()
+
+
+def test_a_burst_of_results_updates_the_tray_once_with_the_latest_jobs(controller, qtbot) -> None:
+    calls: list[int] = []
+    set_jobs = controller.tray.set_jobs
+    controller.tray.set_jobs = lambda jobs: (calls.append(len(jobs)), set_jobs(jobs))
+    for progress in range(20):  # like a worker's results arriving faster than the tray needs to know
+        statuses = [Status(f"job-{n}", JobState.RUNNING, "working", float(progress)) for n in range(2)]
+        controller._report(CheckResult("acme", ("job-0", "job-1"), tuple(statuses)))
+    controller._report(CheckResult("acme", ("job-2",), (Status("job-2", JobState.SUCCEEDED, "success"),)))
+    assert controller.model.job(3).state == JobState.SUCCEEDED  # the model at once
+    assert calls == []  # the tray a moment later, once
+    qtbot.waitUntil(lambda: calls == [3], timeout=2000)
+    qtbot.wait(app_module.TRAY_UPDATE_MS * 3)
+    assert calls == [3]
+    assert controller.tray.icon.toolTip() == "JobTray: 2 running, 1 ended"
+
+
+def test_user_actions_update_the_tray_at_once(controller) -> None:
+    controller.remove_jobs([1])
+    assert controller.tray.icon.toolTip() == "JobTray: 2 running"
