@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtCore import QPersistentModelIndex, QSortFilterProxyModel, Qt
 from pytestqt.modeltest import ModelTester
 
 from desktop_app.core.model import JobState
@@ -131,3 +131,22 @@ def test_sorted_model_changes_report_the_rows_after_moves() -> None:
     assert _row_ids(model) == [4, 1, 2, 3]
     assert sorted(changed) == [0, 2]
     assert model.index(2, Column.MESSAGE).data() == "hello"
+
+
+def test_many_sorted_rows_changing_at_once_are_one_layout_change(qtmodeltester: ModelTester) -> None:
+    model = JobTableModel()
+    model.sync([make_job(i, progress=float(i)) for i in range(1, 101)])
+    model.sort(Column.PROGRESS, Qt.SortOrder.DescendingOrder)
+    qtmodeltester.check(model)
+    persistent = QPersistentModelIndex(model.index(model.row_of(50), Column.STATE))
+    layouts: list[str] = []
+    model.layoutChanged.connect(lambda *_: layouts.append("layout"))
+    model.rowsMoved.connect(lambda *_: layouts.append("move"))
+    model.upsert([make_job(i, progress=float(200 - i)) for i in range(1, 41)])  # 40 jobs jump to the top, reversed
+    assert layouts == ["layout"]
+    assert _row_ids(model)[:41] == [*range(1, 41), 100]
+    assert model.rowCount() == 100
+    assert persistent.row() == model.row_of(50)  # a selection follows its job
+    model.upsert([make_job(3, progress=0.0)])  # a single change is a single move
+    assert layouts == ["layout", "move"]
+    assert _row_ids(model)[-1] == 3
