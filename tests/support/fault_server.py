@@ -128,14 +128,19 @@ class _Server(ThreadingHTTPServer):
 class FaultServer:
     """Serves `handler` on 127.0.0.1:<free port> unless a fault is set; records every request."""
 
-    def __init__(self, handler: Handler | None = None) -> None:
+    def __init__(self, handler: Handler | None = None, picker: Callable[[], Fault | None] | None = None) -> None:
+        """`picker`, when given, is asked on every request without an injected fault: a Fault to answer with, or
+        None to serve normally (the soak bench draws random faults this way)."""
         self._handler = handler
+        self._picker = picker
+        self.keep_requests = True
         self._lock = threading.Lock()
         self._fault: Fault | None = None
         self._fault_times: int | None = None  # None: until cleared
         self._stopping = threading.Event()
         self.requests: list[RecordedRequest] = []
         self.faults_served = 0
+        self.total_requests = 0
         self._httpd = _Server(("127.0.0.1", 0), self._make_request_handler())
         self._thread: threading.Thread | None = None
 
@@ -190,7 +195,10 @@ class FaultServer:
         with self._lock:
             fault = self._fault
             if fault is None:
-                return None
+                picked = self._picker() if self._picker is not None else None
+                if picked is not None:
+                    self.faults_served += 1
+                return picked
             self.faults_served += 1
             if self._fault_times is not None:
                 self._fault_times -= 1
@@ -200,7 +208,9 @@ class FaultServer:
 
     def _record(self, request: RecordedRequest) -> None:
         with self._lock:
-            self.requests.append(request)
+            self.total_requests += 1
+            if self.keep_requests:  # off for long runs: the log would grow without bound
+                self.requests.append(request)
 
     def _make_request_handler(self) -> type[BaseHTTPRequestHandler]:
         server = self
