@@ -25,8 +25,9 @@ from desktop_app.providers.base import HttpProvider
 from desktop_app.store.database import Store
 
 EXIT_OK, EXIT_JOB_FAILED, EXIT_ERROR, EXIT_TIMEOUT = 0, 1, 2, 3
-# Even with nothing due, look at the store this often (another process may have added a job).
-IDLE_RESYNC_SECONDS = 5.0
+# Even with nothing due, look at the store this often: another process may have added a job (the old round-based
+# watch noticed within its 60 s maximum interval).
+IDLE_RESYNC_SECONDS = 30.0
 
 
 class Printer(Protocol):

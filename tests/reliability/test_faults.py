@@ -181,10 +181,12 @@ def test_watch_tells_once_per_outage_honours_retry_after_and_resumes(
     plan = {1: "inject", 4: "heal", 5: "inject", 8: "heal"}
     delays: list[tuple[float, bool]] = []  # (delay, whether the round before it failed)
     sleeps = 0
+    now = 0.0  # watch's schedule runs on this clock: each sleep moves it, as real time would
 
     def fake_sleep(seconds: float) -> None:
-        nonlocal sleeps
+        nonlocal sleeps, now
         sleeps += 1
+        now += seconds
         delays.append((seconds, faults.faults_served > 0 and store.accounts.last_error(account.name) is not None))
         action = plan.get(sleeps)
         if action == "inject":
@@ -198,7 +200,7 @@ def test_watch_tells_once_per_outage_honours_retry_after_and_resumes(
 
     out = Recorder()
     try:
-        code = watch(store, out, sleep=fake_sleep)
+        code = watch(store, out, sleep=fake_sleep, clock=lambda: now)
     except _Stop:
         code = 0
     assert code == 0
