@@ -308,6 +308,7 @@ def bench_stall(seconds: float, jobs: int, show_window: bool) -> dict[str, float
             controller = make_controller(store)
             applied = [0]
             controller.start(show_window=show_window)
+            app.processEvents()  # the workers start once the event loop runs
             for runtime in controller._accounts.values():
                 assert runtime.handle is not None, f"{runtime.account.name} has no worker"
                 runtime.handle.result_ready.connect(lambda _r: applied.__setitem__(0, applied[0] + 1))

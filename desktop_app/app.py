@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QIcon
@@ -36,7 +36,6 @@ from desktop_app.core.errors import ConfigError, JobTrayError
 from desktop_app.core.model import Account, Job, KeySource, Secret, StatusChange
 from desktop_app.core.ratelimit import parse_rate_limit
 from desktop_app.core.urls import insecure_base_url_warning, is_openable_link, validate_base_url
-from desktop_app.polling import CheckResult, ErrorKind, apply_result, error_result
 from desktop_app.store.database import Store, data_dir
 from desktop_app.ui.accounts_dialog import AccountForm, AccountsDialog
 from desktop_app.ui.dialogs import AddJobDialog, ChooseAccountDialog
@@ -45,7 +44,11 @@ from desktop_app.ui.icons import TrayIconKey, TrayLook, tray_icon
 from desktop_app.ui.job_model import JobTableModel
 from desktop_app.ui.tray import TrayIcon
 from desktop_app.ui.window import JobWindow
-from desktop_app.workers.poll_worker import PollWorker, WorkerHandle, WorkerSpec
+
+if TYPE_CHECKING:
+    # Imported when the first worker starts, after the tray icon is up: they bring in requests (~80 ms).
+    from desktop_app.polling import CheckResult
+    from desktop_app.workers.poll_worker import WorkerHandle
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +58,7 @@ TRAY_UPDATE_MS = 100  # results come in bursts: the icon and tooltip (a pass ove
 SIGNAL_WAKE_MS = 250  # lets Python run its signal handlers while Qt's loop sleeps
 STOP_TIMEOUT_S = 2.0
 _ENV_VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_NO_NOTIFY_KINDS = (ErrorKind.RATE_LIMITED,)  # the schedule copes; the user cannot do anything about it
+_NO_NOTIFY_KINDS = ("rate_limited",)  # ErrorKind values: the schedule copes; the user cannot do anything about it
 
 
 class _NullNotifier(QObject):
@@ -183,15 +186,28 @@ class AppController(QObject):
         notifier.set_tray_fallback(tray.icon)
 
     def start(self, show_window: bool = False) -> None:
-        self.reload()
+        """Load the jobs and show the tray at once; start the accounts' workers right after, in the event loop."""
+        self.reload(with_accounts=False)
         self._data_timer.start()
         tray_state = _autostart_state()
         self.tray.set_autostart(tray_state)
         if self._show_tray:
             self.tray.show()
+        _write_ready_marker(os.environ.get(BENCH_READY_FILE_ENV))
         if show_window or not self._show_tray:
             # Without a tray the window is the only way in; closing it then quits.
             self.show_window()
+        # The workers (requests, keyring, providers) are not needed to draw the icon: start them once it is up.
+        QTimer.singleShot(0, self, self._start_accounts)
+
+    def _start_accounts(self) -> None:
+        try:
+            accounts = self.store.accounts.all()
+        except (sqlite3.Error, JobTrayError):
+            log.exception("cannot read the accounts")
+            return
+        self._sync_accounts(accounts)
+        self._push_open_jobs()
 
     def shutdown(self) -> bool:
         """Stop every worker thread (within STOP_TIMEOUT_S); True if all stopped."""
@@ -224,16 +240,17 @@ class AppController(QObject):
         if version != self._data_version:
             self.reload()
 
-    def reload(self) -> None:
-        """Accounts and jobs from the store into workers, model and tray."""
+    def reload(self, with_accounts: bool = True) -> None:
+        """Accounts and jobs from the store into workers, model and tray (only the jobs: `with_accounts` False)."""
         try:
             self._data_version = self.store.jobs.data_version()
-            accounts = self.store.accounts.all()
+            accounts = self.store.accounts.all() if with_accounts else None
             jobs = self.store.jobs.all()
         except (sqlite3.Error, JobTrayError):
             log.exception("cannot read the database")
             return
-        self._sync_accounts(accounts)
+        if accounts is not None:
+            self._sync_accounts(accounts)
         self.model.sync(jobs)
         self._jobs_changed()
         self.jobs_reloaded.emit()
@@ -276,8 +293,10 @@ class AppController(QObject):
     def _start_worker(self, account: Account) -> WorkerHandle | None:
         """A running worker for `account`, or None (with the reason recorded) if its key or settings are missing."""
         from desktop_app.credentials import load_secret
+        from desktop_app.polling import error_result
         from desktop_app.providers.base import ProviderConfig
         from desktop_app.providers.registry import account_rate_limit, provider_class
+        from desktop_app.workers.poll_worker import PollWorker, WorkerHandle, WorkerSpec
 
         try:
             cls = provider_class(account.provider)
@@ -311,6 +330,8 @@ class AppController(QObject):
         self._report(result)
 
     def _report(self, result: CheckResult) -> None:
+        from desktop_app.polling import apply_result
+
         try:
             changes = apply_result(self.store, result)
             jobs = [job for job_id in result.job_ids for job in self.store.jobs.find(job_id, result.account)]
@@ -722,7 +743,6 @@ def _run(
         if quit_after is not None:
             QTimer.singleShot(max(0, int(quit_after * 1000)), controller, app.quit)
         controller.start(show_window=demo is not None)
-        _write_ready_marker(os.environ.get(BENCH_READY_FILE_ENV))
         if on_ready is not None:
             on_ready(controller)
         code = app.exec()

@@ -45,3 +45,14 @@ def test_a_burst_of_results_updates_the_tray_once_with_the_latest_jobs(controlle
 def test_user_actions_update_the_tray_at_once(controller) -> None:
     controller.remove_jobs([1])
     assert controller.tray.icon.toolTip() == "JobTray: 2 running"
+
+
+def test_start_shows_the_jobs_first_and_starts_the_workers_in_the_event_loop(controller, qtbot) -> None:
+    controller.model.sync([])
+    controller.start()
+    assert controller.model.rowCount() == 3  # what the tray and window show is there at once
+    assert controller._accounts == {}  # workers (requests, keyring) wait for the event loop
+    qtbot.waitUntil(lambda: "acme" in controller._accounts, timeout=2000)
+    # Its key variable is not set: no worker, and the account's error is recorded on its open jobs.
+    assert controller._accounts["acme"].handle is None
+    assert controller.store.accounts.last_error("acme")
