@@ -238,6 +238,8 @@ def soak(minutes: float, fault_rate: float, seed: int, verbose: bool) -> dict[st
                     if ids
                 ]
                 rounds += 1
+                if all(time.monotonic() < not_before[p] for p, ids in open_by_account.items() if ids):
+                    time.sleep(0.05)  # every account is waiting out a Retry-After: do not spin
                 for future in futures:
                     for result in future.result():
                         apply_result(store, result)
