@@ -38,7 +38,8 @@ class Output:
         self.err = err
 
     def line(self, text: str = "") -> None:
-        print(text, file=self.out)
+        # Flushed: `jobtray watch | tee log` should show each change as it happens.
+        print(text, file=self.out, flush=True)
 
     def warn(self, text: str) -> None:
         print(f"jobtray: {text}", file=self.err)
