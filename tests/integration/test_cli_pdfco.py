@@ -225,3 +225,24 @@ def test_expected_errors_are_one_line_and_exit_2(account: PdfCoSimulator, args: 
     result = jobtray(*args)
     assert result.returncode == 2
     assert result.stderr.startswith("jobtray: error: ") and result.stderr.count("\n") == 1
+
+
+def test_watch_prints_each_change_while_it_runs(account: PdfCoSimulator) -> None:
+    # Through a pipe (as in `jobtray watch | tee log`) a change must arrive before watch ends, not at exit.
+    job = account.add_job([steps.working()])
+    jobtray("add", "--account", "main", job)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "desktop_app", "watch", "--timeout", "20"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={k: v for k, v in subprocess_env().items() if k != "PYTHONUNBUFFERED"},
+    )
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        assert "queued -> running" in first
+        assert proc.poll() is None  # still watching: the line was not held back until exit
+    finally:
+        proc.kill()
+        proc.communicate()
