@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import select
 import subprocess
 import sys
 from pathlib import Path
@@ -240,9 +241,10 @@ def test_watch_prints_each_change_while_it_runs(account: PdfCoSimulator) -> None
     )
     try:
         assert proc.stdout is not None
-        first = proc.stdout.readline()
-        assert "queued -> running" in first
-        assert proc.poll() is None  # still watching: the line was not held back until exit
+        # Watch runs for 20 s; the first change must arrive long before that.
+        ready, _, _ = select.select([proc.stdout], [], [], 10)
+        assert ready, "no output within 10 s: the line is held in a buffer until exit"
+        assert "queued -> running" in proc.stdout.readline()
     finally:
         proc.kill()
         proc.communicate()
