@@ -92,6 +92,7 @@ class JobTableModel(QAbstractTableModel):
         self._row_of: dict[int, int] = {}
         self._sort: tuple[Column, bool] | None = None  # (column, descending) once sort() was called
         self._keys: list[tuple[Any, int]] = []  # the sort key of each row, while sorted
+        self._key_of: dict[int, tuple[Any, int]] = {}  # row id -> its sort key, while sorted
 
     # ---- Qt model API --------------------------------------------------------------------------------------
 
@@ -170,7 +171,7 @@ class JobTableModel(QAbstractTableModel):
         self._resort()
         self.changePersistentIndexList(
             persistent,
-            [self.index(self._row_of[row_id], index.column()) for row_id, index in zip(ids, persistent, strict=True)],
+            [self.index(self._rows(row_id), index.column()) for row_id, index in zip(ids, persistent, strict=True)],
         )
         self.layoutChanged.emit()
 
@@ -184,10 +185,26 @@ class JobTableModel(QAbstractTableModel):
         return self._sort_value(job, self._sort[0]), job.id
 
     def _resort(self) -> None:
-        if self._sort is not None:
-            self._jobs.sort(key=self._key, reverse=self._sort[1])
-            self._keys = [self._key(job) for job in self._jobs]
-        self._row_of = {job.id: row for row, job in enumerate(self._jobs)}
+        assert self._sort is not None
+        self._jobs.sort(key=self._key, reverse=self._sort[1])
+        self._keys = [self._key(job) for job in self._jobs]
+        self._key_of = dict(zip([job.id for job in self._jobs], self._keys, strict=True))
+        self._row_of = {}  # sorted rows are found by bisection: a move would renumber thousands of rows
+
+    def _row(self, row_id: int) -> int | None:
+        """The row of a job: a dict lookup while unsorted, a bisection of the sort keys (O(log n)) once sorted."""
+        if self._sort is None:
+            return self._row_of.get(row_id)
+        key = self._key_of.get(row_id)
+        return None if key is None else self._position(key)
+
+    def _rows(self, row_id: int) -> int:
+        row = self._row(row_id)
+        assert row is not None
+        return row
+
+    def _row_ids(self) -> Iterable[int]:
+        return self._row_of if self._sort is None else self._key_of
 
     def _position(self, key: tuple[Any, int]) -> int:
         """Where a row with `key` belongs in the sorted rows (ascending or descending)."""
@@ -202,21 +219,17 @@ class JobTableModel(QAbstractTableModel):
                 high = middle
         return low
 
-    def _renumber(self, first: int, last: int) -> None:
-        for row in range(max(0, first), min(last, len(self._jobs) - 1) + 1):
-            self._row_of[self._jobs[row].id] = row
-
     # ---- updates -------------------------------------------------------------------------------------------
 
     def jobs(self) -> Sequence[Job]:
         return tuple(self._jobs)
 
     def job(self, row_id: int) -> Job | None:
-        row = self._row_of.get(row_id)
+        row = self._row(row_id)
         return None if row is None else self._jobs[row]
 
     def row_of(self, row_id: int) -> int | None:
-        return self._row_of.get(row_id)
+        return self._row(row_id)
 
     def upsert(self, jobs: Iterable[Job]) -> None:
         """Update the given jobs in place (moving them when sorted and their sort key changed); add the new ones."""
@@ -224,7 +237,7 @@ class JobTableModel(QAbstractTableModel):
         changed: list[int] = []  # row ids: a later move may shift the rows of earlier ones
         moving: list[tuple[int, Job]] = []
         for job in jobs:
-            row = self._row_of.get(job.id)
+            row = self._row(job.id)
             if row is None:
                 new.append(job)
             elif self._jobs[row] != job:
@@ -237,8 +250,8 @@ class JobTableModel(QAbstractTableModel):
             self._relayout(moving)  # one layout change instead of hundreds of row moves
         else:
             for _row, job in moving:
-                self._jobs[self._move(self._row_of[job.id], job)] = job
-        self._emit_changed([self._row_of[row_id] for row_id in changed])
+                self._jobs[self._move(self._rows(job.id), job)] = job
+        self._emit_changed([self._rows(row_id) for row_id in changed])
         if new:
             self._insert(new)
 
@@ -250,14 +263,13 @@ class JobTableModel(QAbstractTableModel):
         ids = [self._jobs[index.row()].id for index in persistent]
         for row, job in moving:
             self._jobs[row] = job
-            self._keys[row] = self._key(job)
+            self._keys[row] = self._key_of[job.id] = self._key(job)
         order = sorted(range(len(self._keys)), key=self._keys.__getitem__, reverse=self._sort[1])
         self._jobs = [self._jobs[i] for i in order]
         self._keys = [self._keys[i] for i in order]
-        self._row_of = {job.id: row for row, job in enumerate(self._jobs)}
         self.changePersistentIndexList(
             persistent,
-            [self.index(self._row_of[row_id], index.column()) for row_id, index in zip(ids, persistent, strict=True)],
+            [self.index(self._rows(row_id), index.column()) for row_id, index in zip(ids, persistent, strict=True)],
         )
         self.layoutChanged.emit()
 
@@ -267,6 +279,7 @@ class JobTableModel(QAbstractTableModel):
         old_key = self._keys.pop(row)
         target = self._position(key)  # among the other rows
         self._keys.insert(row, old_key)
+        self._key_of[job.id] = key
         if target == row:
             self._keys[row] = key
             return row
@@ -277,7 +290,6 @@ class JobTableModel(QAbstractTableModel):
         self._keys.insert(target, key)
         self._jobs.insert(target, job)
         self.endMoveRows()
-        self._renumber(min(row, target), max(row, target))
         return target
 
     def _insert(self, new: list[Job]) -> None:
@@ -294,7 +306,7 @@ class JobTableModel(QAbstractTableModel):
             self.beginInsertRows(QModelIndex(), 0, len(new) - 1)
             self._jobs = new
             self._keys = [self._key(job) for job in new]
-            self._row_of = {job.id: row for row, job in enumerate(new)}
+            self._key_of = dict(zip([job.id for job in new], self._keys, strict=True))
             self.endInsertRows()
             return
         for job in new:  # a few added jobs: each where it belongs
@@ -303,12 +315,12 @@ class JobTableModel(QAbstractTableModel):
             self.beginInsertRows(QModelIndex(), row, row)
             self._keys.insert(row, key)
             self._jobs.insert(row, job)
-            self._renumber(row, len(self._jobs) - 1)
+            self._key_of[job.id] = key
             self.endInsertRows()
 
     def remove(self, row_ids: Iterable[int]) -> None:
         """Drop rows, contiguous runs at a time, from the bottom up so earlier row numbers stay valid."""
-        rows = sorted((self._row_of[r] for r in set(row_ids) if r in self._row_of), reverse=True)
+        rows = sorted((row for row_id in set(row_ids) if (row := self._row(row_id)) is not None), reverse=True)
         if not rows:
             return
         runs: list[tuple[int, int]] = []
@@ -319,16 +331,19 @@ class JobTableModel(QAbstractTableModel):
                 runs.append((row, row))
         for first, last in runs:
             self.beginRemoveRows(QModelIndex(), first, last)
+            for job in self._jobs[first : last + 1]:
+                self._key_of.pop(job.id, None)
             del self._jobs[first : last + 1]
             if self._sort is not None:
                 del self._keys[first : last + 1]
             self.endRemoveRows()
-        self._row_of = {job.id: row for row, job in enumerate(self._jobs)}
+        if self._sort is None:
+            self._row_of = {job.id: row for row, job in enumerate(self._jobs)}
 
     def sync(self, jobs: Sequence[Job]) -> None:
         """Make the model hold exactly `jobs`: removes the missing, updates the changed, appends the new."""
         present = {job.id for job in jobs}
-        gone = [row_id for row_id in self._row_of if row_id not in present]
+        gone = [row_id for row_id in self._row_ids() if row_id not in present]
         self.remove(gone)
         self.upsert(jobs)
 
