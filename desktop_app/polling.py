@@ -122,7 +122,7 @@ def run_round(
     from desktop_app.providers.registry import account_rate_limit, create_provider
 
     report = RoundReport([], {})
-    pacer = pacer or Pacer()
+    pacer = pacer or Pacer(store)
     for account in store.accounts.all():
         if only_accounts is not None and account.name not in only_accounts:
             continue
@@ -154,21 +154,47 @@ def run_round(
                     break
         finally:
             provider.close()
+            pacer.save()
     return report
 
 
 class Pacer:
-    """Keeps a blocking caller (the CLI) within each account's rate limit by sleeping."""
+    """Keeps a blocking caller (the CLI) within each account's rate limit by sleeping.
 
-    def __init__(self) -> None:
+    With a store, each account's remaining budget is loaded before its first request and saved by `save`, so that
+    `jobtray poll` run in a loop by a script stays within the limit across processes.
+    """
+
+    def __init__(self, store: Store | None = None) -> None:
         self._buckets: dict[str, TokenBucket] = {}
+        self._store = store
+
+    def _bucket(self, account: str, limit: RateLimit) -> TokenBucket:
+        bucket = self._buckets.get(account)
+        if bucket is not None and bucket.rate == limit.per_second:
+            return bucket
+        now = time.monotonic()
+        saved = self._store.accounts.rate_state(account) if self._store is not None else None
+        if saved is None:
+            bucket = TokenBucket(limit, now)
+        else:
+            tokens, saved_at = saved
+            # Start the bucket as it was when saved; refilling covers the time since (never negative).
+            elapsed = max(0.0, time.time() - saved_at)
+            bucket = TokenBucket(limit, now - elapsed, tokens=tokens)
+        self._buckets[account] = bucket
+        return bucket
 
     def wait(self, account: str, limit: RateLimit) -> None:
-        now = time.monotonic()
-        bucket = self._buckets.get(account)
-        if bucket is None or bucket.rate != limit.per_second:
-            bucket = self._buckets[account] = TokenBucket(limit, now)
-        delay = bucket.wait_time(now)
+        bucket = self._bucket(account, limit)
+        delay = bucket.wait_time(time.monotonic())
         if delay > 0:
             time.sleep(delay)
         bucket.try_take(time.monotonic())
+
+    def save(self) -> None:
+        if self._store is None:
+            return
+        now, wall = time.monotonic(), time.time()
+        for account, bucket in self._buckets.items():
+            self._store.accounts.save_rate_state(account, bucket.tokens(now), wall)

@@ -48,14 +48,22 @@ def parse_rate_limit(text: str) -> RateLimit:
 
 
 class TokenBucket:
-    """Allows bursts up to `capacity` and `rate` tokens a second on average. Time comes from the caller."""
+    """`rate` tokens a second, holding at most `capacity`. Time comes from the caller.
 
-    def __init__(self, limit: RateLimit, now: float, capacity: float | None = None) -> None:
+    The default capacity of one spaces requests at least 1/rate apart, so any window of the limit's period holds at
+    most `count` requests: the strict reading of "N per period" that a provider may enforce with a sliding window.
+    """
+
+    def __init__(self, limit: RateLimit, now: float, capacity: float = 1.0, tokens: float | None = None) -> None:
         self.rate = limit.per_second
-        # A burst of at most one period's worth, and at least one request.
-        self.capacity = max(1.0, capacity if capacity is not None else min(limit.count, 10.0))
-        self._tokens = self.capacity
+        self.capacity = max(1.0, capacity)
+        self._tokens = self.capacity if tokens is None else min(max(tokens, 0.0), self.capacity)
         self._updated = now
+
+    def tokens(self, now: float) -> float:
+        """Tokens available at `now` (to carry the bucket over to another process)."""
+        self._refill(now)
+        return self._tokens
 
     def _refill(self, now: float) -> None:
         if now > self._updated:

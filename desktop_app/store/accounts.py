@@ -94,3 +94,18 @@ class AccountStore:
     def last_error(self, name: str) -> str | None:
         row = self._conn.execute("SELECT last_error FROM accounts WHERE name = ?", (name,)).fetchone()
         return None if row is None else row[0]
+
+    def rate_state(self, name: str) -> tuple[float, float] | None:
+        """(tokens, wall-clock seconds when saved) of the account's request budget, if a process saved one."""
+        row = self._conn.execute(
+            "SELECT r.tokens, r.saved_at FROM rate_state r JOIN accounts a ON a.id = r.account_id WHERE a.name = ?",
+            (name,),
+        ).fetchone()
+        return None if row is None else (float(row[0]), float(row[1]))
+
+    def save_rate_state(self, name: str, tokens: float, saved_at: float) -> None:
+        self._conn.execute(
+            "INSERT INTO rate_state (account_id, tokens, saved_at) SELECT id, ?, ? FROM accounts WHERE name = ? "
+            "ON CONFLICT (account_id) DO UPDATE SET tokens = excluded.tokens, saved_at = excluded.saved_at",
+            (tokens, saved_at, name),
+        )

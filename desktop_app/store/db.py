@@ -122,8 +122,23 @@ def _v1(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v2(conn: sqlite3.Connection) -> None:
+    # A CLI `poll` is a new process each time: its rate-limit budget must outlive it, or polls run back to back
+    # would each start with a full budget.
+    _run_script(
+        conn,
+        """
+        CREATE TABLE rate_state (
+            account_id  INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+            tokens      REAL NOT NULL,
+            saved_at    REAL NOT NULL
+        )
+        """,
+    )
+
+
 # Each entry moves the schema from version i to i + 1; append only, never edit a shipped one.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -248,3 +248,29 @@ def test_watch_prints_each_change_while_it_runs(account: PdfCoSimulator) -> None
     finally:
         proc.kill()
         proc.communicate()
+
+
+def test_back_to_back_polls_share_one_rate_limit(pdfco_simulator: tuple[PdfCoSimulator, SimulatorServer]) -> None:
+    # Each `jobtray poll` is a new process; the account's budget (3 a minute) must carry over between them.
+    sim, server = pdfco_simulator
+    jobtray(
+        "account",
+        "add",
+        "slow",
+        "--provider",
+        "pdfco",
+        "--base-url",
+        server.base_url,
+        "--rate-limit",
+        "3/min",
+        "--key-env",
+        "SLOW_KEY",
+    )
+    env = subprocess_env(SLOW_KEY=PDFCO_KEY)
+    jobtray("add", "--account", "slow", sim.add_job([steps.working()]))
+    assert jobtray("poll", env=env).returncode == 0
+    assert server.request_count == 1
+    # The next request is due 20 s after the first: a second poll started now must wait, not send at once.
+    with pytest.raises(subprocess.TimeoutExpired):
+        subprocess.run([sys.executable, "-m", "desktop_app", "poll"], env=env, capture_output=True, timeout=4)
+    assert server.request_count == 1
