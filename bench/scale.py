@@ -172,8 +172,7 @@ def make_controller(store: Store) -> Any:
     import desktop_app.app as app_module
 
     # Notifications are not what this measures (and there is no notification server offscreen).
-    app_module._make_notifier = lambda _path: app_module._NullNotifier()
-    return app_module.AppController(store, show_tray=False)
+    return app_module.AppController(store, show_tray=False, notifier=app_module.QuietNotifier())
 
 
 def bench_controller(jobs: int, changes: int, batch: int) -> float:

@@ -28,7 +28,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QTimer, QUrl, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QSystemTrayIcon
 
@@ -42,6 +42,7 @@ from desktop_app.ui.dialogs import AddJobDialog, ChooseAccountDialog
 from desktop_app.ui.drops import Candidate, plan_drop
 from desktop_app.ui.icons import TrayIconKey, TrayLook, tray_icon
 from desktop_app.ui.job_model import JobTableModel
+from desktop_app.ui.notifier import Notifier
 from desktop_app.ui.tray import TrayIcon
 from desktop_app.ui.window import JobWindow
 
@@ -59,43 +60,6 @@ SIGNAL_WAKE_MS = 250  # lets Python run its signal handlers while Qt's loop slee
 STOP_TIMEOUT_S = 2.0
 _ENV_VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NO_NOTIFY_KINDS = ("rate_limited",)  # ErrorKind values: the schedule copes; the user cannot do anything about it
-
-
-class _NullNotifier(QObject):
-    """Stands in when desktop_app.ui.notifier is not available: logs instead of notifying."""
-
-    open_url_requested = Signal(str)
-    show_job_requested = Signal(int)
-    show_window_requested = Signal()
-
-    def notify_changes(self, changes: list[StatusChange]) -> None:
-        for change in changes:
-            if change.new_state.is_terminal:
-                log.info("job %s ended: %s", change.job.job_id, change.new_state)
-
-    def notify_account_error(self, account: str, message: str) -> None:
-        log.warning("account %s: %s", account, message)
-
-    def clear_account_error(self, account: str) -> None:
-        pass
-
-    def set_muted_until(self, until: datetime | None) -> None:
-        pass
-
-    def set_tray_fallback(self, tray: QSystemTrayIcon) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def _make_notifier(app_icon_path: str | None) -> Any:
-    try:
-        from desktop_app.ui.notifier import Notifier
-    except ImportError:
-        log.warning("notifications are not available in this build")
-        return _NullNotifier()
-    return Notifier(app_icon_path=app_icon_path)
 
 
 def _app_icon_path() -> str | None:
@@ -122,6 +86,37 @@ class _AccountRuntime:
     sent: frozenset[str] = field(default_factory=frozenset)
 
 
+class QuietNotifier(QObject):
+    """A notifier that only logs: for benchmarks and tests that measure or check something else."""
+
+    open_url_requested = Signal(str)
+    show_job_requested = Signal(int)
+    show_window_requested = Signal()
+
+    def notify_changes(self, changes: list[StatusChange]) -> None:
+        for change in changes:
+            if change.new_state.is_terminal:
+                log.info("job %s ended: %s", change.job.job_id, change.new_state)
+
+    def notify_account_error(self, account: str, message: str) -> None:
+        log.warning("account %s: %s", account, message)
+
+    def notify_problem(self, title: str, message: str) -> None:
+        log.warning("%s: %s", title, message)
+
+    def clear_account_error(self, account: str) -> None:
+        pass
+
+    def set_muted_until(self, until: datetime | None) -> None:
+        pass
+
+    def set_tray_fallback(self, tray: QSystemTrayIcon) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
 class AppController(QObject):
     """Owns the store on the main thread and turns worker results and user intents into store writes and views.
 
@@ -135,14 +130,20 @@ class AppController(QObject):
     jobs_reloaded = Signal()
     quit_requested = Signal()
 
-    def __init__(self, store: Store, environ: Mapping[str, str] | None = None, show_tray: bool = True) -> None:
+    def __init__(
+        self,
+        store: Store,
+        environ: Mapping[str, str] | None = None,
+        show_tray: bool = True,
+        notifier: Notifier | QuietNotifier | None = None,
+    ) -> None:
         super().__init__()
         self.store = store
         self._environ = environ
         self.model = JobTableModel(self)
         self.window = JobWindow(self.model)
         self.tray = TrayIcon(self)
-        self.notifier = _make_notifier(_app_icon_path())
+        self.notifier = notifier if notifier is not None else Notifier(app_icon_path=_app_icon_path())
         self._accounts: dict[str, _AccountRuntime] = {}
         self._muted_until: datetime | None = None
         self._data_version = -1
@@ -692,6 +693,12 @@ def _install_signal_handlers(on_signal: Callable[[], None]) -> Callable[[], None
     return restore
 
 
+class _ProblemRelay(QObject):
+    """Carries a problem report from any thread to the GUI thread (its signal is connected queued)."""
+
+    problem = Signal(str, str)
+
+
 def run_app(args: argparse.Namespace, on_ready: Callable[[AppController], None] | None = None) -> int:
     """Run the tray app until quit; returns the exit code. `on_ready` lets tests reach the controller."""
     demo = DemoEnvironment() if getattr(args, "demo", False) else None
@@ -722,6 +729,10 @@ def _run(
 
     store = Store(folder)
     controller: AppController | None = None
+    from desktop_app.crash import install_excepthook, install_qt_message_handler
+
+    install_qt_message_handler()
+    hook = None
 
     def restore_signals() -> None:
         return None
@@ -742,12 +753,21 @@ def _run(
         quit_after = getattr(args, "quit_after", None)
         if quit_after is not None:
             QTimer.singleShot(max(0, int(quit_after * 1000)), controller, app.quit)
+        # An uncaught exception anywhere is logged and told once; the notifier is reached by a queued signal,
+        # since the exception may happen in a worker thread.
+        problems = _ProblemRelay(controller)
+        problems.problem.connect(controller.notifier.notify_problem, Qt.ConnectionType.QueuedConnection)
+        hook = install_excepthook(lambda text: problems.problem.emit("JobTray hit an unexpected error", text))
         controller.start(show_window=demo is not None)
+        if store.recovery_message:
+            controller.notifier.notify_problem("JobTray started a new database", store.recovery_message)
         if on_ready is not None:
             on_ready(controller)
         code = app.exec()
     finally:
         restore_signals()
+        if hook is not None:
+            hook.uninstall()
         stopped = controller.shutdown() if controller is not None else True
         store.close()
         if instance is not None:

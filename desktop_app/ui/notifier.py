@@ -396,6 +396,16 @@ class Notifier(QObject):
             )
         )
 
+    @Slot(str, str)
+    def notify_problem(self, title: str, message: str) -> None:
+        """Tell the user about a problem of the app itself (a damaged database, an unexpected error).
+
+        Shown even while muted: muting silences jobs, not the app telling you it could not do its job.
+        """
+        self._show(
+            _Message(title=_shorten(title, MAX_LABEL_CHARS), body=_shorten(message, MAX_MESSAGE_CHARS), warning=True)
+        )
+
     @Slot(str)
     def clear_account_error(self, account: str) -> None:
         """The account works again: its next error is a new outage."""

@@ -14,12 +14,11 @@ from desktop_app.store.database import Store
 
 @pytest.fixture
 def controller(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(app_module, "_make_notifier", lambda _path: app_module._NullNotifier())
     store = Store(tmp_path / "data")
     account = store.accounts.add(Account("acme", "pdfco", KeySource.ENV, key_env="UNSET_BENCH_KEY"))
     for n in range(3):
         store.jobs.add(account, f"job-{n}")
-    controller = app_module.AppController(store, show_tray=False)
+    controller = app_module.AppController(store, show_tray=False, notifier=app_module.QuietNotifier())
     controller.model.sync(store.jobs.all())
     yield controller
     controller.shutdown()
