@@ -184,6 +184,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--idle-seconds", type=float, default=30.0)
     parser.add_argument("--baseline", action="store_true", help="also measure a bare PySide6 tray app")
+    parser.add_argument(
+        "--command", metavar="EXE", help="measure this jobtray executable (e.g. dist/jobtray/jobtray), not the venv's"
+    )
     args = parser.parse_args(argv)
     from PySide6 import __version__ as pyside_version
 
@@ -192,7 +195,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print("1,000 ended jobs + 5 running (checked every few minutes), Xvfb + gtk-sni-tray-standalone")
     subjects = [("jobtray", False)] + ([("bare PySide6 tray", True)] if args.baseline else [])
-    app_argv = [sys.executable, "-m", "desktop_app"]
+    app_argv = [os.path.abspath(args.command)] if args.command else [sys.executable, "-m", "desktop_app"]
     for name, baseline in subjects:
         runs = []
         for n in range(args.runs):
