@@ -5,14 +5,24 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
 from desktop_app.simulators import pdfco as pdfco_sim
-from desktop_app.simulators.server import SimulatorServer, serve
+from desktop_app.simulators.encodingcom import EncodingComSimulator
+from desktop_app.simulators.ipaper import IPaperSimulator
+from desktop_app.simulators.scriptx import ScriptXSimulator
+from desktop_app.simulators.server import Simulator, SimulatorServer, serve
 from desktop_app.store.database import Store
 
 PDFCO_KEY = "test-pdfco-key-5f1c9a"
+IPAPER_KEY = "test-ipaper-key-7d21"
+SCRIPTX_LICENCE = "13598d2f-8724-467b-ae64-6e53e9e9f644"
+ENCODINGCOM_USERID = "48151"
+ENCODINGCOM_KEY = "test-encodingcom-key-c0ffee"
+
+S = TypeVar("S", bound=Simulator)
 
 
 @pytest.fixture(autouse=True)
@@ -46,14 +56,32 @@ def store(data_dir: Path) -> Iterator[Store]:
         yield opened
 
 
-@pytest.fixture
-def pdfco_simulator() -> Iterator[tuple[pdfco_sim.PdfCoSimulator, SimulatorServer]]:
-    sim = pdfco_sim.PdfCoSimulator(PDFCO_KEY)
+def _served(sim: S) -> Iterator[tuple[S, SimulatorServer]]:
     server = serve(sim)
     try:
         yield sim, server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def pdfco_simulator() -> Iterator[tuple[pdfco_sim.PdfCoSimulator, SimulatorServer]]:
+    yield from _served(pdfco_sim.PdfCoSimulator(PDFCO_KEY))
+
+
+@pytest.fixture
+def ipaper_simulator() -> Iterator[tuple[IPaperSimulator, SimulatorServer]]:
+    yield from _served(IPaperSimulator(IPAPER_KEY))
+
+
+@pytest.fixture
+def scriptx_simulator() -> Iterator[tuple[ScriptXSimulator, SimulatorServer]]:
+    yield from _served(ScriptXSimulator(SCRIPTX_LICENCE))
+
+
+@pytest.fixture
+def encodingcom_simulator() -> Iterator[tuple[EncodingComSimulator, SimulatorServer]]:
+    yield from _served(EncodingComSimulator(ENCODINGCOM_USERID, ENCODINGCOM_KEY))
 
 
 def subprocess_env(**extra: str) -> dict[str, str]:

@@ -5,10 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 from desktop_app.simulators import encodingcom as enc
 from desktop_app.simulators import ipaper as ipa
@@ -16,13 +13,14 @@ from desktop_app.simulators import scriptx as sx
 from desktop_app.simulators.encodingcom import EncodingComSimulator
 from desktop_app.simulators.ipaper import IPaperSimulator
 from desktop_app.simulators.scriptx import ScriptXSimulator
-from desktop_app.simulators.server import SimulatorServer, serve
-from tests.conftest import subprocess_env
-
-IPAPER_KEY = "cli-ipaper-key-31f"
-SCRIPTX_LICENCE = "5b7a6c1e-0d7f-4a41-9b1e-3f1c2d4e5f60"
-ENC_USERID = "271828"
-ENC_KEY = "cli-encodingcom-key-9e2"
+from desktop_app.simulators.server import SimulatorServer
+from tests.conftest import (
+    ENCODINGCOM_KEY,
+    ENCODINGCOM_USERID,
+    IPAPER_KEY,
+    SCRIPTX_LICENCE,
+    subprocess_env,
+)
 
 
 def jobtray(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -69,38 +67,8 @@ def jobs_by_id() -> dict[str, dict[str, Any]]:
     return {job["job_id"]: job for job in json.loads(result.stdout)}
 
 
-@pytest.fixture
-def ipaper_sim() -> Iterator[tuple[IPaperSimulator, SimulatorServer]]:
-    sim = IPaperSimulator(IPAPER_KEY)
-    server = serve(sim)
-    try:
-        yield sim, server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def scriptx_sim() -> Iterator[tuple[ScriptXSimulator, SimulatorServer]]:
-    sim = ScriptXSimulator(SCRIPTX_LICENCE)
-    server = serve(sim)
-    try:
-        yield sim, server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def encodingcom_sim() -> Iterator[tuple[EncodingComSimulator, SimulatorServer]]:
-    sim = EncodingComSimulator(ENC_USERID, ENC_KEY)
-    server = serve(sim)
-    try:
-        yield sim, server
-    finally:
-        server.stop()
-
-
-def test_ipaper_jobs_land_in_their_states(ipaper_sim: tuple[IPaperSimulator, SimulatorServer]) -> None:
-    sim, server = ipaper_sim
+def test_ipaper_jobs_land_in_their_states(ipaper_simulator: tuple[IPaperSimulator, SimulatorServer]) -> None:
+    sim, server = ipaper_simulator
     add_account("ipaper", server, IPAPER_KEY)  # user name defaults to APIKey: no --username
     done = sim.add_job([ipa.pending(checks=1), ipa.completed()])
     partial = sim.add_job([ipa.pending(checks=1), ipa.enrichment_failed()])
@@ -117,8 +85,8 @@ def test_ipaper_jobs_land_in_their_states(ipaper_sim: tuple[IPaperSimulator, Sim
     assert jobs[unknown]["state"] == "not_found"
 
 
-def test_scriptx_jobs_land_in_their_states(scriptx_sim: tuple[ScriptXSimulator, SimulatorServer]) -> None:
-    sim, server = scriptx_sim
+def test_scriptx_jobs_land_in_their_states(scriptx_simulator: tuple[ScriptXSimulator, SimulatorServer]) -> None:
+    sim, server = scriptx_simulator
     add_account("scriptx", server, SCRIPTX_LICENCE)  # the licence GUID is the key; no --username
     done = sim.add_job([sx.queued(checks=1), sx.printing_pdf(checks=1), sx.completed()])
     broken = sim.add_job([sx.queued(checks=1), sx.item_error("Document could not be downloaded")])
@@ -138,9 +106,11 @@ def test_scriptx_jobs_land_in_their_states(scriptx_sim: tuple[ScriptXSimulator, 
     assert jobs[unknown]["state"] == "not_found"
 
 
-def test_encodingcom_jobs_land_in_their_states(encodingcom_sim: tuple[EncodingComSimulator, SimulatorServer]) -> None:
-    sim, server = encodingcom_sim
-    add_account("encodingcom", server, ENC_KEY, "--username", ENC_USERID)
+def test_encodingcom_jobs_land_in_their_states(
+    encodingcom_simulator: tuple[EncodingComSimulator, SimulatorServer],
+) -> None:
+    sim, server = encodingcom_simulator
+    add_account("encodingcom", server, ENCODINGCOM_KEY, "--username", ENCODINGCOM_USERID)
     media = {
         "finished": sim.add_job([enc.new(checks=1), enc.waiting_for_encoder(checks=1), enc.finished()]),
         "partial": sim.add_job([enc.running(checks=1), enc.finished_with_failed_output()]),
@@ -167,10 +137,10 @@ def test_encodingcom_jobs_land_in_their_states(encodingcom_sim: tuple[EncodingCo
 
 
 def test_twenty_open_encodingcom_media_cost_one_request_per_poll(
-    encodingcom_sim: tuple[EncodingComSimulator, SimulatorServer],
+    encodingcom_simulator: tuple[EncodingComSimulator, SimulatorServer],
 ) -> None:
-    sim, server = encodingcom_sim
-    add_account("encodingcom", server, ENC_KEY, "--username", ENC_USERID)
+    sim, server = encodingcom_simulator
+    add_account("encodingcom", server, ENCODINGCOM_KEY, "--username", ENCODINGCOM_USERID)
     media = [sim.add_job([enc.new(checks=1), enc.running(checks=1), enc.finished()]) for _ in range(20)]
     add_jobs("encodingcom", *media)
     assert sim.requests_made() == 0
@@ -184,13 +154,13 @@ def test_twenty_open_encodingcom_media_cost_one_request_per_poll(
 
 
 def test_encodingcom_without_username_says_what_to_do(
-    encodingcom_sim: tuple[EncodingComSimulator, SimulatorServer],
+    encodingcom_simulator: tuple[EncodingComSimulator, SimulatorServer],
 ) -> None:
-    sim, server = encodingcom_sim
-    add_account("encodingcom", server, ENC_KEY)
+    sim, server = encodingcom_simulator
+    add_account("encodingcom", server, ENCODINGCOM_KEY)
     add_jobs("encodingcom", sim.add_job([enc.new()]))
     result = jobtray("poll")
-    assert result.returncode == 2 and "--username" in result.stderr and ENC_KEY not in result.stderr
+    assert result.returncode == 2 and "--username" in result.stderr and ENCODINGCOM_KEY not in result.stderr
     assert sim.requests_made() == 0
 
 

@@ -18,7 +18,7 @@ from desktop_app.providers.encodingcom import EncodingComProvider, build_query, 
 from desktop_app.simulators import encodingcom as steps
 from desktop_app.simulators.encodingcom import EncodingComSimulator, errors_reply
 from desktop_app.simulators.server import SimRequest, SimResponse, SimulatorServer
-from tests.unit.providers.conftest import ENCODINGCOM_KEY, ENCODINGCOM_USERID
+from tests.conftest import ENCODINGCOM_KEY, ENCODINGCOM_USERID
 from tests.unit.providers.xml_strategies import xml_ish
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "encodingcom"

@@ -25,7 +25,7 @@ from desktop_app.providers.ipaper import CHECK_PATH, IPaperProvider, parse_statu
 from desktop_app.simulators import ipaper as steps
 from desktop_app.simulators.ipaper import IPaperSimulator, envelope
 from desktop_app.simulators.server import SimRequest, SimResponse, SimulatorServer
-from tests.unit.providers.conftest import IPAPER_KEY
+from tests.conftest import IPAPER_KEY
 from tests.unit.providers.xml_strategies import xml_ish
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "ipaper"

@@ -19,7 +19,7 @@ from desktop_app.providers.scriptx import ScriptXProvider, error_text, is_job_no
 from desktop_app.simulators import scriptx as steps
 from desktop_app.simulators.scriptx import ScriptXSimulator
 from desktop_app.simulators.server import SimRequest, SimResponse, SimulatorServer
-from tests.unit.providers.conftest import SCRIPTX_LICENCE
+from tests.conftest import SCRIPTX_LICENCE
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "scriptx"
 SERVER = "https://scriptxservices.meadroid.com"
