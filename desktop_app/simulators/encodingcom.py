@@ -18,7 +18,7 @@ from xml.sax.saxutils import escape
 
 from desktop_app.core.errors import ProtocolError
 from desktop_app.providers.xml import child, parse_xml, text
-from desktop_app.simulators.faults import FaultQueue
+from desktop_app.simulators.faults import FaultQueue, RequestRateLimit
 from desktop_app.simulators.script import JobBook, Step
 from desktop_app.simulators.server import SimRequest, SimResponse
 
@@ -150,25 +150,12 @@ class EncodingComSimulator:
         self.jobs = JobBook(clock)
         self.faults = FaultQueue()
         self.base_url = ""
-        self._clock = clock
-        self._rate = rate_limit_per_second
-        self._recent: list[float] = []
+        self.rate_limit = RequestRateLimit(rate_limit_per_second, clock)
         self._lock = threading.Lock()
         self.status_requests: list[list[str]] = []  # the media IDs of each GetStatus request, in order
 
     def add_job(self, steps: Sequence[Step], job_id: str | None = None) -> str:
         return self.jobs.add(job_id or new_job_id(), steps)
-
-    def _over_rate(self) -> bool:
-        if self._rate is None:
-            return False
-        now = self._clock()
-        with self._lock:
-            self._recent = [t for t in self._recent if now - t < 1.0]
-            if len(self._recent) >= self._rate:
-                return True
-            self._recent.append(now)
-            return False
 
     def handle(self, request: SimRequest) -> SimResponse:
         if request.path not in ("/", "") or request.method != "POST":
@@ -176,7 +163,7 @@ class EncodingComSimulator:
         fault = self.faults.pop()
         if fault is not None:
             return fault
-        if self._over_rate():
+        if self.rate_limit.exceeded():
             return SimResponse(421, b"Request Rate over limit", "text/plain")
         values = request.form().get("xml")
         raw = values[0] if values else None

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import secrets
 import string
-import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from desktop_app.simulators.faults import FaultQueue
+from desktop_app.simulators.faults import FaultQueue, RequestRateLimit
 from desktop_app.simulators.script import JobBook, Step
 from desktop_app.simulators.server import SimRequest, SimResponse
 
@@ -58,10 +57,7 @@ class PdfCoSimulator:
         self.jobs = JobBook(clock)
         self.faults = FaultQueue()
         self.base_url = ""  # set by whoever serves it, for result links
-        self._clock = clock
-        self._rate = rate_limit_per_second
-        self._lock = threading.Lock()
-        self._recent: list[float] = []
+        self.rate_limit = RequestRateLimit(rate_limit_per_second, clock)
         self.remaining_credits = 60227
 
     def add_job(self, steps: Sequence[Step], job_id: str | None = None) -> str:
@@ -69,17 +65,6 @@ class PdfCoSimulator:
 
     def _error(self, status: int, message: str) -> SimResponse:
         return SimResponse.json_body({"error": True, "status": status, "message": message}, status)
-
-    def _over_rate(self) -> bool:
-        if self._rate is None:
-            return False
-        now = self._clock()
-        with self._lock:
-            self._recent = [t for t in self._recent if now - t < 1.0]
-            if len(self._recent) >= self._rate:
-                return True
-            self._recent.append(now)
-            return False
 
     def _job_id(self, request: SimRequest) -> tuple[str | None, bool]:
         if request.method == "GET":
@@ -116,7 +101,7 @@ class PdfCoSimulator:
             return self._error(401, "API key is required (x-api-key header)")
         if key != self.api_key:
             return self._error(401, "Unauthorized: invalid API key")
-        if self._over_rate():
+        if self.rate_limit.exceeded():
             return self._error(429, "Too many requests (limit by your current plan). Please try again later")
         job_id, force = self._job_id(request)
         if not job_id:

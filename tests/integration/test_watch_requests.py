@@ -11,6 +11,7 @@ import pytest
 
 from desktop_app.core.model import Account, KeySource
 from desktop_app.simulators import pdfco as steps
+from desktop_app.simulators.faults import RequestRateLimit
 from desktop_app.simulators.pdfco import PdfCoSimulator
 from desktop_app.simulators.server import SimulatorServer, serve
 from desktop_app.store.database import Store
@@ -96,7 +97,8 @@ def test_watch_keeps_to_the_rate_limit_with_many_jobs_due_at_once(
     store: Store, virtual: tuple[VirtualClock, PdfCoSimulator, SimulatorServer]
 ) -> None:
     clock, sim, server = virtual
-    sim._rate = 2.0  # the simulator answers 429 past 2 requests in any second, as the free plan does
+    # The simulator answers 429 past 2 requests in any second, as the free plan does.
+    sim.rate_limit = RequestRateLimit(2.0, clock)
     account = add_account(store, server)
     for _ in range(20):
         store.jobs.add(account, sim.add_job([steps.working(seconds=30.0), steps.success()]))
