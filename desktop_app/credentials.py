@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Mapping
+from typing import Any
 
 from desktop_app.core.errors import ConfigError, SecretStoreError
 from desktop_app.core.model import Account, KeySource, Secret
@@ -31,22 +32,49 @@ def _explain(exc: Exception) -> str:
     return f"the system keyring refused the request ({name}); is it unlocked? Or use --key-env VAR"
 
 
-def store_secret(account_name: str, secret: Secret) -> None:
+def _effective_backend(backend: Any) -> Any:
+    # keyring's chainer writes to its first (highest-priority) backend.
+    members = getattr(backend, "backends", None)
+    return members[0] if members else backend
+
+
+def system_keyring() -> Any:
+    """The keyring backend to use; SecretStoreError when it would keep keys unencrypted without being asked to.
+
+    keyrings.alt's file backends (plaintext, or "encrypted" with a password kept beside it) outrank keyring's
+    "no backend" when installed, e.g. in a development venv that has the test extras; keys must never land there
+    silently. Choosing one deliberately (PYTHON_KEYRING_BACKEND or keyringrc.cfg) is respected.
+    """
     import keyring
+    import keyring.core
 
     try:
-        keyring.set_password(KEYRING_SERVICE, _keyring_username(account_name), secret.reveal())
+        backend = keyring.get_keyring()
+        chosen = keyring.core.load_env() or keyring.core.load_config()
+    except Exception as exc:
+        raise SecretStoreError(_explain(exc)) from None
+    effective = _effective_backend(backend)
+    if chosen is None and type(effective).__module__.startswith("keyrings.alt"):
+        raise SecretStoreError(
+            f"the only keyring available ({type(effective).__name__}) would store the key unencrypted in a file; "
+            "use --key-env VAR, or choose that backend deliberately with PYTHON_KEYRING_BACKEND"
+        )
+    return backend
+
+
+def store_secret(account_name: str, secret: Secret) -> None:
+    backend = system_keyring()
+    try:
+        backend.set_password(KEYRING_SERVICE, _keyring_username(account_name), secret.reveal())
     except Exception as exc:  # keyring backends raise many kinds (dbus, OS errors)
         raise SecretStoreError(_explain(exc)) from None
 
 
 def delete_secret(account_name: str) -> None:
     """Forget the account's keyring entry; a missing entry or keyring is not an error here."""
-    import keyring
-
     # Best effort: the account row is what matters, and a missing entry is fine.
     with contextlib.suppress(Exception):
-        keyring.delete_password(KEYRING_SERVICE, _keyring_username(account_name))
+        system_keyring().delete_password(KEYRING_SERVICE, _keyring_username(account_name))
 
 
 def load_secret(account: Account, environ: Mapping[str, str] | None = None) -> Secret:
@@ -59,10 +87,9 @@ def load_secret(account: Account, environ: Mapping[str, str] | None = None) -> S
             raise ConfigError(f"account {account.name!r}: environment variable {var} is not set")
         register_secret(value.strip())
         return Secret(value.strip())
-    import keyring
-
+    backend = system_keyring()
     try:
-        value = keyring.get_password(KEYRING_SERVICE, _keyring_username(account.name))
+        value = backend.get_password(KEYRING_SERVICE, _keyring_username(account.name))
     except Exception as exc:
         raise SecretStoreError(f"account {account.name!r}: {_explain(exc)}") from None
     if not value:

@@ -274,3 +274,16 @@ def test_back_to_back_polls_share_one_rate_limit(pdfco_simulator: tuple[PdfCoSim
     with pytest.raises(subprocess.TimeoutExpired):
         subprocess.run([sys.executable, "-m", "desktop_app", "poll"], env=env, capture_output=True, timeout=4)
     assert server.request_count == 1
+
+
+def test_an_unencrypted_file_keyring_is_never_used_silently(data_dir: Path) -> None:
+    # keyrings.alt (a test extra) outranks "no keyring" when no Secret Service answers: the key must not end up in
+    # its plaintext file unless someone chose that backend on purpose.
+    env = subprocess_env(DBUS_SESSION_BUS_ADDRESS="unix:path=/nonexistent/bus")
+    env.pop("PYTHON_KEYRING_BACKEND")
+    result = jobtray("account", "add", "x", "--provider", "pdfco", "--key-stdin", stdin="plain-secret\n", env=env)
+    assert result.returncode == 2, result.stderr
+    assert "unencrypted" in result.stderr and "--key-env" in result.stderr
+    home = Path(env["HOME"])
+    assert not any(b"plain-secret" in p.read_bytes() for p in home.rglob("*") if p.is_file())
+    assert json.loads(jobtray("account", "list", "--json").stdout) == []
