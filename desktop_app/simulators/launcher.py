@@ -31,7 +31,7 @@ class Printer(Protocol):
 def _start_pdfco(port: int) -> tuple[SimulatorServer, list[str], dict[str, str]]:
     sim = pdfco.PdfCoSimulator(DEMO_KEYS["pdfco"])
     samples = [
-        sim.add_job([pdfco.working(seconds=20), pdfco.success()]),
+        sim.add_job([pdfco.working(seconds=8), pdfco.success()]),  # an early success: a short demo shows one
         sim.add_job([pdfco.working(seconds=30), pdfco.failed()]),
         sim.add_job([pdfco.working(seconds=15), pdfco.aborted()]),
     ]

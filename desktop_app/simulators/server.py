@@ -134,7 +134,11 @@ class SimulatorServer:
                     self.send_header(name, value)
                 self.end_headers()
                 if self.command != "HEAD":
-                    self.wfile.write(response.body)
+                    try:
+                        self.wfile.write(response.body)
+                    except (BrokenPipeError, ConnectionResetError):
+                        # The client gave up on the answer (a size cap, a timeout): expected, not worth a traceback.
+                        self.close_connection = True
 
             do_GET = do_POST = do_PUT = do_HEAD = _serve
 
