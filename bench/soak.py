@@ -17,6 +17,7 @@ import json
 import multiprocessing
 import os
 import random
+import shutil
 import sys
 import tempfile
 import threading
@@ -280,6 +281,7 @@ def soak(minutes: float, fault_rate: float, seed: int, verbose: bool) -> dict[st
         for provider_obj in providers.values():
             provider_obj.close()
         store.close()
+        shutil.rmtree(folder, ignore_errors=True)
     requests = sum(total for total, _ in served.values())
     faults = sum(f for _, f in served.values())
     warm = [s for s in samples if s.at >= min(60.0, minutes * 60 * 0.2)] or samples
