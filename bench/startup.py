@@ -86,25 +86,8 @@ def seed(folder: Path, server: SimulatorServer, sim: pdfco.PdfCoSimulator, ended
 
 
 def registered_items(desktop: DesktopSession) -> bool:
-    result = subprocess.run(
-        [
-            "dbus-send",
-            "--session",
-            "--print-reply",
-            "--dest=org.kde.StatusNotifierWatcher",
-            "/StatusNotifierWatcher",
-            "org.freedesktop.DBus.Properties.Get",
-            "string:org.kde.StatusNotifierWatcher",
-            "string:RegisteredStatusNotifierItems",
-        ],
-        env=desktop.env,
-        capture_output=True,
-        text=True,
-        timeout=5,
-        check=False,
-    )
     # An empty list prints `array [` then `]`; a registered item adds a `string "..."` line.
-    return 'string "' in result.stdout
+    return 'string "' in desktop.watcher_property("RegisteredStatusNotifierItems")
 
 
 def cpu_seconds(pid: int) -> float:

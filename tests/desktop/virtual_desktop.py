@@ -198,44 +198,36 @@ class DesktopSession:
         assert proc.stdout is not None
         self.env["DBUS_SESSION_BUS_ADDRESS"] = _read_line(proc, proc.stdout.fileno(), "dbus-daemon")
 
-    def name_has_owner(self, name: str) -> bool:
+    def dbus_send(self, dest: str, path: str, method: str, *args: str) -> str:
+        """`dbus-send --print-reply` on this session's bus; the reply text ("" when the call failed)."""
         result = subprocess.run(
-            [
-                "dbus-send",
-                "--session",
-                "--print-reply",
-                "--dest=org.freedesktop.DBus",
-                "/org/freedesktop/DBus",
-                "org.freedesktop.DBus.NameHasOwner",
-                f"string:{name}",
-            ],
+            ["dbus-send", "--session", "--print-reply", f"--dest={dest}", path, method, *args],
             env=self.env,
             capture_output=True,
             text=True,
             timeout=5,
             check=False,
         )
-        return "boolean true" in result.stdout
+        return result.stdout
+
+    def name_has_owner(self, name: str) -> bool:
+        reply = self.dbus_send(
+            "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus.NameHasOwner", f"string:{name}"
+        )
+        return "boolean true" in reply
+
+    def watcher_property(self, name: str) -> str:
+        """A property of the StatusNotifierWatcher (the tray host's registry), as dbus-send prints it."""
+        return self.dbus_send(
+            "org.kde.StatusNotifierWatcher",
+            "/StatusNotifierWatcher",
+            "org.freedesktop.DBus.Properties.Get",
+            "string:org.kde.StatusNotifierWatcher",
+            f"string:{name}",
+        )
 
     def sni_host_registered(self) -> bool:
-        result = subprocess.run(
-            [
-                "dbus-send",
-                "--session",
-                "--print-reply",
-                "--dest=org.kde.StatusNotifierWatcher",
-                "/StatusNotifierWatcher",
-                "org.freedesktop.DBus.Properties.Get",
-                "string:org.kde.StatusNotifierWatcher",
-                "string:IsStatusNotifierHostRegistered",
-            ],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-        )
-        return "boolean true" in result.stdout
+        return "boolean true" in self.watcher_property("IsStatusNotifierHostRegistered")
 
     def start_dunst(self) -> subprocess.Popen[bytes]:
         require_tools("dunst", "dunstctl", "dbus-send")
