@@ -17,9 +17,9 @@ from PySide6.QtCore import QMetaObject, QObject, Qt, QThread, QTimer, Signal, Si
 
 from desktop_app.core.model import Status
 from desktop_app.core.ratelimit import RateLimit
+from desktop_app.core.schedule import AccountSchedule
 from desktop_app.polling import CheckResult, ErrorKind, check_batch
 from desktop_app.providers.base import HttpProvider, ProviderConfig
-from desktop_app.workers.timing import make_schedule
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,9 @@ class PollWorker(QObject):
         self.spec = spec
         self._clock = clock
         self._provider: HttpProvider | None = None
-        self._schedule = make_schedule(spec.provider_cls.name, spec.provider_cls.max_batch, spec.rate_limit, clock)
+        self._schedule = AccountSchedule(
+            spec.provider_cls.name, spec.provider_cls.max_batch, spec.rate_limit, clock=clock
+        )
         self._timer: QTimer | None = None
         # Set from any thread by `request_stop`; read between requests so a stop never waits for a queued slot.
         self._stopping = threading.Event()
