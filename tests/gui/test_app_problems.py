@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QTimer
 
-import desktop_app.app as app_module
+import desktop_app.controller as controller_module
 from desktop_app.app import AppController, run_app
 from desktop_app.ui.notifier import Notifier
 
@@ -23,7 +23,7 @@ def told(monkeypatch: pytest.MonkeyPatch) -> Told:
         def notify_problem(self, title: str, message: str) -> None:
             calls.append((title, message))
 
-    monkeypatch.setattr(app_module, "Notifier", RecordingNotifier)
+    monkeypatch.setattr(controller_module, "Notifier", RecordingNotifier)  # where AppController looks it up
     return calls
 
 

@@ -1,0 +1,581 @@
+"""`AppController`: the only object that reads and writes the store in the GUI process. It builds the tray, the
+window and the notifier, owns one poll worker per account, and turns worker results and user intents into store
+writes and views.
+
+Threads: the store lives on the main (GUI) thread. Each account has a `PollWorker` in its own QThread that does the
+HTTP and signals frozen `CheckResult`s; `AppController.apply` writes them on the main thread and tells the model,
+the tray and the notifier. Another process (`jobtray add`) writing the same database is noticed through SQLite's
+`data_version`, polled once a second.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import sqlite3
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QDialog, QSystemTrayIcon
+
+from desktop_app.core.errors import ConfigError, JobTrayError
+from desktop_app.core.model import Account, Job, KeySource, Secret, StatusChange
+from desktop_app.core.ratelimit import parse_rate_limit
+from desktop_app.core.urls import insecure_base_url_warning, is_openable_link, validate_base_url
+from desktop_app.store.database import Store
+from desktop_app.ui.accounts_dialog import AccountForm, AccountsDialog
+from desktop_app.ui.dialogs import AddJobDialog, ChooseAccountDialog
+from desktop_app.ui.drops import Candidate, plan_drop
+from desktop_app.ui.job_model import JobTableModel
+from desktop_app.ui.notifier import Notifier
+from desktop_app.ui.tray import TrayIcon
+from desktop_app.ui.window import JobWindow
+
+if TYPE_CHECKING:
+    # Imported when the first worker starts, after the tray icon is up: they bring in requests (~80 ms).
+    from desktop_app.polling import CheckResult
+    from desktop_app.workers.poll_worker import WorkerHandle
+
+log = logging.getLogger(__name__)
+
+BENCH_READY_FILE_ENV = "JOBTRAY_BENCH_READY_FILE"  # bench/startup.py: where to write the time the tray was shown
+DATA_POLL_MS = 1000  # how soon a job added by `jobtray add` shows up
+TRAY_UPDATE_MS = 100  # results come in bursts: the icon and tooltip (a pass over every job) follow once per burst
+STOP_TIMEOUT_S = 2.0
+_ENV_VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NO_NOTIFY_KINDS = ("rate_limited",)  # ErrorKind values: the schedule copes; the user cannot do anything about it
+
+
+def app_icon_path() -> str | None:
+    """The application icon's file (for the window and notifications), or None when the resources are missing."""
+    try:
+        from desktop_app.resources import icon_path
+
+        path = icon_path(128)
+    except (ImportError, FileNotFoundError):
+        return None
+    return str(path) if path.is_file() else None
+
+
+def start_command() -> list[str]:
+    """How the login session should start us: the bundle's executable, or this Python with our package."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable]
+    return [sys.executable, "-m", "desktop_app"]
+
+
+@dataclass
+class _AccountRuntime:
+    account: Account
+    handle: WorkerHandle | None = None
+    sent: frozenset[str] = field(default_factory=frozenset)
+
+
+class QuietNotifier(QObject):
+    """A notifier that only logs: for benchmarks and tests that measure or check something else."""
+
+    open_url_requested = Signal(str)
+    show_job_requested = Signal(int)
+    show_window_requested = Signal()
+
+    def notify_changes(self, changes: list[StatusChange]) -> None:
+        for change in changes:
+            if change.new_state.is_terminal:
+                log.info("job %s ended: %s", change.job.job_id, change.new_state)
+
+    def notify_account_error(self, account: str, message: str) -> None:
+        log.warning("account %s: %s", account, message)
+
+    def notify_problem(self, title: str, message: str) -> None:
+        log.warning("%s: %s", title, message)
+
+    def clear_account_error(self, account: str) -> None:
+        pass
+
+    def set_muted_until(self, until: datetime | None) -> None:
+        pass
+
+    def set_tray_fallback(self, tray: QSystemTrayIcon) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class AppController(QObject):
+    """Owns the store on the main thread and turns worker results and user intents into store writes and views.
+
+    Signals:
+        changes_applied(list): the StatusChanges one result produced (after the store was written).
+        jobs_reloaded(): the model was re-synced with the store (after another process wrote it).
+        quit_requested(): the user (or a signal, or --quit-after) asked to quit.
+    """
+
+    changes_applied = Signal(list)
+    jobs_reloaded = Signal()
+    quit_requested = Signal()
+
+    def __init__(
+        self,
+        store: Store,
+        environ: Mapping[str, str] | None = None,
+        show_tray: bool = True,
+        notifier: Notifier | QuietNotifier | None = None,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self._environ = environ
+        self.model = JobTableModel(self)
+        self.window = JobWindow(self.model)
+        self.tray = TrayIcon(self)
+        self.notifier = notifier if notifier is not None else Notifier(app_icon_path=app_icon_path())
+        self._accounts: dict[str, _AccountRuntime] = {}
+        self._muted_until: datetime | None = None
+        self._data_version = -1
+        self._selected: int | None = None
+        self._dialogs: list[QDialog] = []  # non-modal dialogs kept alive while open
+        self._accounts_dialog: AccountsDialog | None = None
+        self._show_tray = show_tray and QSystemTrayIcon.isSystemTrayAvailable()
+        self._data_timer = QTimer(self)
+        self._data_timer.setInterval(DATA_POLL_MS)
+        self._data_timer.timeout.connect(self.poll_data_version)
+        self._tray_timer = QTimer(self)
+        self._tray_timer.setSingleShot(True)
+        self._tray_timer.setInterval(TRAY_UPDATE_MS)
+        self._tray_timer.timeout.connect(self._update_tray)
+        self._wire()
+
+    # ---- start and stop ------------------------------------------------------------------------------------
+
+    def _wire(self) -> None:
+        tray, window, notifier = self.tray, self.window, self.notifier
+        tray.open_url_requested.connect(self.open_url)
+        tray.remove_requested.connect(lambda row_id: self.remove_jobs([row_id]))
+        tray.check_now_requested.connect(self.check_now)
+        tray.mute_requested.connect(self.set_muted_until)
+        tray.show_window_requested.connect(self.show_window)
+        tray.add_job_requested.connect(self.open_add_dialog)
+        tray.autostart_toggled.connect(self.set_autostart)
+        tray.quit_requested.connect(self.quit_requested)
+        tray.copy_id_requested.connect(lambda job_id: window.show_message(f"Copied {job_id}"))
+        window.job_selected.connect(self.select_job)
+        window.open_url_requested.connect(self.open_url)
+        window.remove_requested.connect(self.remove_jobs)
+        window.text_dropped.connect(self.add_from_text)
+        window.add_job_requested.connect(self.open_add_dialog)
+        window.accounts_requested.connect(self.open_accounts_dialog)
+        window.check_now_requested.connect(self.check_now)
+        window.hidden.connect(self._window_hidden)
+        notifier.open_url_requested.connect(self.open_url)
+        notifier.show_job_requested.connect(self.show_job)
+        notifier.show_window_requested.connect(self.show_window)
+        notifier.set_tray_fallback(tray.icon)
+
+    def start(self, show_window: bool = False) -> None:
+        """Load the jobs and show the tray at once; start the accounts' workers right after, in the event loop."""
+        self.reload(with_accounts=False)
+        self._data_timer.start()
+        tray_state = _autostart_state()
+        self.tray.set_autostart(tray_state)
+        if self._show_tray:
+            self.tray.show()
+        _write_ready_marker(os.environ.get(BENCH_READY_FILE_ENV))
+        if show_window or not self._show_tray:
+            # Without a tray the window is the only way in; closing it then quits.
+            self.show_window()
+        # The workers (requests, keyring, providers) are not needed to draw the icon: start them once it is up.
+        QTimer.singleShot(0, self, self._start_accounts)
+
+    def _start_accounts(self) -> None:
+        try:
+            accounts = self.store.accounts.all()
+        except (sqlite3.Error, JobTrayError):
+            log.exception("cannot read the accounts")
+            return
+        self._sync_accounts(accounts)
+        self._push_open_jobs()
+
+    def shutdown(self) -> bool:
+        """Stop every worker thread (within STOP_TIMEOUT_S); True if all stopped."""
+        self._data_timer.stop()
+        self._tray_timer.stop()
+        handles = [rt.handle for rt in self._accounts.values() if rt.handle is not None]
+        for handle in handles:
+            handle.begin_stop()
+        deadline = time.monotonic() + STOP_TIMEOUT_S
+        stopped = all([handle.finish_stop(deadline) for handle in handles])
+        for runtime in self._accounts.values():
+            runtime.handle = None
+        with contextlib.suppress(Exception):  # a notifier failing at exit must not turn a quit into a crash
+            self.notifier.close()
+        self.tray.hide()
+        for dialog in self._dialogs:
+            dialog.close()
+        self.window.hide()
+        return stopped
+
+    # ---- the store -> the views ----------------------------------------------------------------------------
+
+    def poll_data_version(self) -> None:
+        """Re-read the store when another process has committed to it."""
+        try:
+            version = self.store.jobs.data_version()
+        except sqlite3.Error:
+            log.exception("cannot read the database's data version")
+            return
+        if version != self._data_version:
+            self.reload()
+
+    def reload(self, with_accounts: bool = True) -> None:
+        """Accounts and jobs from the store into workers, model and tray (only the jobs: `with_accounts` False)."""
+        try:
+            self._data_version = self.store.jobs.data_version()
+            accounts = self.store.accounts.all() if with_accounts else None
+            jobs = self.store.jobs.all()
+        except (sqlite3.Error, JobTrayError):
+            log.exception("cannot read the database")
+            return
+        if accounts is not None:
+            self._sync_accounts(accounts)
+        self.model.sync(jobs)
+        self._jobs_changed()
+        self.jobs_reloaded.emit()
+
+    def _jobs_changed(self) -> None:
+        self._update_tray()
+        self._push_open_jobs()
+        if self._selected is not None:
+            self.select_job(self._selected)
+
+    def _update_tray(self) -> None:
+        self._tray_timer.stop()
+        self.tray.set_jobs(self.model.jobs())
+
+    def _push_open_jobs(self) -> None:
+        now = datetime.now(UTC)
+        open_by_account: dict[str, list[tuple[str, float]]] = {name: [] for name in self._accounts}
+        for job in self.model.jobs():
+            if not job.state.is_terminal and job.account in open_by_account:
+                open_by_account[job.account].append((job.job_id, (now - job.created_at).total_seconds()))
+        for name, jobs in open_by_account.items():
+            runtime = self._accounts[name]
+            ids = frozenset(job_id for job_id, _ in jobs)
+            if runtime.handle is not None and ids != runtime.sent:
+                runtime.sent = ids
+                runtime.handle.set_jobs(jobs)
+
+    # ---- accounts and workers ------------------------------------------------------------------------------
+
+    def _sync_accounts(self, accounts: Sequence[Account]) -> None:
+        wanted = {a.name: a for a in accounts}
+        for name in list(self._accounts):
+            if name not in wanted or wanted[name] != self._accounts[name].account:
+                self._stop_worker(name)
+                del self._accounts[name]
+        for name, account in wanted.items():
+            if name not in self._accounts:
+                self._accounts[name] = _AccountRuntime(account, self._start_worker(account))
+
+    def _start_worker(self, account: Account) -> WorkerHandle | None:
+        """A running worker for `account`, or None (with the reason recorded) if its key or settings are missing."""
+        from desktop_app.credentials import load_secret
+        from desktop_app.polling import error_result
+        from desktop_app.providers.base import ProviderConfig
+        from desktop_app.providers.registry import account_rate_limit, provider_class
+        from desktop_app.workers.poll_worker import PollWorker, WorkerHandle, WorkerSpec
+
+        try:
+            cls = provider_class(account.provider)
+            secret = load_secret(account, self._environ)  # main thread: keyring backends are not thread-safe
+            base_url = validate_base_url(account.base_url or cls.default_base_url)
+            config = ProviderConfig(base_url=base_url, secret=secret, username=account.username or cls.default_username)
+            spec = WorkerSpec(account.name, cls, config, account_rate_limit(account))
+        except JobTrayError as exc:
+            self._report(error_result(account.name, [j.job_id for j in self.store.jobs.open_jobs(account.name)], exc))
+            return None
+        handle = WorkerHandle(PollWorker(spec))
+        handle.result_ready.connect(self.apply)  # delivered in the main thread
+        handle.start()
+        return handle
+
+    def _stop_worker(self, name: str) -> None:
+        runtime = self._accounts.get(name)
+        if runtime is None or runtime.handle is None:
+            return
+        handle, runtime.handle = runtime.handle, None
+        handle.begin_stop()
+        if not handle.finish_stop(time.monotonic() + STOP_TIMEOUT_S):
+            log.warning("the poll worker of %s did not stop in time", name)
+
+    # ---- results -------------------------------------------------------------------------------------------
+
+    def apply(self, result: CheckResult) -> None:
+        """A worker's result: write the store, then update the views and tell the user what ended."""
+        if result.account not in self._accounts:
+            return  # the account was removed or changed while the request was in flight
+        self._report(result)
+
+    def _report(self, result: CheckResult) -> None:
+        from desktop_app.polling import apply_result
+
+        try:
+            changes = apply_result(self.store, result)
+            jobs = [job for job_id in result.job_ids for job in self.store.jobs.find(job_id, result.account)]
+        except (sqlite3.Error, JobTrayError):
+            log.exception("cannot record a result for %s", result.account)
+            return
+        self.model.upsert(jobs)
+        if not self._tray_timer.isActive():  # not restarted: a steady stream of results must not starve the tray
+            self._tray_timer.start()
+        if result.ok:
+            self.notifier.clear_account_error(result.account)
+        elif result.error_kind not in _NO_NOTIFY_KINDS:
+            self.notifier.notify_account_error(result.account, result.error or "unknown error")
+        if changes:
+            self.notifier.notify_changes(changes)
+            self.changes_applied.emit(changes)
+        if self._selected is not None and any(job.id == self._selected for job in jobs):
+            self.select_job(self._selected)
+
+    # ---- user intents --------------------------------------------------------------------------------------
+
+    def open_url(self, url: str) -> None:
+        if is_openable_link(url):  # only http(s): a result link must never launch a local program
+            QDesktopServices.openUrl(QUrl(url))
+        else:
+            log.warning("refused to open a link that is not http or https")
+
+    def check_now(self) -> None:
+        for runtime in self._accounts.values():
+            if runtime.handle is not None:
+                runtime.handle.check_now()
+        self.window.show_message("Checking every open job now")
+
+    def set_muted_until(self, until: datetime | None) -> None:
+        self._muted_until = until
+        self.notifier.set_muted_until(until)
+        self.tray.set_muted_until(until)
+
+    def show_window(self) -> None:
+        self.window.bring_to_front()
+        self.tray.acknowledge()
+
+    def show_job(self, row_id: int) -> None:
+        self.show_window()
+        self.window.select_job(row_id)
+
+    def _window_hidden(self) -> None:
+        if not self._show_tray:
+            self.quit_requested.emit()
+
+    def select_job(self, row_id: int) -> None:
+        self._selected = row_id if row_id >= 0 else None
+        job = self.model.job(row_id) if row_id >= 0 else None
+        if job is None:
+            self.window.show_history(None, [])
+            return
+        try:
+            entries = self.store.jobs.history(job.id)
+        except sqlite3.Error:
+            log.exception("cannot read the history of job %s", job.id)
+            entries = []
+        self.window.show_history(job, entries)
+
+    def remove_jobs(self, row_ids: Sequence[int]) -> None:
+        try:
+            with self.store.jobs.transaction():
+                for row_id in row_ids:
+                    self.store.jobs.remove(row_id)
+        except sqlite3.Error as exc:
+            self.window.show_message(f"Not removed: {exc}")
+            return
+        self.model.remove(row_ids)
+        self._jobs_changed()
+        self.window.show_message(f"Stopped watching {len(row_ids)} job(s)")
+
+    def set_autostart(self, enabled: bool) -> None:
+        try:
+            from desktop_app import autostart
+
+            autostart.set_enabled(enabled, start_command())
+        except (ImportError, OSError, JobTrayError) as exc:
+            log.warning("cannot change start at login: %s", exc)
+            self.window.show_message(f"Start at login not changed: {exc}")
+        self.tray.set_autostart(_autostart_state())
+
+    # ---- adding jobs ---------------------------------------------------------------------------------------
+
+    def open_add_dialog(self) -> None:
+        accounts = [(rt.account.name, rt.account.provider) for rt in self._accounts.values()]
+        dialog = AddJobDialog(accounts, self.window)
+        dialog.add_requested.connect(
+            lambda text, account, label: self.add_from_text(text, account or None, label or None)
+        )
+        self._keep_open(dialog)
+
+    def add_from_text(self, text: str, account: str | None = None, label: str | None = None) -> None:
+        """Find job IDs in text (a drop, a paste, the Add job dialog); ask which account when several could own them."""
+        accounts = [rt.account for rt in self._accounts.values()]
+        if not accounts:
+            self.window.show_refusal("Add an account first (Accounts...): JobTray needs to know whom to ask.")
+            return
+        plan = plan_drop(text, accounts, account)
+        if plan.empty:
+            providers = ", ".join(sorted({a.provider for a in accounts}))
+            self.window.show_refusal(f"No job ID of your accounts' providers ({providers}) was found in that text.")
+            return
+        if not plan.needs_choice:
+            self.add_jobs(plan.candidates, label)
+            return
+        dialog = ChooseAccountDialog(plan.candidates, self.window)
+        dialog.accepted.connect(lambda: self.add_jobs(dialog.chosen(), label))
+        self._keep_open(dialog)
+
+    def add_jobs(self, candidates: Sequence[Candidate], label: str | None = None) -> list[Job]:
+        added: list[Job] = []
+        try:
+            with self.store.jobs.transaction():
+                for candidate in candidates:
+                    for job_id in candidate.job_ids:
+                        job, _created = self.store.jobs.add(candidate.account, job_id, label)
+                        added.append(job)
+        except (sqlite3.Error, JobTrayError) as exc:
+            self.window.show_refusal(f"Not added: {exc}")
+            return []
+        self.model.upsert(added)
+        self._jobs_changed()
+        if added:
+            self.window.show_message(f"Watching {len(added)} job(s)")
+            self.window.select_job(added[-1].id)
+        return added
+
+    def _keep_open(self, dialog: QDialog) -> None:
+        self._dialogs.append(dialog)
+        dialog.finished.connect(lambda _code: self._dialogs.remove(dialog) if dialog in self._dialogs else None)
+        dialog.open()
+
+    # ---- accounts ------------------------------------------------------------------------------------------
+
+    def open_accounts_dialog(self) -> None:
+        from desktop_app.providers.registry import PROVIDERS
+
+        if self._accounts_dialog is None:
+            providers = [(name, cls.display_name) for name, cls in PROVIDERS.items()]
+            self._accounts_dialog = AccountsDialog(providers, self.window)
+            self._accounts_dialog.save_requested.connect(self.save_account)
+            self._accounts_dialog.remove_requested.connect(self.remove_account)
+        self._refresh_accounts_dialog()
+        self._accounts_dialog.show()
+        self._accounts_dialog.raise_()
+
+    def _refresh_accounts_dialog(self) -> None:
+        if self._accounts_dialog is None:
+            return
+        accounts = self.store.accounts.all()
+        errors = {a.name: self.store.accounts.last_error(a.name) for a in accounts}
+        self._accounts_dialog.set_accounts(accounts, errors)
+
+    def save_account(self, form: AccountForm) -> None:
+        """Validate and save an account from the dialog; errors go back to it with show_error."""
+        try:
+            self._save_account(form)
+        except (JobTrayError, sqlite3.Error) as exc:
+            if self._accounts_dialog is not None:
+                self._accounts_dialog.show_error(str(exc))
+            return
+        self.reload()
+        self._refresh_accounts_dialog()
+
+    def _save_account(self, form: AccountForm) -> None:
+        from desktop_app.credentials import delete_secret, store_secret
+
+        name = form.name
+        if not name or len(name) > 100 or any(c in name for c in "\t\n\r"):
+            raise ConfigError("an account name must be 1-100 characters with no tabs or newlines")
+        base_url = validate_base_url(form.base_url) if form.base_url else None
+        if base_url and (warning := insecure_base_url_warning(base_url)):
+            self.window.show_message(warning)
+        if form.rate_limit:
+            parse_rate_limit(form.rate_limit)
+        if form.key_source == KeySource.ENV and not (form.key_env and _ENV_VAR_NAME.fullmatch(form.key_env)):
+            raise ConfigError("name the environment variable that holds the key (like PDFCO_API_KEY)")
+        old = self.store.accounts.get(form.original_name) if form.original_name else None
+        secret = form.secret
+        if form.key_source == KeySource.KEYRING and secret is None:
+            if old is None or old.key_source != KeySource.KEYRING:
+                raise ConfigError("enter the key (it goes to the system keyring)")
+            if old.name != name:
+                secret = _load_keyring_secret(old)  # a rename moves the keyring entry
+        account = Account(
+            name=name,
+            provider=form.provider,
+            key_source=form.key_source,
+            base_url=base_url,
+            username=form.username,
+            key_env=form.key_env if form.key_source == KeySource.ENV else None,
+            rate_limit=form.rate_limit,
+            id=old.id if old else None,
+        )
+        if old is None and any(a.name == name for a in self.store.accounts.all()):
+            raise ConfigError(f"an account named {name!r} already exists")
+        if secret is not None:
+            store_secret(name, secret)  # keyring first: if it fails, the database is unchanged
+        if old is None:
+            self.store.accounts.add(account)
+        else:
+            self.store.accounts.update(account)
+            if old.key_source == KeySource.KEYRING and (old.name != name or form.key_source == KeySource.ENV):
+                delete_secret(old.name)
+
+    def remove_account(self, name: str) -> None:
+        from desktop_app.credentials import delete_secret
+
+        try:
+            account = self.store.accounts.get(name)
+            self.store.accounts.remove(name)
+        except (JobTrayError, sqlite3.Error) as exc:
+            if self._accounts_dialog is not None:
+                self._accounts_dialog.show_error(str(exc))
+            return
+        if account.key_source == KeySource.KEYRING:
+            delete_secret(name)
+        self.reload()
+        self._refresh_accounts_dialog()
+
+
+def _load_keyring_secret(account: Account) -> Secret:
+    from desktop_app.credentials import load_secret
+
+    return load_secret(account)
+
+
+def _autostart_state() -> bool | None:
+    """Whether start at login is on; None when this build cannot do it."""
+    try:
+        from desktop_app import autostart
+    except ImportError:
+        return None
+    try:
+        return bool(autostart.is_enabled())
+    except Exception:  # an unreadable autostart file must not stop the app
+        log.exception("cannot read the start-at-login setting")
+        return None
+
+
+def _write_ready_marker(path: str | None) -> None:
+    """For bench/startup.py: the wall-clock time at which the tray icon's show() returned, in seconds."""
+    if not path:
+        return
+    try:
+        Path(path).write_text(f"{time.time():.6f}\n", encoding="ascii")
+    except OSError as exc:
+        log.warning("cannot write the ready marker %s: %s", path, exc)
