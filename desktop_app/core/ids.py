@@ -58,6 +58,20 @@ ID_SPECS: dict[str, IdSpec] = {
 
 PROVIDER_NAMES: tuple[str, ...] = tuple(ID_SPECS)
 
+# The names the user knows the providers by, for the tray, the window and notifications. The provider classes take
+# their display_name from here, so the UI can show them without importing the providers (and requests).
+PROVIDER_DISPLAY_NAMES: dict[str, str] = {
+    "ipaper": "iPaper",
+    "scriptx": "ScriptX.Services",
+    "pdfco": "PDF.co",
+    "encodingcom": "encoding.com",
+}
+
+
+def provider_display_name(provider: str) -> str:
+    """The name the user knows `provider` by; an unknown provider's own name."""
+    return PROVIDER_DISPLAY_NAMES.get(provider, provider)
+
 
 def normalize_id(provider: str, raw: str) -> str | None:
     """The ID as it should be sent, or None if it is not a valid ID for this provider."""

@@ -17,12 +17,13 @@ from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 from desktop_app.core.errors import AuthError, ProtocolError, RateLimited
+from desktop_app.core.ids import PROVIDER_DISPLAY_NAMES
 from desktop_app.core.model import JobState, Status
 from desktop_app.core.urls import is_openable_link
 from desktop_app.providers.base import HttpProvider, HttpResponse, raise_for_common_errors, short_text
 from desktop_app.providers.xml import child, children, parse_xml, text
 
-DISPLAY = "encoding.com"
+DISPLAY = PROVIDER_DISPLAY_NAMES["encodingcom"]
 RATE_LIMIT_RETRY_SECONDS = 1.0  # when a 421 carries no Retry-After: what the vendor's own sample code waits
 MAX_REQUESTS_PER_CHECK = 4  # follow-ups only after an answer named unknown IDs or left some out
 

@@ -16,12 +16,13 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from desktop_app.core.errors import AuthError, ProtocolError, QuotaExhausted, TransientError
+from desktop_app.core.ids import PROVIDER_DISPLAY_NAMES
 from desktop_app.core.model import JobState, Status
 from desktop_app.providers.base import HttpProvider, HttpResponse, raise_for_common_errors, short_text
 from desktop_app.providers.xml import child, descendant, parse_xml, text
 
 CHECK_PATH = "/V2/Ripper.asmx/GetProcessingStatus"
-DISPLAY = "iPaper"
+DISPLAY = PROVIDER_DISPLAY_NAMES["ipaper"]
 
 STATES: dict[str, JobState] = {
     "pending": JobState.RUNNING,

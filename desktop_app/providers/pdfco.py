@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from desktop_app.core.errors import AuthError, ProtocolError, QuotaExhausted
+from desktop_app.core.ids import PROVIDER_DISPLAY_NAMES
 from desktop_app.core.model import JobState, Status
 from desktop_app.core.urls import is_openable_link
 from desktop_app.providers.base import HttpProvider, HttpResponse, raise_for_common_errors, short_text
@@ -83,7 +84,7 @@ def parse_check(job_id: str, body: Any) -> Status:
 
 class PdfCoProvider(HttpProvider):
     name: ClassVar[str] = "pdfco"
-    display_name: ClassVar[str] = "PDF.co"
+    display_name: ClassVar[str] = PROVIDER_DISPLAY_NAMES["pdfco"]
     default_base_url: ClassVar[str] = "https://api.pdf.co"
     max_batch: ClassVar[int] = 1
     default_rate_limit: ClassVar[str] = "2/s"  # free plan; paid plans allow 10/s

@@ -15,12 +15,13 @@ from typing import Any, ClassVar
 from urllib.parse import quote
 
 from desktop_app.core.errors import AuthError, ProtocolError
+from desktop_app.core.ids import PROVIDER_DISPLAY_NAMES
 from desktop_app.core.model import JobState, Status
 from desktop_app.providers.base import HttpProvider, HttpResponse, raise_for_common_errors, short_text
 
 STATUS_PATH = "/api/v1/printPdf/status/"
 DOWNLOAD_PATH = "/api/v1/printPdf/download/"
-DISPLAY = "ScriptX.Services"
+DISPLAY = PROVIDER_DISPLAY_NAMES["scriptx"]
 
 STATES: dict[int, JobState] = {
     0: JobState.QUEUED,  # NotStarted

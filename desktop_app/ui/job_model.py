@@ -14,6 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
+from desktop_app.core.ids import provider_display_name
 from desktop_app.core.model import Job, JobState
 from desktop_app.ui.icons import state_icon
 
@@ -126,7 +127,7 @@ class JobTableModel(QAbstractTableModel):
             return state_icon(job.state) if column == Column.STATE else None
         if role == _TOOLTIP_ROLE:
             if column == Column.JOB:
-                return f"{job.job_id} ({job.provider})"
+                return f"{job.job_id} ({provider_display_name(job.provider)})"
             if column == Column.MESSAGE:
                 return message_text(job) or None
         return None

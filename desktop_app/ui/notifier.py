@@ -33,6 +33,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QSystemTrayIcon
 
+from desktop_app.core.ids import provider_display_name
 from desktop_app.core.model import StatusChange
 from desktop_app.core.transitions import Event, events_for
 from desktop_app.core.urls import is_openable_link
@@ -94,15 +95,6 @@ def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _provider_display_name(provider: str) -> str:
-    try:
-        from desktop_app.providers.registry import PROVIDERS
-
-        return PROVIDERS[provider].display_name
-    except (ImportError, KeyError, AttributeError):
-        return provider
-
-
 def _ending(change: StatusChange) -> Event | None:
     # Derived from the states, not change.events, so a caller that left events empty still gets its notification.
     for event in events_for(change.old_state, change.new_state):
@@ -114,7 +106,7 @@ def _ending(change: StatusChange) -> Event | None:
 def _job_message(change: StatusChange, event: Event) -> _Message:
     job = change.job
     title = f"{_TITLES[event]}: {_shorten(job.title, MAX_LABEL_CHARS)}"
-    body = f"{_provider_display_name(job.provider)} ({job.account})"
+    body = f"{provider_display_name(job.provider)} ({job.account})"
     if job.message:
         body += f": {_shorten(job.message, MAX_MESSAGE_CHARS)}"
     url = job.result_url if is_openable_link(job.result_url) else None

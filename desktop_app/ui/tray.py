@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
+from desktop_app.core.ids import provider_display_name
 from desktop_app.core.model import TERMINAL_STATES, Job, JobState
 from desktop_app.ui.icons import TrayIconKey, TrayLook, state_icon, tray_icon
 from desktop_app.ui.job_model import STATE_TEXT
@@ -57,7 +58,7 @@ def job_menu_text(job: Job, now: datetime) -> str:
         end = job.finished_at or job.updated_at
         detail = f"{STATE_TEXT[job.state].lower()} after {duration_text((end - job.created_at).total_seconds())}"
     # '&' would become a keyboard accelerator in a menu.
-    return f"{title} · {job.provider} · {detail}".replace("&", "&&")
+    return f"{title} · {provider_display_name(job.provider)} · {detail}".replace("&", "&&")
 
 
 @dataclass(frozen=True, slots=True)

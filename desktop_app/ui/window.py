@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.core.ids import provider_display_name
 from desktop_app.core.model import HistoryEntry, Job
 from desktop_app.ui.drops import read_mime
 from desktop_app.ui.icons import state_icon
@@ -62,7 +63,8 @@ class HistoryPanel(QWidget):
         if job is None:
             self.title.setText("Select a job to see its history")
             return
-        head = f"<b>{_escape(job.title)}</b><br>{_escape(job.job_id)}<br>{_escape(job.account)} ({job.provider})"
+        provider = _escape(provider_display_name(job.provider))
+        head = f"<b>{_escape(job.title)}</b><br>{_escape(job.job_id)}<br>{_escape(job.account)} ({provider})"
         if job.result_url:
             head += f'<br><a href="{_escape(job.result_url)}">result</a>'
         self.title.setText(head)

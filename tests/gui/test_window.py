@@ -58,6 +58,7 @@ def test_selecting_a_job_asks_for_its_history_and_shows_it(qtbot) -> None:
     assert "Running" in lines[1] and "(working)" in lines[1] and "10%" in lines[1]
     assert "Failed" in lines[2] and "Input file is damaged" in lines[2]
     assert "Brochure" in window.history.title.text()
+    assert f"{job.account} (PDF.co)" in window.history.title.text()  # the provider as the user knows it
     window.show_history(None, [])
     assert window.history.timeline.count() == 0
 
