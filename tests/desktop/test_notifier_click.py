@@ -7,39 +7,23 @@ test_notifier_dunst.py; here only the way back is tested.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import pytest
 from pytestqt.qtbot import QtBot
 
-from desktop_app.core.model import Job, JobState, StatusChange
+from desktop_app.core.model import JobState, StatusChange
 from desktop_app.ui.notifier import ACTION_OPEN, ACTION_SHOW, Notifier
 from tests.desktop.conftest import NotificationMock
 from tests.desktop.virtual_desktop import wait_for
+from tests.factories import job_change
 
 pytestmark = pytest.mark.desktop
 
-T0 = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 RESULT = "https://files.example.com/results/report-7.pdf?sig=abc"
 
 
 def ended(row_id: int, state: JobState, result_url: str | None = None) -> StatusChange:
-    job = Job(
-        id=row_id,
-        account="acme",
-        provider="pdfco",
-        job_id=f"job-{row_id}",
-        label=None,
-        state=state,
-        provider_status=str(state),
-        progress=None,
-        message=None,
-        result_url=result_url,
-        created_at=T0,
-        updated_at=T0,
-        finished_at=T0,
-    )
-    return StatusChange(job=job, old_state=JobState.RUNNING, new_state=state)
+    return job_change(row_id, state, result_url=result_url)
 
 
 @pytest.fixture

@@ -8,13 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pytestqt.qtbot import QtBot
 
-from desktop_app.core.model import Job, JobState, StatusChange
+from desktop_app.core.model import JobState, StatusChange
 from desktop_app.ui.notifier import Notifier
 from tests.desktop.virtual_desktop import DesktopSession, wait_for
+from tests.factories import job_change
 
 pytestmark = pytest.mark.desktop
-
-T0 = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
 
 def change(
@@ -26,22 +25,7 @@ def change(
     message: str | None = None,
     result_url: str | None = None,
 ) -> StatusChange:
-    job = Job(
-        id=row_id,
-        account="acme",
-        provider="pdfco",
-        job_id=f"job-{row_id}",
-        label=label,
-        state=new,
-        provider_status=str(new),
-        progress=None,
-        message=message,
-        result_url=result_url,
-        created_at=T0,
-        updated_at=T0,
-        finished_at=T0 if new.is_terminal else None,
-    )
-    return StatusChange(job=job, old_state=old, new_state=new)
+    return job_change(row_id, new, old=old, label=label, message=message, result_url=result_url)
 
 
 @pytest.fixture

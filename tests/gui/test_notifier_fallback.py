@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -14,12 +14,11 @@ from pytestqt.qtbot import QtBot
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from desktop_app.core.model import Job, JobState, StatusChange
+from desktop_app.core.model import JobState, StatusChange
 from desktop_app.ui.notifier import Notifier
+from tests.factories import job_change
 
 pytestmark = pytest.mark.gui
-
-T0 = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
 
 class RecordingTray(QSystemTrayIcon):
@@ -34,22 +33,8 @@ class RecordingTray(QSystemTrayIcon):
 
 
 def ended(row_id: int, state: JobState, label: str | None = None) -> StatusChange:
-    job = Job(
-        id=row_id,
-        account="acme",
-        provider="pdfco",
-        job_id=f"job-{row_id}",
-        label=label,
-        state=state,
-        provider_status=str(state),
-        progress=None,
-        message="done" if state == JobState.SUCCEEDED else "it <broke> & stopped",
-        result_url="https://example.com/r.pdf",
-        created_at=T0,
-        updated_at=T0,
-        finished_at=T0,
-    )
-    return StatusChange(job=job, old_state=JobState.RUNNING, new_state=state)
+    message = "done" if state == JobState.SUCCEEDED else "it <broke> & stopped"
+    return job_change(row_id, state, label=label, message=message, result_url="https://example.com/r.pdf")
 
 
 @pytest.fixture
