@@ -115,7 +115,6 @@ def run_round(
     store: Store,
     environ: Mapping[str, str] | None = None,
     pacer: Pacer | None = None,
-    only_accounts: Sequence[str] | None = None,
 ) -> RoundReport:
     """Check every open job of every account once (the CLI's `poll`). Stops an account at its first error."""
     from desktop_app.credentials import load_secret
@@ -124,8 +123,6 @@ def run_round(
     report = RoundReport([], {})
     pacer = pacer or Pacer(store)
     for account in store.accounts.all():
-        if only_accounts is not None and account.name not in only_accounts:
-            continue
         jobs = store.jobs.open_jobs(account.name)
         if not jobs:
             continue

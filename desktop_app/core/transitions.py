@@ -39,8 +39,3 @@ def events_for(old: JobState, new: JobState) -> tuple[Event, ...]:
     if old == JobState.QUEUED and new == JobState.RUNNING:
         return (Event.STARTED,)
     return ()
-
-
-def ending_event(state: JobState) -> Event | None:
-    """The event that announces a job ending in `state`, if it is an ending."""
-    return _ENDINGS.get(state)
