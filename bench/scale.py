@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a fr
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from desktop_app.core.model import Account, Job, JobState, KeySource, Status
-from desktop_app.polling import CheckResult, apply_result
+from desktop_app.engine.results import CheckResult, apply_result
 from desktop_app.store.database import Store
 
 PROVIDERS = ("pdfco", "ipaper", "scriptx", "encodingcom")
@@ -169,7 +169,7 @@ def bench_store_model(jobs: int, changes: int, batch: int) -> float:
 
 
 def make_controller(store: Store) -> Any:
-    import desktop_app.app as app_module
+    import desktop_app.app.run as app_module
 
     # Notifications are not what this measures (and there is no notification server offscreen).
     return app_module.AppController(store, show_tray=False, notifier=app_module.QuietNotifier())

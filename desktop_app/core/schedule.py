@@ -12,7 +12,7 @@ The loop every caller runs::
         ...sleep or arm a single-shot timer until `when` (monotonic seconds, same clock as the schedule)...
         batch = schedule.take_batch()        # [] if woken early: just ask next_due() again
         if batch:
-            result = check_batch(provider, account, batch)        # desktop_app.polling, blocking HTTP
+            result = check_batch(provider, account, batch)        # desktop_app.engine.results, blocking HTTP
             if result.ok:
                 schedule.on_result(batch, {s.job_id: s for s in result.statuses})
             else:
@@ -36,7 +36,7 @@ What it decides:
 - Rate limit: a token bucket per account (`RateLimit`, e.g. "2/s", "45/min") with room for no burst and
   `rate_margin` of the rate, so no sliding window of the limit's period ever holds more than its count, even with
   some network jitter. `next_due()` already includes the wait for a token.
-- Errors (kinds are the strings of `desktop_app.polling.ErrorKind`):
+- Errors (kinds are the strings of `desktop_app.engine.results.ErrorKind`):
   "auth", "config": the account pauses until `resume()` or `check_now()` (the user has to act first).
   "rate_limited", "transient": the whole account waits `max(Retry-After, exponential backoff with jitter)`;
   network trouble caps its backoff at `network_backoff_max`, so checks resume soon after the network returns
@@ -66,7 +66,7 @@ from desktop_app.core.ratelimit import RateLimit, TokenBucket
 Clock = Callable[[], float]
 UnitRandom = Callable[[], float]  # a float in [0, 1), like random.random
 
-# The error kinds, as plain strings: the same values as desktop_app.polling.ErrorKind (core imports only core).
+# The error kinds, as plain strings: the same values as desktop_app.engine.results.ErrorKind (core imports only core).
 AUTH, CONFIG, RATE_LIMITED, TRANSIENT, PROTOCOL = "auth", "config", "rate_limited", "transient", "protocol"
 _PAUSING = frozenset({AUTH, CONFIG})
 _ACCOUNT_WIDE = frozenset({RATE_LIMITED, TRANSIENT})

@@ -23,7 +23,7 @@ from desktop_app.core.errors import ProtocolError, RateLimited, TransientError
 from desktop_app.core.ids import ID_SPECS, IdSpec
 from desktop_app.core.model import Secret, Status
 from desktop_app.core.retry_after import parse_retry_after
-from desktop_app.logs import redact, register_secret
+from desktop_app.system.logs import redact, register_secret
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from PySide6.QtCore import QMetaObject, QObject, Qt, QThread, QTimer, Signal, Si
 from desktop_app.core.model import Status
 from desktop_app.core.ratelimit import RateLimit
 from desktop_app.core.schedule import AccountSchedule
-from desktop_app.polling import CheckResult, ErrorKind, check_batch
+from desktop_app.engine.results import CheckResult, ErrorKind, check_batch
 from desktop_app.providers.base import HttpProvider, ProviderConfig
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QPoint, QTimer
 from PySide6.QtWidgets import QApplication
 
-from desktop_app.app import AppController, run_app
+from desktop_app.app.run import AppController, run_app
 
 OUT = Path(__file__).resolve().parent
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-import desktop_app.app as app_module
+import desktop_app.app.run as app_module
 from desktop_app.core.model import Account, JobState, KeySource, Status
-from desktop_app.polling import CheckResult
+from desktop_app.engine.results import CheckResult
 from desktop_app.store.database import Store
 
 

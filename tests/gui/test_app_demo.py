@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QTimer
 
-from desktop_app.app import AppController, run_app
+from desktop_app.app.run import AppController, run_app
 from desktop_app.core.model import Account, JobState, KeySource
 from desktop_app.simulators import pdfco as pdfco_sim
 from desktop_app.store.database import Store

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QTimer
 
-import desktop_app.controller as controller_module
-from desktop_app.app import AppController, run_app
+import desktop_app.app.controller as controller_module
+from desktop_app.app.run import AppController, run_app
 from desktop_app.ui.notifier import Notifier
 
 Told = list[tuple[str, str]]

@@ -9,7 +9,7 @@ from PySide6.QtCore import QCoreApplication, QThread
 
 from desktop_app.core.model import Account, JobState, KeySource, Secret
 from desktop_app.core.ratelimit import parse_rate_limit
-from desktop_app.polling import CheckResult, ErrorKind, apply_result
+from desktop_app.engine.results import CheckResult, ErrorKind, apply_result
 from desktop_app.providers.base import ProviderConfig
 from desktop_app.providers.pdfco import PdfCoProvider
 from desktop_app.simulators import pdfco as pdfco_sim

@@ -9,13 +9,13 @@ from collections.abc import Iterator
 
 import pytest
 
+from desktop_app.cli.watch import EXIT_ERROR, EXIT_JOB_FAILED, EXIT_OK, EXIT_TIMEOUT, watch
 from desktop_app.core.model import Account, KeySource
 from desktop_app.simulators import pdfco as steps
 from desktop_app.simulators.faults import RequestRateLimit
 from desktop_app.simulators.pdfco import PdfCoSimulator
 from desktop_app.simulators.server import SimulatorServer, serve
 from desktop_app.store.database import Store
-from desktop_app.watch import EXIT_ERROR, EXIT_JOB_FAILED, EXIT_OK, EXIT_TIMEOUT, watch
 from tests.conftest import PDFCO_KEY
 
 

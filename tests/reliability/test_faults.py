@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app.core.errors import ProtocolError
-from desktop_app.polling import CheckResult, ErrorKind, apply_result, check_batch
+from desktop_app.engine.results import CheckResult, ErrorKind, apply_result, check_batch
 from desktop_app.store.database import Store
 from tests.conftest import subprocess_env
 from tests.reliability.conftest import other_host_url
@@ -171,7 +171,7 @@ def test_watch_tells_once_per_outage_honours_retry_after_and_resumes(
     monkeypatch: pytest.MonkeyPatch,
     fault_name: str,
 ) -> None:
-    from desktop_app.watch import watch
+    from desktop_app.cli.watch import watch
 
     monkeypatch.setenv("JOBTRAY_TEST_KEY", harness.secret)
     account = store.accounts.add(harness.account(faults.base_url))

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
-from desktop_app import cli
+from desktop_app.cli import commands as cli
 from desktop_app.core import ids
 from desktop_app.core.errors import ConfigError, JobTrayError
 from desktop_app.core.model import Account, KeySource

@@ -13,17 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app import cli
-from desktop_app.crash import install_excepthook, qt_message_handler, user_message
-from desktop_app.logs import RedactingFilter, log_dir, register_secret, setup_logging
+from desktop_app.app.crash import install_excepthook, qt_message_handler, user_message
+from desktop_app.cli import commands as cli
+from desktop_app.system.logs import RedactingFilter, log_dir, register_secret, setup_logging
 from tests.conftest import subprocess_env
 
 SECRET = "crash-secret-value-0f9e77"
 
 CRASHING_APP = rf"""
 import sys, threading
-from desktop_app.logs import register_secret, setup_logging
-from desktop_app.crash import install_excepthook
+from desktop_app.system.logs import register_secret, setup_logging
+from desktop_app.app.crash import install_excepthook
 
 path = setup_logging(to_file=True)
 print("LOG", path, flush=True)
@@ -57,8 +57,8 @@ def test_an_uncaught_exception_is_logged_redacted_and_told_once() -> None:
 def test_the_cli_turns_a_bug_into_one_redacted_record_and_exit_1(data_dir: Path) -> None:
     code = (
         "import sys\n"
-        "import desktop_app.cli as c\n"
-        "from desktop_app.logs import register_secret\n"
+        "import desktop_app.cli.commands as c\n"
+        "from desktop_app.system.logs import register_secret\n"
         "def boom(args, io):\n"
         f"    register_secret('{SECRET}')\n"
         f"    raise KeyError('{SECRET}')\n"
@@ -92,7 +92,7 @@ def test_the_hook_logs_each_failure_but_notifies_once(hook_log: pytest.LogCaptur
     finally:
         hook.uninstall()
     assert len(told) == 1 and "ValueError: first" in told[0]
-    assert [r.levelname for r in hook_log.records if r.name == "desktop_app.crash"] == ["CRITICAL", "CRITICAL"]
+    assert [r.levelname for r in hook_log.records if r.name == "desktop_app.app.crash"] == ["CRITICAL", "CRITICAL"]
     assert sys.excepthook is not hook.handle and threading.excepthook is not hook.handle_thread
 
 
@@ -134,7 +134,7 @@ def test_qt_handler_installed_in_a_process_catches_qt_warnings() -> None:
     code = (
         "import logging, sys\n"
         "logging.basicConfig(stream=sys.stdout, level=logging.DEBUG, format='%(name)s %(levelname)s %(message)s')\n"
-        "from desktop_app.crash import install_qt_message_handler\n"
+        "from desktop_app.app.crash import install_qt_message_handler\n"
         "install_qt_message_handler()\n"
         "from PySide6.QtCore import QObject\n"
         "QObject().setProperty('x', 1)\n"
@@ -148,7 +148,10 @@ def test_qt_handler_installed_in_a_process_catches_qt_warnings() -> None:
 
 
 def test_the_cli_stays_qt_free_with_the_crash_module() -> None:
-    code = "import sys, desktop_app.crash, desktop_app.cli; print(sorted(m for m in sys.modules if 'PySide6' in m))"
+    code = (
+        "import sys, desktop_app.app.crash, desktop_app.cli.commands\n"
+        "print(sorted(m for m in sys.modules if 'PySide6' in m))"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "[]"
 

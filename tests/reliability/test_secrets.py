@@ -16,8 +16,8 @@ import pytest
 import requests
 
 from desktop_app.core.errors import JobTrayError
-from desktop_app.logs import RedactingFilter, redact, register_secret
 from desktop_app.simulators.server import SimRequest, SimResponse
+from desktop_app.system.logs import RedactingFilter, redact, register_secret
 from tests.conftest import subprocess_env
 from tests.reliability.conftest import other_host_url
 from tests.support.fault_server import Fault, FaultServer, RecordingServer

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app import cli
+from desktop_app.cli import commands as cli
 from desktop_app.core.model import Account, JobState, KeySource, Status
 from desktop_app.store import db as store_db
 from desktop_app.store.database import CORRUPT_SUFFIX, Store

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app import autostart
+from desktop_app.system import autostart
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG autostart is the Linux way")
 

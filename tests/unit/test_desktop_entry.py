@@ -5,8 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from desktop_app.desktop_entry import _exec_quote, install
-from desktop_app.resources import icon_path, resources_dir
+from desktop_app.system.desktop_entry import _exec_quote, install
+from desktop_app.system.resources import icon_path, resources_dir
 
 
 def test_resources_are_found_with_every_icon() -> None:

@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from desktop_app.single_instance import SingleInstance, instance_key
+from desktop_app.app.single_instance import SingleInstance, instance_key
 
 pytestmark = pytest.mark.gui
 
@@ -76,7 +76,7 @@ def test_a_killed_process_leaves_no_lasting_claim(instances: list[SingleInstance
     code = (
         "import os, sys\n"
         "from PySide6.QtCore import QCoreApplication\n"
-        "from desktop_app.single_instance import SingleInstance\n"
+        "from desktop_app.app.single_instance import SingleInstance\n"
         "app = QCoreApplication([])\n"
         "s = SingleInstance(sys.argv[1])\n"
         "assert s.try_become_primary()\n"

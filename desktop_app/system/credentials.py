@@ -12,7 +12,7 @@ from typing import Any
 
 from desktop_app.core.errors import ConfigError, SecretStoreError
 from desktop_app.core.model import Account, KeySource, Secret
-from desktop_app.logs import register_secret
+from desktop_app.system.logs import register_secret
 
 KEYRING_SERVICE = "JobTray"
 

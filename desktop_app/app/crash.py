@@ -13,9 +13,9 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
-from desktop_app.logs import redact
+from desktop_app.system.logs import redact
 
-log = logging.getLogger("desktop_app.crash")
+log = logging.getLogger("desktop_app.app.crash")
 
 Notify = Callable[[str], None]
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]

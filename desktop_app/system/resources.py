@@ -14,7 +14,7 @@ def resources_dir() -> Path:
     bundle = getattr(sys, "_MEIPASS", None)
     if bundle:  # PyInstaller puts data files under the bundle's own folder
         candidates.append(Path(bundle) / "resources")
-    candidates.append(Path(__file__).resolve().parents[1] / "resources")  # source checkout or editable install
+    candidates.append(Path(__file__).resolve().parents[2] / "resources")  # source checkout or editable install
     candidates.append(Path(sys.prefix) / "share" / "jobtray" / "resources")  # wheel install (data-files)
     for folder in candidates:
         if (folder / "icons" / "jobtray.svg").is_file():

@@ -83,7 +83,7 @@ def _format_change(change: StatusChange) -> str:
 
 
 def cmd_account_add(args: argparse.Namespace, io: Output) -> int:
-    from desktop_app.credentials import delete_secret, store_secret
+    from desktop_app.system.credentials import delete_secret, store_secret
 
     name = args.name.strip()
     if not name or len(name) > 100 or any(c in name for c in "\t\n\r"):
@@ -162,7 +162,7 @@ def cmd_account_list(args: argparse.Namespace, io: Output) -> int:
 
 
 def cmd_account_remove(args: argparse.Namespace, io: Output) -> int:
-    from desktop_app.credentials import delete_secret
+    from desktop_app.system.credentials import delete_secret
 
     with _open_store(args, io) as store:
         account = store.accounts.get(args.name)
@@ -296,7 +296,7 @@ def _report_errors(io: Output, errors: dict[str, Any], told: set[str]) -> None:
 
 
 def cmd_poll(args: argparse.Namespace, io: Output) -> int:
-    from desktop_app.polling import run_round
+    from desktop_app.engine.results import run_round
 
     with _open_store(args, io) as store:
         report = run_round(store)
@@ -307,7 +307,7 @@ def cmd_poll(args: argparse.Namespace, io: Output) -> int:
 
 
 def cmd_watch(args: argparse.Namespace, io: Output) -> int:
-    from desktop_app.watch import watch
+    from desktop_app.cli.watch import watch
 
     with _open_store(args, io) as store:
         return watch(store, io, timeout=args.timeout, exit_status=args.exit_status)
@@ -320,7 +320,7 @@ def cmd_simulate(args: argparse.Namespace, io: Output) -> int:
 
 
 def cmd_install_desktop_entry(args: argparse.Namespace, io: Output) -> int:
-    from desktop_app.desktop_entry import install
+    from desktop_app.system.desktop_entry import install
 
     written = install()
     io.line(f"installed {written[0]} and {len(written) - 1} icon and metadata files")
@@ -328,7 +328,7 @@ def cmd_install_desktop_entry(args: argparse.Namespace, io: Output) -> int:
 
 
 def cmd_tray(args: argparse.Namespace, io: Output) -> int:
-    from desktop_app.app import run_app
+    from desktop_app.app.run import run_app
 
     return run_app(args)
 
@@ -426,13 +426,13 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     func: Callable[[argparse.Namespace, Output], int] = args.func
     if args.install_desktop_entry:
         func = cmd_install_desktop_entry
-    from desktop_app.logs import setup_logging
+    from desktop_app.system.logs import setup_logging
 
     setup_logging(debug=args.debug, to_file=func is cmd_tray)
     if argv is None:
         # The process's entry point (not a test calling main): a bug ends in one redacted log record, never in a
         # raw traceback that could carry a key. The tray app reinstalls it with a notification.
-        from desktop_app.crash import install_excepthook
+        from desktop_app.app.crash import install_excepthook
 
         install_excepthook()
     try:

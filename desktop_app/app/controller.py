@@ -42,7 +42,7 @@ from desktop_app.ui.window import JobWindow
 
 if TYPE_CHECKING:
     # Imported when the first worker starts, after the tray icon is up: they bring in requests (~80 ms).
-    from desktop_app.polling import CheckResult
+    from desktop_app.engine.results import CheckResult
     from desktop_app.workers.poll_worker import WorkerHandle
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ _NO_NOTIFY_KINDS = ("rate_limited",)  # ErrorKind values: the schedule copes; th
 def app_icon_path() -> str | None:
     """The application icon's file (for the window and notifications), or None when the resources are missing."""
     try:
-        from desktop_app.resources import icon_path
+        from desktop_app.system.resources import icon_path
 
         path = icon_path(128)
     except (ImportError, FileNotFoundError):
@@ -287,10 +287,10 @@ class AppController(QObject):
 
     def _start_worker(self, account: Account) -> WorkerHandle | None:
         """A running worker for `account`, or None (with the reason recorded) if its key or settings are missing."""
-        from desktop_app.credentials import load_secret
-        from desktop_app.polling import error_result
+        from desktop_app.engine.results import error_result
         from desktop_app.providers.base import ProviderConfig
         from desktop_app.providers.registry import account_rate_limit, provider_class
+        from desktop_app.system.credentials import load_secret
         from desktop_app.workers.poll_worker import PollWorker, WorkerHandle, WorkerSpec
 
         try:
@@ -325,7 +325,7 @@ class AppController(QObject):
         self._report(result)
 
     def _report(self, result: CheckResult) -> None:
-        from desktop_app.polling import apply_result
+        from desktop_app.engine.results import apply_result
 
         try:
             changes = apply_result(self.store, result)
@@ -404,7 +404,7 @@ class AppController(QObject):
 
     def set_autostart(self, enabled: bool) -> None:
         try:
-            from desktop_app import autostart
+            from desktop_app.system import autostart
 
             autostart.set_enabled(enabled, start_command())
         except (ImportError, OSError, JobTrayError) as exc:
@@ -496,7 +496,7 @@ class AppController(QObject):
         self._refresh_accounts_dialog()
 
     def _save_account(self, form: AccountForm) -> None:
-        from desktop_app.credentials import delete_secret, store_secret
+        from desktop_app.system.credentials import delete_secret, store_secret
 
         name = form.name
         if not name or len(name) > 100 or any(c in name for c in "\t\n\r"):
@@ -537,7 +537,7 @@ class AppController(QObject):
                 delete_secret(old.name)
 
     def remove_account(self, name: str) -> None:
-        from desktop_app.credentials import delete_secret
+        from desktop_app.system.credentials import delete_secret
 
         try:
             account = self.store.accounts.get(name)
@@ -553,7 +553,7 @@ class AppController(QObject):
 
 
 def _load_keyring_secret(account: Account) -> Secret:
-    from desktop_app.credentials import load_secret
+    from desktop_app.system.credentials import load_secret
 
     return load_secret(account)
 
@@ -561,7 +561,7 @@ def _load_keyring_secret(account: Account) -> Secret:
 def _autostart_state() -> bool | None:
     """Whether start at login is on; None when this build cannot do it."""
     try:
-        from desktop_app import autostart
+        from desktop_app.system import autostart
     except ImportError:
         return None
     try:

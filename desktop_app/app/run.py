@@ -1,5 +1,5 @@
 """The tray app's process: the QApplication, one instance per data folder, clean quit on SIGINT/SIGTERM and
---quit-after, uncaught exceptions told to the user, and an `AppController` (desktop_app/controller.py) that does the
+--quit-after, uncaught exceptions told to the user, and an `AppController` (desktop_app/app/controller.py) that does the
 work. `python -m desktop_app` reaches `run_app` through cli.py.
 """
 
@@ -21,13 +21,13 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from desktop_app.controller import STOP_TIMEOUT_S, TRAY_UPDATE_MS, AppController, QuietNotifier, app_icon_path
-from desktop_app.demo import DemoEnvironment
+from desktop_app.app.controller import STOP_TIMEOUT_S, TRAY_UPDATE_MS, AppController, QuietNotifier, app_icon_path
+from desktop_app.app.demo import DemoEnvironment
 from desktop_app.store.database import Store, data_dir
 from desktop_app.ui.icons import TrayIconKey, TrayLook, tray_icon
 from desktop_app.ui.notifier import Notifier
 
-# Re-exported: tests, bench/ and docs/screenshots reach these through desktop_app.app.
+# Re-exported: tests, bench/ and docs/screenshots reach these through desktop_app.app.run.
 __all__ = ["TRAY_UPDATE_MS", "AppController", "Notifier", "QuietNotifier", "run_app"]
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ def _instance_key(folder: Path) -> str:
 
 def _become_primary(folder: Path) -> tuple[bool, Any]:
     try:
-        from desktop_app.single_instance import SingleInstance
+        from desktop_app.app.single_instance import SingleInstance
     except ImportError:
         return True, None
     instance = SingleInstance(_instance_key(folder))
@@ -108,7 +108,7 @@ def _run(
 
     store = Store(folder)
     controller: AppController | None = None
-    from desktop_app.crash import install_excepthook, install_qt_message_handler
+    from desktop_app.app.crash import install_excepthook, install_qt_message_handler
 
     install_qt_message_handler()
     hook = None

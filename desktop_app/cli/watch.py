@@ -20,7 +20,7 @@ from typing import Protocol
 from desktop_app.core.errors import JobTrayError
 from desktop_app.core.model import Account, Job, StatusChange
 from desktop_app.core.schedule import AccountSchedule
-from desktop_app.polling import ErrorKind, apply_result, check_batch, error_result
+from desktop_app.engine.results import ErrorKind, apply_result, check_batch, error_result
 from desktop_app.providers.base import HttpProvider
 from desktop_app.store.database import Store
 
@@ -60,7 +60,7 @@ def watch(
 
     `sleep` and `clock` are injectable together (a virtual clock makes tests instant).
     """
-    from desktop_app.cli import _format_change
+    from desktop_app.cli.commands import _format_change
 
     deadline = None if timeout is None else clock() + timeout
     accounts: dict[str, _Watched] = {}
@@ -115,8 +115,8 @@ def _sync(
     environ: Mapping[str, str] | None,
 ) -> bool:
     """Bring the schedules in line with the store's open jobs; True if an account cannot be used at all."""
-    from desktop_app.credentials import load_secret
     from desktop_app.providers.registry import account_rate_limit, create_provider
+    from desktop_app.system.credentials import load_secret
 
     by_account: dict[str, list[Job]] = {}
     for job in open_jobs:

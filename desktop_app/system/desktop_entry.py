@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from desktop_app.core.errors import ConfigError
-from desktop_app.resources import desktop_entry_path, icon_path, resources_dir
+from desktop_app.system.resources import desktop_entry_path, icon_path, resources_dir
 
 ICON_SIZES = (16, 22, 24, 32, 48, 64, 128, 256, 512)
 

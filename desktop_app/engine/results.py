@@ -62,7 +62,7 @@ class CheckResult:
 
 
 def error_result(account: str, job_ids: Sequence[str], exc: JobTrayError) -> CheckResult:
-    from desktop_app.logs import redact
+    from desktop_app.system.logs import redact
 
     retry_after = getattr(exc, "retry_after", None)
     # The message is stored and shown: no known secret may survive in it, whatever built it.
@@ -117,8 +117,8 @@ def run_round(
     pacer: Pacer | None = None,
 ) -> RoundReport:
     """Check every open job of every account once (the CLI's `poll`). Stops an account at its first error."""
-    from desktop_app.credentials import load_secret
     from desktop_app.providers.registry import account_rate_limit, create_provider
+    from desktop_app.system.credentials import load_secret
 
     report = RoundReport([], {})
     pacer = pacer or Pacer(store)

@@ -1,0 +1,1 @@
+"""What touches the OS: credentials (keyring), autostart, the desktop entry, logs and resource files."""
