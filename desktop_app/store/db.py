@@ -4,29 +4,40 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from desktop_app.core.errors import JobTrayError
+from desktop_app.core.text import storable
 
 DB_FILENAME = "jobtray.sqlite3"
 BUSY_TIMEOUT_MS = 5000
 
-# Primary result codes (the low byte of an extended code) that mean the file itself is damaged.
+# Primary result codes (the low byte of an extended code): the file itself is damaged ...
 SQLITE_CORRUPT = 11
 SQLITE_NOTADB = 26
+# ... or another connection holds a lock this one needs.
+SQLITE_BUSY = 5
+SQLITE_LOCKED = 6
 
 
 class StoreError(JobTrayError, sqlite3.OperationalError):
     """The database cannot be used (locked, corrupt, read-only, disk full); the message says which, on one line.
 
     Also an `sqlite3.Error`, so code written to catch those still does.
+
+    Attributes:
+        corrupt: the file is damaged (not a lock, a full disk or a permission).
+        busy: another connection held the lock for longer than the busy timeout. Nothing was written; the same
+            write can simply be tried again later (keep what it would have stored until then).
     """
 
-    def __init__(self, message: str, *, corrupt: bool = False) -> None:
+    def __init__(self, message: str, *, corrupt: bool = False, busy: bool = False) -> None:
         super().__init__(message)
         self.corrupt = corrupt
+        self.busy = busy
         self.open_connection: sqlite3.Connection | None = None
 
     def close_connection(self) -> None:
@@ -44,24 +55,102 @@ def is_corruption(exc: sqlite3.Error) -> bool:
     return "not a database" in text or "malformed" in text
 
 
+def is_busy(exc: sqlite3.Error) -> bool:
+    """True when `exc` says another connection holds a lock (SQLITE_BUSY or SQLITE_LOCKED)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in (SQLITE_BUSY, SQLITE_LOCKED)
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
 def store_error(exc: sqlite3.Error, path: Path) -> StoreError:
-    return StoreError(describe(exc, path), corrupt=is_corruption(exc))
+    return StoreError(describe(exc, path), corrupt=is_corruption(exc), busy=is_busy(exc))
+
+
+def _storable_parameters(parameters: Any) -> Any:
+    """The statement's text values with lone surrogates replaced: the last line of defence, whatever the caller
+    forgot (SQLite's UTF-8 encoder raises UnicodeEncodeError on them, a traceback instead of a stored status)."""
+    if isinstance(parameters, Mapping):
+        return {k: storable(v) if isinstance(v, str) else v for k, v in parameters.items()}
+    return tuple(storable(v) if isinstance(v, str) else v for v in parameters)
+
+
+class GuardedCursor(sqlite3.Cursor):
+    """Rows are read lazily: a damaged page deep in a table is found while iterating, after `execute` returned.
+    Those failures are StoreErrors too."""
+
+    def _error(self, exc: sqlite3.Error) -> StoreError:
+        return store_error(exc, getattr(self.connection, "path", Path(DB_FILENAME)))
+
+    def __next__(self) -> Any:
+        try:
+            return super().__next__()
+        except (StoreError, sqlite3.IntegrityError):
+            raise
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
+
+    def fetchone(self) -> Any:
+        try:
+            return super().fetchone()
+        except (StoreError, sqlite3.IntegrityError):
+            raise
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
+
+    def fetchmany(self, size: int | None = 1) -> list[Any]:
+        try:
+            return super().fetchmany(size)
+        except (StoreError, sqlite3.IntegrityError):
+            raise
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
+
+    def fetchall(self) -> list[Any]:
+        try:
+            return super().fetchall()
+        except (StoreError, sqlite3.IntegrityError):
+            raise
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
 
 
 class GuardedConnection(sqlite3.Connection):
     """A connection whose failures arrive as StoreError with a message a user can act on, never a bare
-    sqlite3 traceback. Constraint violations stay `sqlite3.IntegrityError`: the repositories turn those into
-    their own errors."""
+    sqlite3 traceback, and which never hands SQLite a lone surrogate. Constraint violations stay
+    `sqlite3.IntegrityError`: the repositories turn those into their own errors."""
 
     path: Path = Path(DB_FILENAME)
 
-    def execute(self, *args: Any, **kwargs: Any) -> sqlite3.Cursor:
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        cursor = self.cursor(GuardedCursor)
         try:
-            return super().execute(*args, **kwargs)
+            return cursor.execute(sql, _storable_parameters(parameters))
         except (StoreError, sqlite3.IntegrityError):
             raise
         except sqlite3.Error as exc:
             raise store_error(exc, self.path) from exc
+
+
+@contextlib.contextmanager
+def write_transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """One transaction holding the write lock from its start (BEGIN IMMEDIATE), so that what it reads is still true
+    when it writes, whatever other processes do. Nested inside another transaction it joins that one.
+
+    Waiting for another process's lock ends after the connection's busy timeout with StoreError(busy=True).
+    """
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        # Also when COMMIT itself failed (disk full): leave no transaction open behind the error.
+        rollback_quietly(conn)
+        raise
 
 
 def _run_script(conn: sqlite3.Connection, script: str) -> None:
@@ -162,7 +251,7 @@ def connect(path: Path, busy_timeout_ms: int | None = None, check: bool = True) 
         conn.path = path
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout = {int(timeout)}")
-        conn.execute("PRAGMA journal_mode = WAL")
+        _use_wal(conn, timeout)
         # FULL: a status change that was reported to the user survives a power cut, not only a crash.
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
@@ -186,21 +275,44 @@ def connect(path: Path, busy_timeout_ms: int | None = None, check: bool = True) 
     return conn
 
 
-def migrate(conn: sqlite3.Connection) -> None:
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
+def _use_wal(conn: sqlite3.Connection, timeout_ms: float) -> None:
+    """Switch a new file to WAL. Two first starts at once can both get SQLITE_BUSY here without SQLite's busy
+    handler ever waiting (it will not wait where waiting could deadlock), so wait here, up to the busy timeout."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    pause = 0.002
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except StoreError as exc:
+            left = deadline - time.monotonic()
+            if not exc.busy or left <= 0:
+                raise
+        time.sleep(min(pause, left))
+        pause = min(pause * 2, 0.05)
+
+
+def _user_version(conn: sqlite3.Connection) -> int:
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
     if version > SCHEMA_VERSION:
         raise StoreError(
             f"the database was written by a newer JobTray (schema {version}, this one knows {SCHEMA_VERSION})"
         )
-    for target in range(version, SCHEMA_VERSION):
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+    return version
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Bring the schema to SCHEMA_VERSION, all steps in one transaction.
+
+    The version is read again under the write lock: another process starting at the same moment may have
+    migrated while this one waited for the lock, and running a step twice fails (`table ... already exists`).
+    """
+    if _user_version(conn) == SCHEMA_VERSION:
+        return  # the usual case, without taking the write lock
+    with write_transaction(conn):
+        for target in range(_user_version(conn), SCHEMA_VERSION):
             MIGRATIONS[target](conn)
-            conn.execute(f"PRAGMA user_version = {target + 1}")
-            conn.execute("COMMIT")
-        except BaseException:
-            rollback_quietly(conn)
-            raise
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
 def rollback_quietly(conn: sqlite3.Connection) -> None:

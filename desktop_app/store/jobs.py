@@ -11,7 +11,7 @@ from desktop_app.core.model import Account, HistoryEntry, Job, JobState, Status,
 from desktop_app.core.transitions import events_for
 from desktop_app.core.urls import is_openable_link
 from desktop_app.store.clock import Clock, from_text, to_text, utc_now
-from desktop_app.store.db import rollback_quietly
+from desktop_app.store.db import write_transaction
 
 _SELECT = (
     "SELECT j.*, a.name AS account_name, a.provider AS provider FROM jobs j JOIN accounts a ON a.id = j.account_id"
@@ -51,18 +51,9 @@ class JobStore:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """Group writes so that many status changes cost one commit."""
-        if self._conn.in_transaction:
+        """Group writes so that many status changes cost one commit (see `db.write_transaction`)."""
+        with write_transaction(self._conn):
             yield
-            return
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-            self._conn.execute("COMMIT")
-        except BaseException:
-            # Also when COMMIT itself failed (disk full): leave no transaction open behind the error.
-            rollback_quietly(self._conn)
-            raise
 
     def add(self, account: Account, job_id: str, label: str | None = None) -> tuple[Job, bool]:
         """Watch `job_id` on `account`; returns (job, created). Adding an existing job updates only its label."""
