@@ -5,9 +5,11 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 
 from desktop_app.core.errors import ConfigError
 from desktop_app.core.model import Account, HistoryEntry, Job, JobState, Status, StatusChange
+from desktop_app.core.text import storable, storable_or_none
 from desktop_app.core.transitions import events_for
 from desktop_app.core.urls import is_openable_link
 from desktop_app.store.clock import Clock, from_text, to_text, utc_now
@@ -39,6 +41,17 @@ def _job(row: sqlite3.Row) -> Job:
         archived=bool(row["archived"]),
         last_error=row["last_error"],
         checks=row["checks"],
+    )
+
+
+def _storable_status(status: Status) -> Status:
+    """The status as it will read back from the database, so that comparing it with the stored job is fair (a lone
+    surrogate compared with its stored U+FFFD would look like news on every check)."""
+    return replace(
+        status,
+        provider_status=storable(status.provider_status),
+        message=storable_or_none(status.message),
+        result_url=storable_or_none(status.result_url),
     )
 
 
@@ -119,20 +132,27 @@ class JobStore:
         return [_job(r) for r in rows]
 
     def record_status(self, row_id: int, status: Status) -> StatusChange | None:
-        """Store one check's result; returns the change when the state moved, else None."""
+        """Store one check's result; returns the change when the state moved, else None.
+
+        The job is read under the write lock: when two processes (the tray and a cron'd `poll`) record the same
+        news, the second sees the first's write and reports no change, so the user is told once.
+        """
+        status = _storable_status(status)
         now_dt = self._clock()
         now = to_text(now_dt)
-        old = self.get(row_id)
         result_url = status.result_url if is_openable_link(status.result_url) else None
-        finished_at = old.finished_at
-        if status.state.is_terminal and not old.state.is_terminal:
-            finished_at = now_dt
-        elif not status.state.is_terminal:
-            finished_at = None
-        changed = (
-            old.state != status.state or old.provider_status != status.provider_status or old.message != status.message
-        )
         with self.transaction():
+            old = self.get(row_id)
+            finished_at = old.finished_at
+            if status.state.is_terminal and not old.state.is_terminal:
+                finished_at = now_dt
+            elif not status.state.is_terminal:
+                finished_at = None
+            changed = (
+                old.state != status.state
+                or old.provider_status != status.provider_status
+                or old.message != status.message
+            )
             self._conn.execute(
                 "UPDATE jobs SET state = ?, provider_status = ?, progress = ?, message = ?, result_url = ?, "
                 "updated_at = CASE WHEN ? THEN ? ELSE updated_at END, finished_at = ?, last_error = NULL, "
@@ -156,9 +176,9 @@ class JobStore:
                     "VALUES (?, ?, ?, ?, ?, ?)",
                     (row_id, now, status.state.value, status.provider_status, status.progress, status.message),
                 )
-        if old.state == status.state:
-            return None
-        new = self.get(row_id)
+            if old.state == status.state:
+                return None
+            new = self.get(row_id)
         return StatusChange(
             job=new, old_state=old.state, new_state=new.state, events=tuple(events_for(old.state, new.state))
         )

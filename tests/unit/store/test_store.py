@@ -165,3 +165,35 @@ def test_data_version_moves_when_another_connection_writes(tmp_path: Path) -> No
         before = watcher.jobs.data_version()
         _account(writer)
         assert watcher.jobs.data_version() != before
+
+
+# ---- untrusted text ---------------------------------------------------------------------------------------------
+
+
+def test_a_lone_surrogate_in_a_status_is_stored_as_a_replacement_character(store: Store) -> None:
+    """`json.loads` accepts "\\ud800"; SQLite's UTF-8 encoder raised UnicodeEncodeError on it (a traceback)."""
+    account = _account(store)
+    job, _ = store.jobs.add(account, "J")
+    status = Status("J", JobState.FAILED, "err\udc80or", message="lone \ud800", result_url="https://e.com/\udfff")
+    assert store.jobs.record_status(job.id, status) is not None
+    stored = store.jobs.get(job.id)
+    assert (stored.message, stored.provider_status) == ("lone \ufffd", "err\ufffdor")
+    assert stored.result_url in (None, "https://e.com/\ufffd")
+    assert store.jobs.history(job.id)[-1].message == "lone \ufffd"
+    # The same answer again is no news: no second history row, no change.
+    assert store.jobs.record_status(job.id, status) is None
+    assert len(store.jobs.history(job.id)) == 2
+
+
+def test_no_text_the_store_writes_can_carry_a_lone_surrogate(store: Store) -> None:
+    name = "acme \udcff"  # argv decodes undecodable bytes to lone surrogates
+    account = store.accounts.add(Account(name=name, provider="pdfco", key_source=KeySource.ENV, key_env="K\ud800"))
+    assert account.name == "acme \ufffd" and account.key_env == "K\ufffd"
+    assert store.accounts.get(name).id == account.id  # found by the name it was added with
+    store.accounts.set_error(name, "bad \ud83d key")
+    assert store.accounts.last_error(name) == "bad \ufffd key"
+    job, _ = store.jobs.add(account, "J\udc00", "label \udbff")
+    assert (job.job_id, job.label) == ("J\ufffd", "label \ufffd")
+    assert store.jobs.find_one("J\udc00").id == job.id
+    store.jobs.record_error(job.id, "timeout \udfff")
+    assert store.jobs.get(job.id).last_error == "timeout \ufffd"
