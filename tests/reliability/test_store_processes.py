@@ -99,3 +99,104 @@ def test_four_first_starts_at_once_on_a_new_folder_all_succeed(tmp_path: Path) -
         with Store(tmp_path / f"round{r}") as store:
             assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
             assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+# ---- another process holds the write lock -----------------------------------------------------------------------
+
+_HOLD_LOCK = """
+import sqlite3
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+time.sleep(float(sys.argv[2]))
+conn.execute("ROLLBACK")
+conn.close()
+"""
+
+
+def _new_store_with_job(folder: Path) -> int:
+    from desktop_app.core.model import Account, KeySource
+    from desktop_app.store.database import Store
+
+    with Store(folder) as store:
+        account = store.accounts.add(Account(name="acme", provider="pdfco", key_source=KeySource.ENV, key_env="K"))
+        job, _ = store.jobs.add(account, "J")
+        return job.id
+
+
+def test_a_write_blocked_by_another_process_fails_busy_then_succeeds_once_released(tmp_path: Path) -> None:
+    from desktop_app.core.model import JobState, Status
+    from desktop_app.store.database import Store
+    from desktop_app.store.db import DB_FILENAME, StoreError
+
+    row_id = _new_store_with_job(tmp_path)
+    holder = _python(_HOLD_LOCK, tmp_path / DB_FILENAME, 1.5)
+    with _children(holder), Store(tmp_path, busy_timeout_ms=300) as store:
+        assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+        running = Status("J", JobState.RUNNING, "working")
+        writes = {
+            "record_status": lambda: store.jobs.record_status(row_id, running),
+            "record_error": lambda: store.jobs.record_error(row_id, "timeout"),
+            "set_error": lambda: store.accounts.set_error("acme", "bad key"),
+        }
+        for name, write in writes.items():
+            started = time.monotonic()
+            try:
+                write()
+            except StoreError as exc:
+                waited = time.monotonic() - started
+                assert exc.busy and not exc.corrupt, name
+                assert (
+                    str(exc)
+                    == f"the database {tmp_path / DB_FILENAME} is locked by another program; try again in a moment"
+                )
+                assert 0.25 <= waited < 1.2, (name, waited)
+            else:
+                raise AssertionError(f"{name} wrote through another process's lock")
+            assert not store.conn.in_transaction
+        assert store.jobs.get(row_id).state == JobState.QUEUED  # nothing half-written
+        _output(holder)  # the lock is released when it ends
+        change = store.jobs.record_status(row_id, running)
+        assert change is not None and change.new_state == JobState.RUNNING
+
+
+def test_other_store_errors_are_not_busy(tmp_path: Path) -> None:
+    from desktop_app.store.database import Store
+    from desktop_app.store.db import StoreError
+
+    with Store(tmp_path) as store:
+        store.conn.execute("PRAGMA query_only = ON")
+        try:
+            store.accounts.set_error("acme", "x")
+        except StoreError as exc:
+            assert not exc.busy and "read-only" in str(exc)
+        else:
+            raise AssertionError("a write went through query_only")
+
+
+# ---- the same news recorded by two processes --------------------------------------------------------------------
+
+_RECORD_AND_HOLD = """
+folder, row_id, hold = Path(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+with Store(folder) as store:
+    with store.jobs.transaction():
+        change = store.jobs.record_status(row_id, Status("J", JobState.SUCCEEDED, "success"))
+        print("recorded" if change else "no change", flush=True)
+        time.sleep(hold)  # committed only after the other process has read the job
+"""
+
+
+def test_the_same_news_recorded_by_two_processes_is_one_change(tmp_path: Path) -> None:
+    """The tray and a cron'd `poll` both see a job finish. Before, record_status read the job before taking the
+    lock: both saw it running, both reported "finished" (two notifications) and wrote two history rows."""
+    from desktop_app.core.model import JobState, Status
+    from desktop_app.store.database import Store
+
+    row_id = _new_store_with_job(tmp_path)
+    other = _python(_RECORD_AND_HOLD, tmp_path, row_id, 0.5)
+    with _children(other), Store(tmp_path, busy_timeout_ms=5000) as store:
+        assert other.stdout is not None and other.stdout.readline() == "recorded\n"
+        change = store.jobs.record_status(row_id, Status("J", JobState.SUCCEEDED, "success"))
+        _output(other)
+        assert change is None
+        assert [h.state for h in store.jobs.history(row_id)] == [JobState.QUEUED, JobState.SUCCEEDED]
