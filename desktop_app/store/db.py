@@ -226,8 +226,24 @@ def _v2(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v3(conn: sqlite3.Connection) -> None:
+    # The tray, `watch` and a cron'd `poll` share one account's request budget and its server's Retry-After:
+    # the next free request slot and the wait the server asked for, in wall-clock epoch seconds.
+    _run_script(
+        conn,
+        """
+        CREATE TABLE account_pacing (
+            account_id          INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+            next_request_at     REAL,
+            server_wait_until   REAL,
+            server_wait_reason  TEXT
+        )
+        """,
+    )
+
+
 # Each entry moves the schema from version i to i + 1; append only, never edit a shipped one.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -3,6 +3,7 @@ starts racing on a new file, another program's write lock, and the request budge
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -200,3 +201,59 @@ def test_the_same_news_recorded_by_two_processes_is_one_change(tmp_path: Path) -
         _output(other)
         assert change is None
         assert [h.state for h in store.jobs.history(row_id)] == [JobState.QUEUED, JobState.SUCCEEDED]
+
+
+# ---- one request budget for every process -----------------------------------------------------------------------
+
+_RESERVE_LOOP = """
+folder, start, seconds, spacing = Path(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+taken, waits = [], 0
+with Store(folder, busy_timeout_ms=5000) as store:
+    sleep_until(start)
+    while time.time() < start + seconds:
+        now = time.time()
+        if store.accounts.reserve_request("acme", spacing, now) == 0.0:
+            taken.append(now)
+        else:
+            waits += 1
+print(json.dumps({"taken": taken, "waits": waits}))
+"""
+
+
+def test_two_processes_reserving_in_a_tight_loop_stay_spacing_apart(tmp_path: Path) -> None:
+    _new_store_with_job(tmp_path)
+    spacing, seconds = 0.1, 1.0
+    start = time.time() + 0.8
+    procs = [_python(_RESERVE_LOOP, tmp_path, start, seconds, spacing) for _ in range(2)]
+    with _children(*procs):
+        results = [json.loads(_output(proc)) for proc in procs]
+    assert all(r["waits"] > 0 for r in results)  # both really competed for slots
+    taken = sorted(t for r in results for t in r["taken"])
+    # Each slot was reserved at a time >= the previous one + spacing (the same float sum the store saved).
+    too_close = [(a, b) for a, b in itertools.pairwise(taken) if b < a + spacing]
+    assert too_close == []
+    assert 8 <= len(taken) <= 11, taken  # about seconds / spacing: the budget was used, not starved
+
+
+_SET_WAIT = """
+with Store(Path(sys.argv[1])) as store:
+    store.accounts.set_server_wait("acme", float(sys.argv[2]), "rate limited: Retry-After 120 s")
+"""
+
+_READ_WAIT = """
+with Store(Path(sys.argv[1])) as store:
+    print(json.dumps(store.accounts.server_wait("acme", float(sys.argv[2]))))
+"""
+
+
+def test_a_server_wait_set_by_one_process_is_honoured_by_the_next(tmp_path: Path) -> None:
+    _new_store_with_job(tmp_path)
+    now = time.time()
+    setter = _python(_SET_WAIT, tmp_path, now + 120)
+    with _children(setter):
+        _output(setter)
+    readers = [_python(_READ_WAIT, tmp_path, now + 60), _python(_READ_WAIT, tmp_path, now + 121)]
+    with _children(*readers):
+        during, after = (json.loads(_output(reader)) for reader in readers)
+    assert during == [now + 120, "rate limited: Retry-After 120 s"]
+    assert after is None

@@ -197,3 +197,87 @@ def test_no_text_the_store_writes_can_carry_a_lone_surrogate(store: Store) -> No
     assert store.jobs.find_one("J\udc00").id == job.id
     store.jobs.record_error(job.id, "timeout \udfff")
     assert store.jobs.get(job.id).last_error == "timeout \ufffd"
+
+
+# ---- request pacing shared by processes -------------------------------------------------------------------------
+
+
+def test_reserve_request_spaces_requests_without_saving_up_a_burst(store: Store) -> None:
+    _account(store)
+    assert store.accounts.reserve_request("acme", 2.0, now=1000.0) == 0.0
+    assert store.accounts.reserve_request("acme", 2.0, now=1000.5) == pytest.approx(1.5)
+    assert store.accounts.reserve_request("acme", 2.0, now=1001.0) == pytest.approx(1.0)  # waiting took no slot
+    assert store.accounts.reserve_request("acme", 2.0, now=1002.0) == 0.0
+    # Idle for a long time: the next request goes at once, the one after is a full spacing later (no burst).
+    assert store.accounts.reserve_request("acme", 2.0, now=5000.0) == 0.0
+    assert store.accounts.reserve_request("acme", 2.0, now=5000.0) == pytest.approx(2.0)
+    assert store.accounts.reserve_request("acme", 2.0, now=5002.0) == 0.0
+
+
+def test_reserve_request_for_an_unknown_account_writes_nothing(store: Store) -> None:
+    assert store.accounts.reserve_request("nobody", 1.0, now=10.0) == 0.0
+    assert store.accounts.reserve_request("nobody", 1.0, now=10.0) == 0.0
+    assert store.conn.execute("SELECT COUNT(*) FROM account_pacing").fetchone()[0] == 0
+
+
+def test_a_slot_saved_by_a_wrong_clock_far_ahead_is_treated_as_now(store: Store) -> None:
+    _account(store)
+    assert store.accounts.reserve_request("acme", 1.0, now=1_000_000.0) == 0.0  # a clock a year ahead
+    assert store.accounts.reserve_request("acme", 1.0, now=1000.0) == 0.0  # clock fixed: not stalled for ages
+    assert store.accounts.reserve_request("acme", 1.0, now=1000.0) == pytest.approx(1.0)
+    # Up to ten spacings plus an hour ahead is still honoured.
+    assert store.accounts.reserve_request("acme", 1.0, now=1000.0 - 3600) == pytest.approx(3601.0)
+
+
+def test_reserve_request_refuses_nonsense(store: Store) -> None:
+    _account(store)
+    for spacing, now in [(-1.0, 0.0), (float("nan"), 0.0), (1.0, float("inf"))]:
+        with pytest.raises(ValueError):
+            store.accounts.reserve_request("acme", spacing, now)
+
+
+def test_server_wait_keeps_the_later_until_and_ends(store: Store) -> None:
+    _account(store)
+    assert store.accounts.server_wait("acme", now=0.0) is None
+    store.accounts.set_server_wait("acme", 100.0, "rate limited (HTTP 429)")
+    store.accounts.set_server_wait("acme", 50.0, "shorter")
+    assert store.accounts.server_wait("acme", now=10.0) == (100.0, "rate limited (HTTP 429)")
+    store.accounts.set_server_wait("acme", 200.0, "longer \ud800")
+    assert store.accounts.server_wait("acme", now=10.0) == (200.0, "longer \ufffd")
+    assert store.accounts.server_wait("acme", now=200.0) is None
+    store.accounts.set_server_wait("nobody", 100.0, None)  # unknown account: nothing, no error
+    assert store.accounts.server_wait("nobody", now=0.0) is None
+
+
+def test_pacing_and_waits_are_per_account_and_go_with_the_account(store: Store) -> None:
+    _account(store, "a")
+    _account(store, "b")
+    store.accounts.reserve_request("a", 5.0, now=0.0)
+    store.accounts.set_server_wait("a", 100.0, "busy")
+    assert store.accounts.reserve_request("b", 5.0, now=0.0) == 0.0
+    assert store.accounts.server_wait("b", now=0.0) is None
+    store.accounts.remove("a")
+    assert store.conn.execute("SELECT COUNT(*) FROM account_pacing").fetchone()[0] == 1
+    _account(store, "a")  # the same name again starts afresh
+    assert store.accounts.reserve_request("a", 5.0, now=1.0) == 0.0
+    assert store.accounts.server_wait("a", now=1.0) is None
+
+
+def test_a_version_2_database_is_upgraded_keeping_its_data(tmp_path: Path) -> None:
+    from desktop_app.store.db import MIGRATIONS
+
+    conn = sqlite3.connect(tmp_path / "jobtray.sqlite3", isolation_level=None)
+    for step in MIGRATIONS[:2]:
+        step(conn)
+    conn.execute("PRAGMA user_version = 2")
+    conn.execute(
+        "INSERT INTO accounts (name, provider, key_source, key_env, created_at) "
+        "VALUES ('acme', 'pdfco', 'env', 'K', '2026-11-01T00:00:00.000+00:00')"
+    )
+    conn.execute("INSERT INTO rate_state VALUES (1, 3.0, 99.0)")
+    conn.close()
+    with Store(tmp_path) as store:
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert [a.name for a in store.accounts.all()] == ["acme"]
+        assert store.accounts.rate_state("acme") == (3.0, 99.0)
+        assert store.accounts.reserve_request("acme", 1.0, now=0.0) == 0.0
