@@ -108,6 +108,25 @@ def test_the_cli_says_once_that_it_started_afresh(data_dir: Path) -> None:
     assert len(_corrupt_copies(data_dir)) == 1, sorted(p.name for p in data_dir.iterdir())
 
 
+def test_damage_found_while_reading_rows_is_a_store_error(tmp_path: Path) -> None:
+    """Rows are read lazily: a page damaged after the store opened (another program, a failing disk) is found
+    while iterating, after `execute` returned. That was a bare sqlite3.DatabaseError (a traceback)."""
+    _fill(tmp_path, 2000)
+    path = tmp_path / DB_FILENAME
+    with Store(tmp_path) as store:
+        with path.open("r+b") as handle:
+            handle.seek(path.stat().st_size * 3 // 4 // 4096 * 4096)
+            handle.write(b"\xa5" * 4096 * 8)
+        store.conn.execute("PRAGMA shrink_memory")  # drop the pages quick_check left in the cache
+        with pytest.raises(StoreError, match="is damaged") as caught:
+            store.jobs.open_jobs()
+        assert caught.value.corrupt and not caught.value.busy
+        with pytest.raises(StoreError, match="is damaged"):
+            store.conn.execute("SELECT * FROM jobs ORDER BY id").fetchall()
+    with Store(tmp_path) as store:  # the next start moves it aside
+        assert store.recovered_from is not None
+
+
 # ---- locked -----------------------------------------------------------------------------------------------------
 
 
