@@ -75,6 +75,8 @@ for r in range(rounds):
     try:
         with Store(base / f"round{r}", busy_timeout_ms=5000) as store:
             store.accounts.all()
+            if store.recovered_from is not None:  # a half-made file taken for a damaged one
+                failures.append(f"round {r}: moved aside as {store.recovered_from}")
     except Exception as exc:  # everything a first start could raise counts, not only StoreError
         failures.append(f"round {r}: {type(exc).__name__}: {exc}")
 print(json.dumps(failures))
