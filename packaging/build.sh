@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Build the one-folder JobTray bundle: dist/jobtray/jobtray.
+# Build the one-folder JobTray bundle: dist/jobtray/jobtray (macOS: also dist/JobTray.app).
 #   bash packaging/build.sh            # from a clean checkout; makes its own build venv under build/
+#   bash packaging/build.sh --deb      # then dist/jobtray_<version>_<arch>.deb from it (packaging/make_deb.sh)
 # One folder, not one file: a one-file build unpacks itself on every start (about a second lost each time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,14 +9,25 @@ ROOT=$(pwd)
 VENV="$ROOT/build/venv"
 PYTHON=${PYTHON:-python3}
 
-if [ ! -x "$VENV/bin/python" ]; then
+deb=0
+for arg in "$@"; do
+  case "$arg" in
+    --deb) deb=1 ;;
+    -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
+    *) echo "usage: $0 [--deb]" >&2; exit 2 ;;
+  esac
+done
+
+if [ ! -x "$VENV/bin/python" ] && [ ! -x "$VENV/Scripts/python.exe" ]; then
   "$PYTHON" -m venv "$VENV"
 fi
-"$VENV/bin/pip" install -q --upgrade pip >/dev/null
-"$VENV/bin/pip" install -q "$ROOT" "pyinstaller>=6.10"
+BIN="$VENV/bin"
+[ -d "$BIN" ] || BIN="$VENV/Scripts"  # a venv on Windows (Git Bash on the GitHub runner)
+"$BIN/python" -m pip install -q --upgrade pip >/dev/null
+"$BIN/python" -m pip install -q "$ROOT" "pyinstaller>=6.10"
 
 start=$(date +%s)
-"$VENV/bin/pyinstaller" --noconfirm --clean --log-level WARN \
+"$BIN/pyinstaller" --noconfirm --clean --log-level WARN \
   --distpath "$ROOT/dist" --workpath "$ROOT/build/pyinstaller" \
   "$ROOT/packaging/jobtray.spec"
 end=$(date +%s)
@@ -23,3 +35,7 @@ end=$(date +%s)
 size=$(du -sm "$ROOT/dist/jobtray" | cut -f1)
 echo "built dist/jobtray/jobtray in $((end - start)) s; the folder is ${size} MB"
 "$ROOT/dist/jobtray/jobtray" --version
+
+if [ "$deb" -eq 1 ]; then
+  bash "$ROOT/packaging/make_deb.sh"
+fi
