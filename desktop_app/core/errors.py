@@ -5,6 +5,12 @@ Messages are written for the user and never contain a secret.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from desktop_app.core.model import Status
+
 
 class JobTrayError(Exception):
     """An expected error: the CLI prints its message on one line and exits 2."""
@@ -52,3 +58,22 @@ class ProtocolError(ProviderError):
 
 class NotFound(ProviderError):
     """The provider does not know this job."""
+
+
+class PartialAnswer(ProtocolError):
+    """One answer about several jobs (a batch request) was good for some jobs and bad for others.
+
+    Only the jobs in `failed` are affected: record `statuses` as a normal answer, record each failed job's message
+    as that job's error, and leave the account alone (the server did answer). Jobs of the batch in neither were
+    not answered this time and are simply asked again later.
+
+    Attributes:
+        statuses: the jobs whose part of the answer was good, as Statuses (possibly none).
+        failed: job ID -> what was wrong with that job's part of the answer (may quote server text: display it
+            through `core.text.displayable`).
+    """
+
+    def __init__(self, message: str, statuses: tuple[Status, ...], failed: Mapping[str, str]) -> None:
+        super().__init__(message)
+        self.statuses = statuses
+        self.failed = dict(failed)

@@ -5,6 +5,9 @@ yes and `mediaid` as a comma list: every open media of an account in one request
 Answer: `<response><job/>...</response>` (extended) or one flat `<response>` (basic); errors come as
 `<response><errors><error/></errors></response>` **with HTTP 200**. 421 "Request Rate over limit" and 5xx are
 retried later. How unknown media IDs, odd statuses and progress are read is written in docs/PROVIDERS.md.
+
+One request carries many media: a bad part of the answer about one media (a `<job>` without a status) is that
+media's problem only. `check` then raises PartialAnswer with the good statuses and the failed IDs.
 """
 
 from __future__ import annotations
@@ -12,15 +15,24 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
-from desktop_app.core.errors import AuthError, ProtocolError, RateLimited
+from desktop_app.core.errors import AuthError, PartialAnswer, ProtocolError, RateLimited
 from desktop_app.core.ids import PROVIDER_DISPLAY_NAMES
 from desktop_app.core.model import JobState, Status
+from desktop_app.core.text import storable
 from desktop_app.core.urls import is_openable_link
-from desktop_app.providers.base import HttpProvider, HttpResponse, raise_for_common_errors, short_text
+from desktop_app.providers.base import (
+    HttpProvider,
+    HttpResponse,
+    raise_for_common_errors,
+    result_link,
+    server_text,
+    short_text,
+)
 from desktop_app.providers.xml import child, children, parse_xml, text
 
 DISPLAY = PROVIDER_DISPLAY_NAMES["encodingcom"]
@@ -97,7 +109,7 @@ def _safe_link(url: str | None) -> str | None:
         parts = urlsplit(url)
     except ValueError:
         return None
-    return None if parts.username or parts.password else url
+    return None if parts.username or parts.password else result_link(url)
 
 
 def _output_problems(job: Any) -> tuple[list[str], str | None]:
@@ -126,21 +138,22 @@ def parse_job(job_id: str, job: Any) -> Status:
     raw = text(child(job, "status"))
     if raw is None:
         raise ProtocolError(f"{DISPLAY} answer has no status for media {job_id}")
-    key = " ".join(raw.split()).casefold()
+    shown_status = storable(" ".join(raw.split()))
+    key = shown_status.casefold()
     description = text(child(job, "description"))
     state = STATES.get(key)
-    message = short_text(description) if description else None
+    message = server_text(description)
     if state is None:
         # No official status list exists: an unheard-of status keeps the job watched, and says so.
         state = JobState.RUNNING
-        message = f"{DISPLAY} reported a status JobTray does not know: {short_text(raw, 40)}"
+        message = server_text(f"{DISPLAY} reported a status JobTray does not know: {shown_status[:80]}")
     result_url: str | None = None
     if state == JobState.SUCCEEDED:
         problems, result_url = _output_problems(job)
         if problems:
             state = JobState.PARTIAL
             shown = "; ".join(problems[:3]) + (f" (and {len(problems) - 3} more)" if len(problems) > 3 else "")
-            message = short_text(f"Finished, but {len(problems)} output(s) failed: {shown}")
+            message = server_text(f"Finished, but {len(problems)} output(s) failed: {shown}")
     elif state == JobState.FAILED and message is None:
         message = f"{DISPLAY} reported Error without a description"
     progress: float | None = None
@@ -156,7 +169,7 @@ def parse_job(job_id: str, job: Any) -> Status:
     return Status(
         job_id=job_id,
         state=state,
-        provider_status=" ".join(raw.split()),
+        provider_status=shown_status,
         progress=progress,
         message=message,
         result_url=result_url,
@@ -165,7 +178,15 @@ def parse_job(job_id: str, job: Any) -> Status:
 
 
 def _not_found(job_id: str, message: str) -> Status:
-    return Status(job_id=job_id, state=JobState.NOT_FOUND, provider_status="error", message=short_text(message))
+    return Status(job_id=job_id, state=JobState.NOT_FOUND, provider_status="error", message=server_text(message))
+
+
+@dataclass
+class Answer:
+    """What one GetStatus answer said: good statuses, and the asked IDs whose part was bad (ID -> message)."""
+
+    statuses: dict[str, Status] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
 
 
 def parse_status(asked: Sequence[str], body: bytes | str) -> dict[str, Status]:
@@ -173,8 +194,25 @@ def parse_status(asked: Sequence[str], body: bytes | str) -> dict[str, Status]:
 
     An error naming an asked ID as unknown becomes that ID's not_found Status; the rest of the batch is kept.
     Returns an empty dict only for a well-formed answer that names none of `asked` (the caller decides).
-    Raises AuthError for rejected credentials and ProtocolError for anything that is not a GetStatus answer.
+    Raises AuthError for rejected credentials, PartialAnswer when the part about some asked IDs is bad, and
+    ProtocolError for anything that is not a GetStatus answer.
     """
+    answer = _parse_answer(asked, body)
+    if answer.failed:
+        raise _partial(answer, len(set(asked)))
+    return answer.statuses
+
+
+def _partial(answer: Answer, asked: int) -> PartialAnswer:
+    return PartialAnswer(
+        f"{DISPLAY} answered badly about {len(answer.failed)} of {asked} media: "
+        + short_text("; ".join(f"{k}: {v}" for k, v in answer.failed.items())),
+        tuple(answer.statuses.values()),
+        answer.failed,
+    )
+
+
+def _parse_answer(asked: Sequence[str], body: bytes | str) -> Answer:
     root, response = parse_xml(body, DISPLAY)
     if root != "response":
         raise ProtocolError(f"{DISPLAY} answer is not a <response>")
@@ -185,7 +223,8 @@ def parse_status(asked: Sequence[str], body: bytes | str) -> dict[str, Status]:
     for error in errors:
         if _AUTH_ERROR.search(error):
             raise AuthError(f"{DISPLAY} rejected the user ID or key")
-    answers: dict[str, Status] = {}
+    answer = Answer()
+    answers = answer.statuses
     unexplained: list[str] = []
     for error in errors:
         named = [n for n in _NUMBER.findall(error) if n in wanted_set]
@@ -199,22 +238,19 @@ def parse_status(asked: Sequence[str], body: bytes | str) -> dict[str, Status]:
         jobs = [response]  # basic mode: the media's fields sit directly in <response>
     if unexplained and not jobs and not answers:
         raise ProtocolError(f"{DISPLAY} reported: {short_text('; '.join(unexplained))}")
-    strays: list[str] = []
     for job in jobs:
         job_id = text(child(job, "id")) or text(child(job, "mediaid"))
         if job_id is None and len(jobs) == 1 and len(wanted) == 1:
             job_id = wanted[0]
-        if job_id is None:
-            raise ProtocolError(f"{DISPLAY} answered a job without a media ID")
-        if job_id not in wanted_set:
-            strays.append(job_id)
+        if job_id is None or job_id not in wanted_set or job_id in answers or job_id in answer.failed:
+            # A job without an ID or for a media we did not ask about says nothing about the asked ones; an ID
+            # answered twice keeps its first answer. Asked IDs left unanswered are asked again (see `check`).
             continue
-        answers[job_id] = parse_job(job_id, job)
-    if strays:
-        raise ProtocolError(
-            f"{DISPLAY} answered for media IDs we did not ask about: {short_text(', '.join(strays), 60)}"
-        )
-    return answers
+        try:
+            answers[job_id] = parse_job(job_id, job)
+        except ProtocolError as exc:
+            answer.failed[job_id] = str(exc)
+    return answer
 
 
 class EncodingComProvider(HttpProvider):
@@ -230,26 +266,30 @@ class EncodingComProvider(HttpProvider):
         if not userid:
             raise AuthError(f"{DISPLAY} needs the account's user ID: add the account again with --username")
         wanted = list(dict.fromkeys(job_ids))
-        found: dict[str, Status] = {}
+        total = Answer()
         pending = wanted
         for attempt in range(MAX_REQUESTS_PER_CHECK):
-            answers = self._ask(userid, pending)
-            if not answers:
+            answer = self._ask(userid, pending)
+            if not answer.statuses and not answer.failed:
                 if attempt == 0:
                     raise ProtocolError(f"{DISPLAY} answer has no status for any media we asked about")
                 # A follow-up asked only for IDs the server left out, and it still says nothing about them.
-                answers = {j: _not_found(j, f"{DISPLAY} returned no status for this media ID") for j in pending}
-            found.update(answers)
-            pending = [j for j in pending if j not in found]
+                answer.statuses = {j: _not_found(j, f"{DISPLAY} returned no status for this media ID") for j in pending}
+            total.statuses.update(answer.statuses)
+            total.failed.update(answer.failed)
+            pending = [j for j in pending if j not in total.statuses and j not in total.failed]
             if not pending:
                 break
         # IDs still pending after the cap are simply not reported: they are asked again next round.
-        return [found[j] for j in wanted if j in found]
+        total.statuses = {j: total.statuses[j] for j in wanted if j in total.statuses}
+        if total.failed:
+            raise _partial(total, len(wanted))
+        return list(total.statuses.values())
 
-    def _ask(self, userid: str, media_ids: Sequence[str]) -> dict[str, Status]:
+    def _ask(self, userid: str, media_ids: Sequence[str]) -> Answer:
         query = build_query(userid, self.config.secret.reveal(), media_ids)
         response = self.transport.request(
             "POST", "/", headers={"Accept": "text/xml, application/xml"}, form={"xml": query}
         )
         raise_for_http_error(response)
-        return parse_status(media_ids, response.body)
+        return _parse_answer(media_ids, response.body)

@@ -18,7 +18,8 @@ from typing import ClassVar
 from desktop_app.core.errors import AuthError, ProtocolError, QuotaExhausted, TransientError
 from desktop_app.core.ids import PROVIDER_DISPLAY_NAMES
 from desktop_app.core.model import JobState, Status
-from desktop_app.providers.base import HttpProvider, HttpResponse, raise_for_common_errors, short_text
+from desktop_app.core.text import storable
+from desktop_app.providers.base import HttpProvider, HttpResponse, raise_for_common_errors, server_text, short_text
 from desktop_app.providers.xml import child, descendant, parse_xml, text
 
 CHECK_PATH = "/V2/Ripper.asmx/GetProcessingStatus"
@@ -90,7 +91,7 @@ def parse_status(job_id: str, body: bytes | str) -> Status:
                 job_id=job_id,
                 state=JobState.NOT_FOUND,
                 provider_status=code,
-                message=short_text(message) if message else f"{DISPLAY} knows no processing job with this GUID",
+                message=server_text(message) or f"{DISPLAY} knows no processing job with this GUID",
             )
         raise ProtocolError(f"{DISPLAY} answered {short_text(code, 60)}{detail}")
     raw = text(descendant(child(result, "data"), "ProcessStatus"))
@@ -98,7 +99,7 @@ def parse_status(job_id: str, body: bytes | str) -> Status:
         raise ProtocolError(f"{DISPLAY} answer has no ProcessStatus")
     state = STATES.get(raw.casefold())
     if state is None:
-        raise ProtocolError(f"{DISPLAY} answered an unknown ProcessStatus {short_text(raw, 40)!r}")
+        raise ProtocolError(f'{DISPLAY} answered an unknown ProcessStatus "{short_text(raw, 40)}"')
     if state == JobState.PARTIAL:
         text_out: str | None = PARTIAL_MESSAGE
     elif state == JobState.FAILED:
@@ -108,7 +109,7 @@ def parse_status(job_id: str, body: bytes | str) -> Status:
     return Status(
         job_id=job_id,
         state=state,
-        provider_status=raw,
+        provider_status=storable(raw),
         progress=100.0 if state in (JobState.SUCCEEDED, JobState.PARTIAL) else None,
         message=text_out,
     )

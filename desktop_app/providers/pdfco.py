@@ -13,8 +13,14 @@ from typing import Any, ClassVar
 from desktop_app.core.errors import AuthError, ProtocolError, QuotaExhausted
 from desktop_app.core.ids import PROVIDER_DISPLAY_NAMES
 from desktop_app.core.model import JobState, Status
-from desktop_app.core.urls import is_openable_link
-from desktop_app.providers.base import HttpProvider, HttpResponse, raise_for_common_errors, short_text
+from desktop_app.providers.base import (
+    HttpProvider,
+    HttpResponse,
+    raise_for_common_errors,
+    result_link,
+    server_text,
+    short_text,
+)
 
 CHECK_PATH = "/v1/job/check"
 
@@ -68,10 +74,11 @@ def parse_check(job_id: str, body: Any) -> Status:
         raise ProtocolError("PDF.co answer has no status text")
     state = STATES.get(raw_status.strip().lower())
     if state is None:
-        raise ProtocolError(f"PDF.co answered an unknown status {short_text(raw_status, 40)!r}")
-    message = _error_message(body)
+        raise ProtocolError(f'PDF.co answered an unknown status "{short_text(raw_status, 40)}"')
+    raw_message = body.get("message")
+    message = server_text(raw_message) if isinstance(raw_message, str) else None
     url = body.get("url")
-    result_url = url if state == JobState.SUCCEEDED and isinstance(url, str) and is_openable_link(url) else None
+    result_url = result_link(url) if state == JobState.SUCCEEDED and isinstance(url, str) else None
     return Status(
         job_id=job_id,
         state=state,

@@ -1,23 +1,36 @@
 """MeadCo ScriptX.Services PrintPdf: `GET {server}/api/v1/printPdf/status/{jobToken}`.
 
-Request: the token path-quoted (it is opaque and may hold any character), `Authorization: Basic
-base64(licenceGuid + ":")`. Answer: JSON `{"status": int, "message": str, "jobIdentifier": str}` with any 2xx
-(MeadCo's own mock answers 202). 401 is a refused licence; 404 with "Job not found" is an unknown token, while a 404
-for an unknown route means the base URL is wrong. Error bodies are a JSON string or ASP.NET's `{"Message": ...}`.
+Request: the token as one path segment, escaped only where RFC 3986 requires (`path_segment`: `pdf0:job` goes out
+as it is), `Authorization: Basic base64(licenceGuid + ":")`. Answer: JSON `{"status": int, "message": str,
+"jobIdentifier": str}` with any 2xx (MeadCo's own mock answers 202). 401 is a refused licence; 404 with "Job not
+found" is an unknown token, while a 404 for an unknown route means the base URL is wrong. Error bodies are a JSON
+string or ASP.NET's `{"Message": ...}`.
+
+A completed job has a result link only if its output went to a file: one `HEAD /api/v1/printPdf/download/{token}`
+(licence attached, no redirect followed) must confirm it with a 2xx. A job printed to a device has nothing to
+download; its status says so instead.
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 from collections.abc import Sequence
 from typing import Any, ClassVar
-from urllib.parse import quote
 
 from desktop_app.core.errors import AuthError, ProtocolError
 from desktop_app.core.ids import PROVIDER_DISPLAY_NAMES
 from desktop_app.core.model import JobState, Status
-from desktop_app.providers.base import HttpProvider, HttpResponse, raise_for_common_errors, short_text
+from desktop_app.providers.base import (
+    HttpProvider,
+    HttpResponse,
+    path_segment,
+    raise_for_common_errors,
+    result_link,
+    server_text,
+    short_text,
+)
 
 STATUS_PATH = "/api/v1/printPdf/status/"
 DOWNLOAD_PATH = "/api/v1/printPdf/download/"
@@ -57,8 +70,10 @@ NAMES: dict[int, str] = {
     -2: "Abandoned",
 }
 
-# Only these leave a file waiting on the server; after 100 (Collected) it has been downloaded already.
-_DOWNLOADABLE = frozenset({6, 102})
+# Only these may leave a file waiting on the server (if the job printed to a file, not a device); after 100
+# (Collected) it has been downloaded already.
+DOWNLOADABLE = frozenset({6, 102})
+PRINTED_MESSAGE = "Printed to its device: ScriptX.Services has no file to download for this job"
 
 
 def basic_auth(licence: str) -> str:
@@ -67,7 +82,11 @@ def basic_auth(licence: str) -> str:
 
 
 def status_path(token: str) -> str:
-    return STATUS_PATH + quote(token, safe="")
+    return STATUS_PATH + path_segment(token)
+
+
+def download_path(token: str) -> str:
+    return DOWNLOAD_PATH + path_segment(token)
 
 
 def error_text(body: bytes) -> str | None:
@@ -101,13 +120,13 @@ def _status_code(value: Any) -> int | None:
     return None
 
 
-def parse_status(job_id: str, body: Any, server: str) -> Status:
-    """One status answer (decoded JSON) as a Status; ProtocolError when it is not one.
+def parse_status(job_id: str, body: Any) -> Status:
+    """One status answer (decoded JSON) as a Status (without a result link: only the server can confirm one,
+    see `ScriptXProvider`); ProtocolError when it is not one.
 
     Args:
         job_id: the token we asked about.
         body: the decoded JSON answer.
-        server: the base URL, for the download link of a completed job.
     """
     if not isinstance(body, dict):
         raise ProtocolError(f"{DISPLAY} answer is not a JSON object")
@@ -118,20 +137,24 @@ def parse_status(job_id: str, body: Any, server: str) -> Status:
     if state is None:
         raise ProtocolError(f"{DISPLAY} answered an unknown job status {code}")
     raw_message = _get(body, "message")
-    message = short_text(raw_message) if isinstance(raw_message, str) and raw_message.strip() else None
+    message = server_text(raw_message) if isinstance(raw_message, str) else None
     if state == JobState.FAILED and message is None:
         message = f"{DISPLAY} reported {NAMES[code]}"
     if code == 100 and message is None:
         message = "The output was already collected (downloaded)"
-    result_url = server.rstrip("/") + DOWNLOAD_PATH + quote(job_id, safe="") if code in _DOWNLOADABLE else None
     return Status(
         job_id=job_id,
         state=state,
         provider_status=f"{code} {NAMES[code]}",
         progress=100.0 if state == JobState.SUCCEEDED else None,
         message=message,
-        result_url=result_url,
     )
+
+
+def is_downloadable(status: Status) -> bool:
+    """True for a completed job whose output may wait on the server (6 Completed, 102 CompletedWait)."""
+    code = status.provider_status.split(" ", 1)[0]
+    return status.state == JobState.SUCCEEDED and code.lstrip("-").isdigit() and int(code) in DOWNLOADABLE
 
 
 def raise_for_http_error(response: HttpResponse) -> None:
@@ -174,7 +197,7 @@ class ScriptXProvider(HttpProvider):
         response = self.transport.request(
             "GET",
             status_path(job_id),
-            headers={"Authorization": basic_auth(self.config.secret.reveal()), "Accept": "application/json"},
+            headers={**self._auth_headers(), "Accept": "application/json"},
         )
         if is_job_not_found(response):
             return Status(
@@ -184,4 +207,34 @@ class ScriptXProvider(HttpProvider):
                 message=f"{DISPLAY} knows no job with this token",
             )
         raise_for_http_error(response)
-        return parse_status(job_id, response.json(), self.config.base_url)
+        status = parse_status(job_id, response.json())
+        if is_downloadable(status):
+            status = self._with_download(status)
+        return status
+
+    def _auth_headers(self) -> dict[str, str]:
+        return {"Authorization": basic_auth(self.config.secret.reveal())}
+
+    def _with_download(self, status: Status) -> Status:
+        """The status with its result link if the server confirms a file to download, else saying it printed.
+
+        A 429 or 5xx to the HEAD raises (the job is checked again later, rather than losing its link for good);
+        a redirect is not followed (the licence would travel along) and, like any other answer, means no link.
+        """
+        path = download_path(status.job_id)
+        try:
+            response = self.transport.request("HEAD", path, headers=self._auth_headers())
+        except ProtocolError:
+            response = None  # a redirect: not followed, no link
+        if response is not None:
+            raise_for_common_errors(response)
+            if 200 <= response.status <= 299:
+                link = result_link(self.config.base_url.rstrip("/") + path)
+                if link is not None:
+                    return dataclasses.replace(status, result_url=link)
+        if response is not None and response.status in (404, 410):
+            message = PRINTED_MESSAGE
+        else:
+            shown = f"HTTP {response.status}" if response is not None else "a redirect"
+            message = f"Printed; ScriptX.Services offers no file to download for it ({shown})"
+        return dataclasses.replace(status, message=message)

@@ -1,8 +1,11 @@
 """Safe XML for the providers that answer in XML (iPaper, encoding.com).
 
 Rules, so no provider has to remember them:
-- A body with a DTD or an entity declaration is refused before the parser sees it: no billion laughs, no external
-  entities, whatever the XML library's defaults are this year.
+- No DTD at all: the parser refuses a document type declaration the moment it meets one (a hook on expat's
+  StartDoctypeDeclHandler, so text that merely contains `<!DOCTYPE`, in CDATA or a comment, is fine), and
+  xmltodict (1.0: `disable_entities=True`, its default) refuses every entity declaration, internal, external or
+  parameter. So no billion laughs, no external entities, no undeclared entities silently skipped because an
+  external DTD might have declared them. Tests keep each hostile document refused, whatever the library does.
 - Every parser failure becomes a ProtocolError; nothing else leaves `parse_xml`.
 - Elements are found by name (local name, case-insensitive), never by position, as iPaper's docs ask; values are
   trimmed, because iPaper pads its CDATA with spaces and newlines.
@@ -10,16 +13,33 @@ Rules, so no provider has to remember them:
 
 from __future__ import annotations
 
-import re
+from types import SimpleNamespace
 from typing import Any
+from xml.parsers import expat
 from xml.parsers.expat import ExpatError
 
 import xmltodict
 
 from desktop_app.core.errors import ProtocolError
 
-# Case-insensitive: "<!doctype" is as dangerous as "<!DOCTYPE" to a lenient parser.
-_FORBIDDEN = re.compile(r"<!\s*(doctype|entity)", re.IGNORECASE)
+
+class _DoctypeRefused(ValueError):
+    pass
+
+
+def _refuse_doctype(*_args: Any) -> None:
+    raise _DoctypeRefused("document type declarations are refused")
+
+
+def _parser_create(*args: Any, **kwargs: Any) -> Any:
+    """expat.ParserCreate with our DTD refusal installed; xmltodict adds its own handlers after this."""
+    parser = expat.ParserCreate(*args, **kwargs)
+    parser.StartDoctypeDeclHandler = _refuse_doctype
+    return parser
+
+
+# What xmltodict calls as its `expat` module: the real one, but with our parser factory.
+_EXPAT = SimpleNamespace(ParserCreate=_parser_create, ExpatError=ExpatError, errors=expat.errors)
 
 
 def parse_xml(body: bytes | str, provider: str) -> tuple[str, Any]:
@@ -36,15 +56,19 @@ def parse_xml(body: bytes | str, provider: str) -> tuple[str, Any]:
             raise ProtocolError(f"{provider} answer is not UTF-8 text") from exc
     else:
         text = body.removeprefix("\ufeff")
-    if _FORBIDDEN.search(text):
-        raise ProtocolError(f"{provider} answer contains a DTD or entity declaration; refused")
     if not text.strip():
         raise ProtocolError(f"{provider} answer is empty")
     try:
         # encoding="utf-8" overrides any encoding the document declares: we already decoded it.
-        parsed = xmltodict.parse(text, encoding="utf-8", disable_entities=True)
+        parsed = xmltodict.parse(text, encoding="utf-8", disable_entities=True, expat=_EXPAT)
+    except _DoctypeRefused as exc:
+        raise ProtocolError(f"{provider} answer contains a DTD; refused") from exc
     except (ExpatError, ValueError, TypeError, RecursionError, UnicodeError) as exc:
-        raise ProtocolError(f"{provider} answer is not well-formed XML") from exc
+        # xmltodict raises ValueError("entities are disabled") for any entity declaration.
+        detail = "an entity declaration; refused" if "entities are disabled" in str(exc) else None
+        raise ProtocolError(
+            f"{provider} answer contains {detail}" if detail else f"{provider} answer is not well-formed XML"
+        ) from exc
     if not isinstance(parsed, dict) or len(parsed) != 1:
         raise ProtocolError(f"{provider} answer has no single root element")
     ((name, content),) = parsed.items()

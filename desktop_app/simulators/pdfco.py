@@ -68,9 +68,9 @@ class PdfCoSimulator:
 
     def _job_id(self, request: SimRequest) -> tuple[str | None, bool]:
         if request.method == "GET":
-            values = request.query.get("jobid") or request.query.get("jobId") or [None]
+            values = request.query.get("jobid") or request.query.get("jobId") or []
             force = (request.query.get("force") or ["false"])[0].lower() == "true"
-            return values[0], force
+            return (values[0] if values else None), force
         content_type = request.header("content-type") or ""
         if "json" in content_type:
             try:
@@ -83,8 +83,8 @@ class PdfCoSimulator:
             force = body.get("force") is True or str(body.get("force")).lower() == "true"
             return (job_id if isinstance(job_id, str) else None), force
         form = request.form()
-        job_id = (form.get("jobid") or form.get("jobId") or [None])[0]
-        return job_id, (form.get("force") or ["false"])[0].lower() == "true"
+        found = form.get("jobid") or form.get("jobId") or []
+        return (found[0] if found else None), (form.get("force") or ["false"])[0].lower() == "true"
 
     def handle(self, request: SimRequest) -> SimResponse:
         if request.path.startswith("/files/"):

@@ -46,10 +46,13 @@ class _Run:
             self.step_checks = 0
 
     def observe(self, now: float) -> Any:
-        self._advance(now)
-        payload = self.steps[self.index].payload
+        payload = self.peek(now)
         self.step_checks += 1
         return payload
+
+    def peek(self, now: float) -> Any:
+        self._advance(now)
+        return self.steps[self.index].payload
 
 
 class JobBook:
@@ -70,6 +73,12 @@ class JobBook:
         with self._lock:
             run = self._runs.get(job_id)
             return None if run is None else run.observe(self._clock())
+
+    def peek(self, job_id: str) -> Any | None:
+        """The job's current payload without counting a check (a download is not a status check)."""
+        with self._lock:
+            run = self._runs.get(job_id)
+            return None if run is None else run.peek(self._clock())
 
     def __contains__(self, job_id: object) -> bool:
         with self._lock:

@@ -1,8 +1,12 @@
 """A ScriptX.Services simulator: `GET /api/v1/printPdf/status/{token}` and `/download/{token}`.
 
 Error bodies are what MeadCo's own mock server sends: JSON strings ("Unauthorized - unknown license", "Job not
-found", "API endpoint not found"). Downloading a completed job's output serves a small PDF and moves the job to
-100 (Collected), as the docs describe.
+found", "API endpoint not found"). The token is read from the raw path (`segment_value`): an escape of a character
+that needed none, such as `%3A` for `:`, is not decoded, so an over-encoding client finds no job.
+
+A completed job was either printed to a file, which `/download/{token}` serves (a small PDF; a GET moves the job
+to 100 Collected, as the docs describe; a HEAD only confirms it), or printed to a device, which leaves nothing to
+download (404 "Job not found"), as on the real service.
 """
 
 from __future__ import annotations
@@ -13,11 +17,10 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from urllib.parse import unquote
 
 from desktop_app.simulators.faults import FaultQueue
 from desktop_app.simulators.script import JobBook, Step
-from desktop_app.simulators.server import SimRequest, SimResponse
+from desktop_app.simulators.server import SimRequest, SimResponse, segment_value
 
 STATUS_PREFIX = "/api/v1/printpdf/status/"
 DOWNLOAD_PREFIX = "/api/v1/printpdf/download/"
@@ -86,10 +89,17 @@ class ScriptXSimulator:
         self.base_url = ""
         self._lock = threading.Lock()
         self._collected: set[str] = set()
+        self._to_device: set[str] = set()
         self.status_requests = 0
+        self.download_checks = 0  # HEAD requests to /download/
 
-    def add_job(self, steps: Sequence[Step], job_id: str | None = None) -> str:
-        return self.jobs.add(job_id or new_job_id(), steps)
+    def add_job(self, steps: Sequence[Step], job_id: str | None = None, *, to_device: bool = False) -> str:
+        """A scripted job; `to_device`: it prints to a printer, so once completed there is nothing to download."""
+        token = self.jobs.add(job_id or new_job_id(), steps)
+        if to_device:
+            with self._lock:
+                self._to_device.add(token)
+        return token
 
     def _licence_of(self, request: SimRequest) -> str | None:
         header = request.header("authorization") or ""
@@ -105,8 +115,11 @@ class ScriptXSimulator:
     def handle(self, request: SimRequest) -> SimResponse:
         lower = request.path.lower()
         if lower.startswith(DOWNLOAD_PREFIX) and request.method in ("GET", "HEAD"):
-            return self._download(unquote(request.path[len(DOWNLOAD_PREFIX) :]).split("/", 1)[0])
-        if not lower.startswith(STATUS_PREFIX) or request.method != "GET":
+            raw = request.path[len(DOWNLOAD_PREFIX) :]
+            if "/" in raw:
+                return SimResponse.json_body("API endpoint not found", 404)
+            return self._download(request, segment_value(raw))
+        if not lower.startswith(STATUS_PREFIX) or request.method != "GET" or "/" in request.path[len(STATUS_PREFIX) :]:
             return SimResponse.json_body("API endpoint not found", 404)
         with self._lock:
             self.status_requests += 1
@@ -117,7 +130,7 @@ class ScriptXSimulator:
             return SimResponse.json_body("Unauthorized", 401)
         if self._licence_of(request) != self.licence:
             return SimResponse.json_body("Unauthorized - unknown license", 401)
-        token = unquote(request.path[len(STATUS_PREFIX) :])
+        token = segment_value(request.path[len(STATUS_PREFIX) :])
         payload = self.jobs.observe(token)
         if payload is None:
             return SimResponse.json_body("Job not found", 404)
@@ -128,12 +141,19 @@ class ScriptXSimulator:
         answer["jobIdentifier"] = token
         return SimResponse.json_body(answer, self.success_http_status)
 
-    def _download(self, token: str) -> SimResponse:
-        # The browser opening a result link sends no licence header, so downloads are not checked (a simulator
-        # convenience; whether the real server wants the header is undocumented).
-        payload = self.jobs.observe(token) if token in self.jobs else None
-        if payload is None or payload.get("status") not in (6, 102):
-            return SimResponse.json_body("Job not found", 404)
+    def _download(self, request: SimRequest, token: str) -> SimResponse:
+        # A browser opening a result link sends no licence header, so a download without one is served (whether
+        # the real server wants it is undocumented); a wrong licence is refused.
+        if request.header("authorization") and self._licence_of(request) != self.licence:
+            return SimResponse.json_body("Unauthorized - unknown license", 401)
         with self._lock:
-            self._collected.add(token)
+            if request.method == "HEAD":
+                self.download_checks += 1
+            to_device = token in self._to_device
+        payload = self.jobs.peek(token)
+        if payload is None or payload.get("status") not in (6, 102) or to_device:
+            return SimResponse.json_body("Job not found", 404)
+        if request.method == "GET":  # a HEAD only asks whether the file is there
+            with self._lock:
+                self._collected.add(token)
         return SimResponse(200, FAKE_PDF, "application/pdf", {"Content-Disposition": 'inline; filename="output.pdf"'})

@@ -7,6 +7,7 @@ sockets; this module owns the sockets, the thread and a log of what was asked (w
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -16,11 +17,40 @@ from urllib.parse import parse_qs, urlsplit
 
 MAX_REQUEST_BYTES = 1024 * 1024
 
+# Characters a path segment may hold as they are (RFC 3986 unreserved, sub-delims, ":" and "@").
+_SEGMENT_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@")
+_ESCAPE = re.compile(r"(%[0-9A-Fa-f]{2})")
+
+
+def segment_value(raw: str) -> str:
+    """A raw path segment read the way a server that does not decode its paths would read it.
+
+    Percent-escapes are decoded only for characters that could not have been sent as they are (`/ ? # %`, spaces,
+    controls, non-ASCII bytes...). An escape of a character that needed none (`%3A` for `:`, `%40` for `@`) stays
+    literal text, as it does on such vendor servers: a client that over-encodes does not find its job.
+    """
+    out = bytearray()
+    for part in _ESCAPE.split(raw):
+        if _ESCAPE.fullmatch(part):
+            byte = int(part[1:], 16)
+            if byte < 0x80 and chr(byte) in _SEGMENT_CHARS:
+                out += part.encode("ascii")
+            else:
+                out.append(byte)
+        else:
+            out += part.encode("latin-1", errors="replace")  # the request line arrives decoded as latin-1
+    return out.decode("utf-8", errors="replace")
+
+
+def raw_path(target: str) -> str:
+    """The path of a request target exactly as sent: everything before `?` (no decoding, no `//` surprises)."""
+    return target.split("?", 1)[0].split("#", 1)[0]
+
 
 @dataclass(frozen=True)
 class SimRequest:
     method: str
-    path: str
+    path: str  # raw, exactly as sent: percent-escapes are left for each simulator to read as its vendor would
     query: Mapping[str, list[str]]
     headers: Mapping[str, str]  # lower-case names
     body: bytes
@@ -117,15 +147,15 @@ class SimulatorServer:
                     self.send_error(413)
                     return
                 body = self.rfile.read(length) if length else b""
-                parts = urlsplit(self.path)
+                path = raw_path(self.path)
                 request = SimRequest(
                     method=self.command,
-                    path=parts.path,
-                    query=parse_qs(parts.query),
+                    path=path,
+                    query=parse_qs(urlsplit(self.path).query),
                     headers={k.lower(): v for k, v in self.headers.items()},
                     body=body,
                 )
-                server._record(self.command, parts.path)
+                server._record(self.command, path)
                 response = server._handler(request)
                 self.send_response(response.status)
                 self.send_header("Content-Type", response.content_type)

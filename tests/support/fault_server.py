@@ -6,7 +6,9 @@ instead, whatever the path or method, so one server covers every provider. Both 
 
 Faults: an HTTP status with a body (4xx/5xx, encoding.com's 421, 429 with Retry-After), a hang past the client's
 read timeout, a reset connection, a truncated body (Content-Length larger than what is sent), a body of tens of MB,
-a wrong content type, and a redirect to another host.
+a wrong content type, a redirect to another host, an answer trickled one byte every N seconds (after the headers, or
+the header lines themselves), raw bytes that are not HTTP (a broken status line, a 10 MB header line), and a
+connection closed without a word.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from desktop_app.simulators.server import SimRequest, SimResponse
+from desktop_app.simulators.server import SimRequest, SimResponse, raw_path
 
 Handler = Callable[[SimRequest], SimResponse]
 MAX_REQUEST_BYTES = 1024 * 1024
@@ -36,6 +38,10 @@ class FaultKind(enum.StrEnum):
     TRUNCATED = "truncated"  # Content-Length promises more than is sent, then the connection closes
     HUGE = "huge"  # a 200 with a body of `size` bytes (declared or chunked)
     REDIRECT = "redirect"  # 3xx with a Location on another host
+    TRICKLE = "trickle"  # headers at once, then the body one byte every `interval` seconds
+    TRICKLE_HEADERS = "trickle_headers"  # the status line and header lines themselves, one byte every `interval`
+    RAW = "raw"  # these bytes as they are, then close: whatever a broken server sends
+    CLOSE = "close"  # read the request, close the connection without a byte
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,7 @@ class Fault:
     chunked: bool = False
     location: str = ""
     hang_seconds: float = 30.0
+    interval: float = 1.0
 
     # ---- the catalogue ------------------------------------------------------------------------------------
 
@@ -96,6 +103,39 @@ class Fault:
     def redirect(cls, location: str, status: int = 302) -> Fault:
         return cls(FaultKind.REDIRECT, status=status, location=location)
 
+    @classmethod
+    def trickle(
+        cls, interval: float = 2.0, body: bytes = b'{"status": "working"}' + b" " * 200, content_type: str = ""
+    ) -> Fault:
+        """A 200 whose headers come at once and whose body (Content-Length honest) comes a byte per `interval`."""
+        return cls(FaultKind.TRICKLE, body=body, content_type=content_type or "application/json", interval=interval)
+
+    @classmethod
+    def trickle_headers(cls, interval: float = 2.0) -> Fault:
+        """The status line and header lines a byte per `interval`: the answer never gets past its headers."""
+        return cls(FaultKind.TRICKLE_HEADERS, interval=interval)
+
+    @classmethod
+    def raw(cls, data: bytes) -> Fault:
+        return cls(FaultKind.RAW, body=data)
+
+    @classmethod
+    def huge_header_line(cls, size: int = 10 * 1024 * 1024) -> Fault:
+        """A status line, then one header line of `size` bytes."""
+        return cls.raw(b"HTTP/1.1 200 OK\r\nX-Padding: " + b"a" * size + b"\r\nContent-Length: 2\r\n\r\n{}")
+
+    @classmethod
+    def broken_status_line(cls) -> Fault:
+        return cls.raw(b"HTTP/1.1 two hundred OK\r\nContent-Length: 2\r\n\r\n{}")
+
+    @classmethod
+    def not_http(cls) -> Fault:
+        return cls.raw(b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n")
+
+    @classmethod
+    def close(cls) -> Fault:
+        return cls(FaultKind.CLOSE)
+
 
 @dataclass(frozen=True)
 class RecordedRequest:
@@ -108,7 +148,7 @@ class RecordedRequest:
 
     @property
     def path(self) -> str:
-        return urlsplit(self.target).path
+        return raw_path(self.target)
 
     @property
     def query(self) -> dict[str, list[str]]:
@@ -242,8 +282,8 @@ class FaultServer:
                 if server._handler is None:
                     self._send(SimResponse(404, b'{"error": "no handler"}'))
                     return
-                parts = urlsplit(self.path)
-                request = SimRequest(self.command, parts.path, parse_qs(parts.query), headers, body)
+                query = parse_qs(urlsplit(self.path).query)
+                request = SimRequest(self.command, raw_path(self.path), query, headers, body)
                 self._send(server._handler(request))
 
             def _send(self, response: SimResponse) -> None:
@@ -277,6 +317,31 @@ class FaultServer:
                     self.close_connection = True
                 elif fault.kind == FaultKind.HUGE:
                     self._send_huge(fault)
+                elif fault.kind == FaultKind.TRICKLE:
+                    head = (
+                        f"HTTP/1.1 200 OK\r\nContent-Type: {fault.content_type}\r\n"
+                        f"Content-Length: {len(fault.body)}\r\n\r\n"
+                    ).encode()
+                    self.wfile.write(head)
+                    self._trickle(fault.body, fault.interval)
+                elif fault.kind == FaultKind.TRICKLE_HEADERS:
+                    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + b"X-Slow: " + b"s" * 10_000
+                    self._trickle(head, fault.interval)
+                elif fault.kind == FaultKind.RAW:
+                    self.wfile.write(fault.body)
+                    self.wfile.flush()
+                    self.close_connection = True
+                elif fault.kind == FaultKind.CLOSE:
+                    self.close_connection = True
+
+            def _trickle(self, data: bytes, interval: float) -> None:
+                self.wfile.flush()
+                for index in range(len(data)):
+                    if server._stopping.wait(interval):
+                        break
+                    self.wfile.write(data[index : index + 1])
+                    self.wfile.flush()
+                self.close_connection = True
 
             def _send_huge(self, fault: Fault) -> None:
                 self.send_response(fault.status)

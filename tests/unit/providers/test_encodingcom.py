@@ -188,8 +188,6 @@ def test_other_errors_are_protocol_errors_with_all_their_texts() -> None:
         b"<html>oops</html>",
         b"<response>",
         b"<result><status>Finished</status></result>",
-        _reply(_job("99", "New")).encode(),  # answered about a media we did not ask about
-        _reply("<job><status>New</status></job>", "<job><status>New</status></job>").encode(),
         _reply(_job("1", "")).encode(),
         b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY e SYSTEM "file:///etc/passwd">]><response>&e;</response>',
     ],
@@ -201,6 +199,17 @@ def test_garbage_is_a_protocol_error(body: bytes) -> None:
 
 def test_an_empty_response_names_nothing() -> None:
     assert parse_status(["1"], "<response/>") == {}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        _reply(_job("99", "New")),  # answered about a media we did not ask about
+        _reply("<job><status>New</status></job>", "<job><status>New</status></job>"),  # no IDs in a batch
+    ],
+)
+def test_jobs_we_cannot_place_say_nothing_about_the_asked_ones(body: str) -> None:
+    assert parse_status(["1", "2"], body) == {}
 
 
 @given(st.text(max_size=300))

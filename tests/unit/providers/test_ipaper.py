@@ -136,9 +136,17 @@ EXTERNAL_ENTITY = (
 
 
 @pytest.mark.parametrize("body", [BILLION_LAUGHS, EXTERNAL_ENTITY, "<!ENTITY x 'y'><result/>"])
-def test_dtds_and_entities_are_refused_before_parsing(body: str) -> None:
-    with pytest.raises(ProtocolError, match="DTD or entity"):
+def test_dtds_and_entities_are_refused(body: str) -> None:
+    with pytest.raises(ProtocolError, match=r"DTD|entity|not well-formed"):
         parse_status(GUID, body)
+
+
+def test_cdata_that_mentions_a_doctype_is_just_text() -> None:
+    """Only a real declaration is refused: a message quoting `<!DOCTYPE` or `<!ENTITY` is fine."""
+    body = envelope("ERROR", "the input began with <!DOCTYPE html> and <!ENTITY x>, not a PDF")
+    status = parse_status(GUID, body)
+    assert status.state == JobState.NOT_FOUND
+    assert status.message == "the input began with <!DOCTYPE html> and <!ENTITY x>, not a PDF"
 
 
 @given(st.text(max_size=300))

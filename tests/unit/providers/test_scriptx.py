@@ -14,8 +14,15 @@ from hypothesis import strategies as st
 
 from desktop_app.core.errors import AuthError, JobTrayError, ProtocolError, RateLimited, TransientError
 from desktop_app.core.model import JobState, Secret
-from desktop_app.providers.base import HttpResponse, ProviderConfig
-from desktop_app.providers.scriptx import ScriptXProvider, error_text, is_job_not_found, parse_status
+from desktop_app.providers.base import HttpResponse, ProviderConfig, path_segment
+from desktop_app.providers.scriptx import (
+    ScriptXProvider,
+    error_text,
+    is_downloadable,
+    is_job_not_found,
+    parse_status,
+    status_path,
+)
 from desktop_app.simulators import scriptx as steps
 from desktop_app.simulators.scriptx import ScriptXSimulator
 from desktop_app.simulators.server import SimRequest, SimResponse, SimulatorServer
@@ -31,10 +38,10 @@ def _fixture(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
 
 
-def test_documented_sample_completed_links_to_the_download() -> None:
-    status = parse_status(TOKEN, json.loads(_fixture("status_completed_docs.json")), SERVER)
+def test_documented_sample_completed() -> None:
+    status = parse_status(TOKEN, json.loads(_fixture("status_completed_docs.json")))
     assert (status.state, status.provider_status) == (JobState.SUCCEEDED, "6 Completed")
-    assert status.result_url == f"{SERVER}/api/v1/printPdf/download/{TOKEN}"
+    assert status.result_url is None  # only the server can confirm a file to download: see the HTTP tests
 
 
 @pytest.mark.parametrize(
@@ -57,29 +64,48 @@ def test_documented_sample_completed_links_to_the_download() -> None:
     ],
 )
 def test_every_documented_status(code: int, state: JobState) -> None:
-    status = parse_status(TOKEN, {"status": code, "message": "", "jobIdentifier": TOKEN}, SERVER)
+    status = parse_status(TOKEN, {"status": code, "message": "", "jobIdentifier": TOKEN})
     assert status.state == state
-    assert (status.result_url is not None) == (code in (6, 102))
+    assert is_downloadable(status) == (code in (6, 102))
 
 
 @pytest.mark.parametrize("code", [-1, 101, -2])
 def test_failures_keep_their_message(code: int) -> None:
-    status = parse_status(TOKEN, {"status": code, "message": "Printer on fire"}, SERVER)
+    status = parse_status(TOKEN, {"status": code, "message": "Printer on fire"})
     assert status.message == "Printer on fire"
 
 
 def test_failure_without_message_names_the_status() -> None:
-    assert parse_status(TOKEN, {"status": 101}, SERVER).message == "ScriptX.Services reported CodeException"
+    assert parse_status(TOKEN, {"status": 101}).message == "ScriptX.Services reported CodeException"
 
 
 def test_pascal_case_and_numeric_string_are_tolerated() -> None:
-    status = parse_status(TOKEN, {"Status": "6", "Message": "done", "JobIdentifier": TOKEN}, SERVER)
+    status = parse_status(TOKEN, {"Status": "6", "Message": "done", "JobIdentifier": TOKEN})
     assert status.state == JobState.SUCCEEDED
 
 
-def test_download_link_quotes_an_opaque_token() -> None:
-    status = parse_status("pdf0:job/1?x", {"status": 6}, SERVER + "/")
-    assert status.result_url == f"{SERVER}/api/v1/printPdf/download/pdf0%3Ajob%2F1%3Fx"
+@pytest.mark.parametrize(
+    ("token", "segment"),
+    [
+        ("pdf0:job", "pdf0:job"),
+        ("a@b+c,d;e=f!$&'()*", "a@b+c,d;e=f!$&'()*"),
+        ("pdf0:job/1?x#y", "pdf0:job%2F1%3Fx%23y"),
+        ("50%", "50%25"),
+        ("sp ace\t\n", "sp%20ace%09%0A"),
+        ('<"\\^`{|}>', "%3C%22%5C%5E%60%7B%7C%7D%3E"),
+        ("ünï", "%C3%BCn%C3%AF"),
+        ("A-Z_a.z~09", "A-Z_a.z~09"),
+    ],
+)
+def test_path_segment_escapes_only_what_cannot_stand_in_a_segment(token: str, segment: str) -> None:
+    assert path_segment(token) == segment
+    assert status_path(token) == "/api/v1/printPdf/status/" + segment
+
+
+@pytest.mark.parametrize("token", [".", ".."])
+def test_a_token_of_only_dots_cannot_be_sent(token: str) -> None:
+    with pytest.raises(ProtocolError):
+        path_segment(token)
 
 
 @pytest.mark.parametrize(
@@ -88,7 +114,7 @@ def test_download_link_quotes_an_opaque_token() -> None:
 )
 def test_garbage_is_a_protocol_error(body: Any) -> None:
     with pytest.raises(ProtocolError):
-        parse_status(TOKEN, body, SERVER)
+        parse_status(TOKEN, body)
 
 
 @pytest.mark.parametrize(
@@ -126,7 +152,7 @@ def test_404_job_not_found_vs_endpoint_not_found() -> None:
 )
 def test_parser_raises_only_typed_errors(body: Any) -> None:
     with contextlib.suppress(JobTrayError):
-        parse_status(TOKEN, body, SERVER)
+        parse_status(TOKEN, body)
 
 
 @given(st.binary(max_size=200))
@@ -186,10 +212,7 @@ def test_a_202_answer_is_an_answer(scriptx_simulator: Sim) -> None:
     assert _client(server).check([job])[0].state == JobState.RUNNING
 
 
-@pytest.mark.parametrize("token", ["pdf0:job", "a/b?c#d", "sp ace%20", "ünï"])
-def test_opaque_tokens_are_path_quoted_and_round_trip(scriptx_simulator: Sim, token: str) -> None:
-    sim, server = scriptx_simulator
-    sim.add_job([steps.completed()], job_id=token)
+def _spy(sim: ScriptXSimulator, server: SimulatorServer) -> list[SimRequest]:
     captured: list[SimRequest] = []
 
     def spy(request: SimRequest) -> SimResponse:
@@ -197,11 +220,104 @@ def test_opaque_tokens_are_path_quoted_and_round_trip(scriptx_simulator: Sim, to
         return sim.handle(request)
 
     server._handler = spy
+    return captured
+
+
+@pytest.mark.parametrize(
+    "token", ["pdf0:job", "user@host:7", "a+b,c;d=e", "x!$&'()*", "a/b?c#d", "sp ace%20", "ünï", "..."]
+)
+def test_opaque_tokens_go_out_as_the_vendors_clients_send_them(scriptx_simulator: Sim, token: str) -> None:
+    """pchars (`: @ + , ; = ! $ & ' ( ) *`) travel as they are: the simulator, like the vendor's servers, does not
+    decode `%3A`, so an over-encoded token would not be found."""
+    sim, server = scriptx_simulator
+    sim.add_job([steps.completed()], job_id=token)
+    captured = _spy(sim, server)
     (status,) = _client(server).check([token])
     assert status.state == JobState.SUCCEEDED and status.job_id == token
-    (request,) = captured
-    tail = request.path.removeprefix("/api/v1/printPdf/status/")
-    assert "/" not in tail and "?" not in tail and not request.query
+    assert status.result_url == f"{server.base_url}/api/v1/printPdf/download/{path_segment(token)}"
+    get, head = captured
+    assert (get.method, get.path) == ("GET", "/api/v1/printPdf/status/" + path_segment(token))
+    assert (head.method, head.path) == ("HEAD", "/api/v1/printPdf/download/" + path_segment(token))
+    for pchar in ":@+,;=!$&'()*":
+        if pchar in token:
+            assert pchar in get.path  # raw, not %XX
+    assert not get.query
+
+
+@pytest.mark.parametrize(("token", "over_encoded"), [("pdf0:job", "pdf0%3Ajob"), ("a@b+c,d", "a%40b%2Bc%2Cd")])
+def test_the_simulator_does_not_decode_what_needed_no_escaping(
+    scriptx_simulator: Sim, token: str, over_encoded: str
+) -> None:
+    import requests
+
+    sim, server = scriptx_simulator
+    sim.add_job([steps.printing_pdf()], job_id=token)
+    auth = {"Authorization": "Basic " + base64.b64encode(f"{SCRIPTX_LICENCE}:".encode()).decode()}
+    url = f"{server.base_url}/api/v1/printPdf/status/"
+    assert requests.get(url + token, headers=auth, timeout=5).status_code == 200
+    wrong = requests.get(url + over_encoded, headers=auth, timeout=5)
+    assert (wrong.status_code, wrong.json()) == (404, "Job not found")
+
+
+def test_a_job_printed_to_a_device_has_no_link_and_says_so(scriptx_simulator: Sim) -> None:
+    sim, server = scriptx_simulator
+    to_file = sim.add_job([steps.completed()])
+    to_device = sim.add_job([steps.completed()], to_device=True)
+    captured = _spy(sim, server)
+    by_id = {s.job_id: s for s in _client(server).check([to_file, to_device])}
+    assert by_id[to_file].result_url == f"{server.base_url}/api/v1/printPdf/download/{to_file}"
+    assert by_id[to_device].state == JobState.SUCCEEDED
+    assert by_id[to_device].result_url is None
+    assert by_id[to_device].message is not None and "Printed to its device" in by_id[to_device].message
+    heads = [r for r in captured if r.method == "HEAD"]
+    assert [r.path.rsplit("/", 1)[1] for r in heads] == [to_file, to_device]
+    expected = "Basic " + base64.b64encode(f"{SCRIPTX_LICENCE}:".encode()).decode()
+    assert all(r.header("authorization") == expected for r in heads)
+    assert sim.download_checks == 2
+    # A HEAD only asks: the file is still there to be collected by whoever opens the link.
+    assert _client(server).check([to_file])[0].result_url is not None
+
+
+def test_running_jobs_cost_no_download_check(scriptx_simulator: Sim) -> None:
+    sim, server = scriptx_simulator
+    jobs = [sim.add_job([steps.printing_pdf()]), sim.add_job([steps.item_error()]), sim.add_job([steps.abandoned()])]
+    captured = _spy(sim, server)
+    _client(server).check(jobs)
+    assert [r.method for r in captured] == ["GET", "GET", "GET"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        (SimResponse(302, b"", "text/plain", {"Location": "http://elsewhere.example/file.pdf"}), "a redirect"),
+        (SimResponse.json_body("Forbidden", 403), "HTTP 403"),
+    ],
+)
+def test_a_download_check_that_does_not_confirm_gives_no_link(
+    scriptx_simulator: Sim, answer: SimResponse, expected: str
+) -> None:
+    sim, server = scriptx_simulator
+    job = sim.add_job([steps.completed()])
+
+    def handler(request: SimRequest) -> SimResponse:
+        return answer if request.method == "HEAD" else sim.handle(request)
+
+    server._handler = handler
+    (status,) = _client(server).check([job])
+    assert status.result_url is None and status.message is not None and expected in status.message
+
+
+def test_a_download_check_hitting_a_server_error_retries_later(scriptx_simulator: Sim) -> None:
+    """The link is decided once, when the job completes: a 5xx must not lose it for good."""
+    sim, server = scriptx_simulator
+    job = sim.add_job([steps.completed()])
+
+    def handler(request: SimRequest) -> SimResponse:
+        return SimResponse(503, b"busy", "text/plain") if request.method == "HEAD" else sim.handle(request)
+
+    server._handler = handler
+    with pytest.raises(TransientError):
+        _client(server).check([job])
 
 
 def test_request_shape(scriptx_simulator: Sim) -> None:
