@@ -177,9 +177,18 @@ def cmd_account_remove(args: argparse.Namespace, io: Output) -> int:
 
 
 def resolve_ids(
-    accounts: Sequence[Account], args: Sequence[str], account_name: str | None
+    accounts: Sequence[Account],
+    args: Sequence[str],
+    account_name: str | None,
+    warnings: list[str] | None = None,
 ) -> list[tuple[Account, str]]:
-    """(account, job ID) pairs for the `add` arguments; ConfigError for anything it cannot place."""
+    """(account, job ID) pairs for the `add` arguments; ConfigError for anything it cannot place.
+
+    With `account_name`, a single token is taken as given (see `ids.given_id`): refused only when it cannot be
+    sent safely, added with a warning (appended to `warnings`) when it does not look like the provider's
+    documented form. Text that is not a single token, and any text without `account_name`, is searched with each
+    provider's careful patterns.
+    """
     if account_name is not None:
         matching = [a for a in accounts if a.name == account_name]
         if not matching:
@@ -187,15 +196,15 @@ def resolve_ids(
         account = matching[0]
         pairs: list[tuple[Account, str]] = []
         for arg in args:
-            if ids.is_single_token(arg):
-                job_id = ids.normalize_id(account.provider, arg)
-                if job_id is None:
-                    raise ConfigError(f"{arg.strip()[:80]!r} is not a valid {account.provider} job ID")
+            if ids.is_single_token(arg) or not arg.strip():
+                job_id, warning = ids.given_id(account.provider, arg)
+                if warning is not None and warnings is not None:
+                    warnings.append(warning)
                 pairs.append((account, job_id))
             else:
                 found = ids.extract_ids(account.provider, arg)
                 if not found:
-                    raise ConfigError(f"no {account.provider} job ID found in {arg[:80]!r}")
+                    raise ConfigError(f"no {account.provider} job ID found in {ids.quoted(arg)}")
                 pairs.extend((account, job_id) for job_id in found)
         return pairs
     if not accounts:
@@ -203,21 +212,24 @@ def resolve_ids(
     pairs = []
     providers = tuple(sorted({a.provider for a in accounts}))
     for arg in args:
-        found = ids.candidates(arg, providers)
-        if not found:
-            raise ConfigError(f"no job ID of any account's provider found in {arg[:80]!r}")
-        owners = [a for a in accounts if a.provider in found]
+        matches = ids.candidates(arg, providers)
+        if not matches:
+            raise ConfigError(f"no job ID of any account's provider found in {ids.quoted(arg)}")
+        owners = [a for a in accounts if a.provider in matches]
         if len(owners) > 1:
             names = ", ".join(f"{a.name} ({a.provider})" for a in owners)
-            raise ConfigError(f"{arg[:80]!r} could belong to several accounts: {names}; choose one with --account")
+            raise ConfigError(f"{ids.quoted(arg)} could belong to several accounts: {names}; choose one with --account")
         owner = owners[0]
-        pairs.extend((owner, job_id) for job_id in found[owner.provider])
+        pairs.extend((owner, job_id) for job_id in matches[owner.provider])
     return pairs
 
 
 def cmd_add(args: argparse.Namespace, io: Output) -> int:
     with _open_store(args, io) as store:
-        pairs = resolve_ids(store.accounts.all(), args.ids, args.account)
+        warnings: list[str] = []
+        pairs = resolve_ids(store.accounts.all(), args.ids, args.account, warnings)
+        for warning in warnings:
+            io.warn(f"warning: {warning}")
         with store.jobs.transaction():
             results = [(account, *store.jobs.add(account, job_id, args.label)) for account, job_id in pairs]
     for account, job, created in results:
