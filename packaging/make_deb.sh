@@ -57,6 +57,8 @@ install -m 0644 "$ROOT/packaging/debian/copyright" "$STAGE/usr/share/doc/jobtray
   printf ' -- %s  %s\n' "$MAINTAINER" "$(date -R -d "@${SOURCE_DATE_EPOCH:-$(git -C "$ROOT" log -1 --format=%ct 2>/dev/null || date +%s)}")"
 } | gzip -9n >"$STAGE/usr/share/doc/jobtray/changelog.gz"
 chmod -R u=rwX,go=rX "$STAGE"
+# Shared libraries need no execute bit (lintian: shared-library-is-executable); dlopen maps them all the same.
+find "$STAGE/usr/lib/jobtray" -type f -name '*.so*' -exec chmod 0644 {} +
 
 # libc6: the newest GLIBC_ symbol version any file in the bundle asks for.
 glibc=$({ find "$STAGE/usr/lib/jobtray" -type f \( -name '*.so*' -o -name jobtray \) -exec objdump -T {} + \
