@@ -4,7 +4,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from desktop_app.core.ids import PROVIDER_NAMES, candidates, extract_ids, is_single_token, normalize_id
+from desktop_app.core.errors import ConfigError
+from desktop_app.core.ids import (
+    PROVIDER_NAMES,
+    candidates,
+    extract_ids,
+    given_id,
+    is_single_token,
+    normalize_id,
+)
 
 PDFCO_ID = "6YSZD3U872ZYYFEDMQCQSGEEO8YSF5WA--151-300"
 GUID = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
@@ -65,3 +73,60 @@ def test_extraction_never_raises_and_only_returns_valid_ids(text: str) -> None:
     for provider in PROVIDER_NAMES:
         for job_id in extract_ids(provider, text):
             assert normalize_id(provider, job_id) == job_id
+
+
+@pytest.mark.parametrize(
+    ("provider", "raw", "expected"),
+    [
+        ("pdfco", PDFCO_ID, PDFCO_ID),
+        ("ipaper", "{" + GUID + "}", GUID),
+        ("scriptx", TOKEN, TOKEN),
+        ("encodingcom", " 5220424 ", "5220424"),
+    ],
+)
+def test_a_documented_id_is_given_without_warning(provider: str, raw: str, expected: str) -> None:
+    assert given_id(provider, raw) == (expected, None)
+
+
+@pytest.mark.parametrize(
+    ("provider", "raw"),
+    [
+        ("pdfco", "100QYIZQ6KZOITCT0PXUNPM6HKYSP5OIO--200-300"),  # 33 characters before the dashes
+        ("scriptx", "pdf0:job"),
+        ("scriptx", "a/b?c#d"),
+        ("ipaper", "job-17"),
+        ("encodingcom", "abc"),
+    ],
+)
+def test_an_undocumented_token_is_taken_as_given_with_a_warning(provider: str, raw: str) -> None:
+    job_id, warning = given_id(provider, raw)
+    assert job_id == raw
+    assert warning is not None and "added as given" in warning and "\n" not in warning
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("a b", "whitespace"),
+        ("a\tb", "whitespace"),
+        ("a\x00b", "control"),
+        ("a\x1b[2Jb", "control"),
+        ("a\u202eb", "control"),
+        ("a\ud800b", "control"),
+        ("x" * 201, "longer than 200"),
+    ],
+)
+def test_a_token_that_cannot_be_sent_safely_is_refused(raw: str, reason: str) -> None:
+    with pytest.raises(ConfigError, match=reason) as caught:
+        given_id("pdfco", raw)
+    message = str(caught.value)
+    assert len(message) < 200 and message.isprintable()
+
+
+@pytest.mark.parametrize("raw", [".", ".."])
+def test_dots_cannot_be_a_path_token(raw: str) -> None:
+    with pytest.raises(ConfigError, match="dots"):
+        given_id("scriptx", raw)
+    assert given_id("pdfco", raw)[0] == raw  # sent in a JSON body there: harmless

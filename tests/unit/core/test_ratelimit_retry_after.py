@@ -63,3 +63,18 @@ def test_retry_after_seconds_and_http_dates() -> None:
     assert parse_retry_after("99999999", NOW) == MAX_RETRY_AFTER
     for junk in (None, "", "soon", "-5", "1e9", "Mon, 99 Foo 2026"):
         assert parse_retry_after(junk, NOW) is None
+
+
+@pytest.mark.parametrize("junk", ["\xb2", "\u0661\u0662", "\uff15", "1e9", "-5", "+5", "5.0", "0x10", "5 s", "NaN"])
+def test_retry_after_takes_only_ascii_digits_or_a_date(junk: str) -> None:
+    """`"\xb2".isdigit()` is True, and float() reads "1e9": neither is a Retry-After value."""
+    assert parse_retry_after(junk, NOW) is None
+
+
+def test_retry_after_is_capped_at_one_hour() -> None:
+    assert MAX_RETRY_AFTER == 3600
+    assert parse_retry_after("3600", NOW) == 3600.0
+    assert parse_retry_after("3601", NOW) == 3600.0
+    assert parse_retry_after("9" * 5000, NOW) == 3600.0  # beyond int()'s digit limit: still no error
+    assert parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", NOW) == 3600.0
+    assert parse_retry_after("0", NOW) == 0.0

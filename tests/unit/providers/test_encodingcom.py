@@ -424,3 +424,34 @@ def test_basic_mode_single_media_flat_reply_from_the_simulator() -> None:
     body = sim.handle(request).body
     assert b"<job>" not in body
     assert parse_status([media], body)[media].provider_status == "Downloading"
+
+
+# ---- a bad part about one media is that media's problem only ----------------------------------------------
+
+
+def test_a_bad_job_in_a_batch_is_a_partial_answer_over_http(encodingcom_simulator: Sim) -> None:
+    from desktop_app.core.errors import PartialAnswer
+
+    sim, server = encodingcom_simulator
+    good, bad = sim.add_job([steps.running("Processing", "40.0", "30")]), sim.add_job([steps.new()])
+
+    def handler(request: SimRequest) -> SimResponse:
+        answer = sim.handle(request)
+        # The part about `bad` loses its status: the rest of the document is fine.
+        text = answer.body.decode().replace(f"<id>{bad}</id><userid>{ENCODINGCOM_USERID}</userid>", f"<id>{bad}</id>")
+        text = text.replace(
+            f"<id>{bad}</id><sourcefile>http://example.com/source.mov</sourcefile><status>New</status>",
+            f"<id>{bad}</id>",
+        )
+        return SimResponse(answer.status, text.encode(), answer.content_type)
+
+    server._handler = handler
+    config = ProviderConfig(base_url=server.base_url, secret=Secret(ENCODINGCOM_KEY), username=ENCODINGCOM_USERID)
+    client = EncodingComProvider(config)
+    with pytest.raises(PartialAnswer) as caught:
+        client.check([good, bad])
+    assert isinstance(caught.value, ProtocolError)  # job-scoped, never account-wide
+    assert [s.job_id for s in caught.value.statuses] == [good]
+    assert caught.value.statuses[0].state == JobState.RUNNING
+    assert set(caught.value.failed) == {bad} and "no status" in caught.value.failed[bad]
+    assert len(sim.status_requests) == 1  # a bad part is not asked again in the same round
