@@ -21,3 +21,13 @@ def test_a_client_hanging_up_mid_answer_prints_no_traceback(capfd: pytest.Captur
     finally:
         server.stop()
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_segment_value_decodes_only_the_escapes_a_client_needed() -> None:
+    from desktop_app.simulators.server import raw_path, segment_value
+
+    assert segment_value("pdf0:job") == "pdf0:job"
+    assert segment_value("pdf0%3Ajob") == "pdf0%3Ajob"  # an escape of a pchar stays literal, as on the vendor
+    assert segment_value("a%2Fb%3Fc%23d%25e%20f") == "a/b?c#d%e f"
+    assert segment_value("%C3%BCn%C3%AF") == "ünï"
+    assert raw_path("//x/a%3Ab?q=1") == "//x/a%3Ab"
