@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from desktop_app.core.model import Job, JobState, StatusChange
+from desktop_app.core.transitions import events_for
 
 T0 = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
@@ -33,4 +34,6 @@ def make_job(row_id: int, state: JobState = JobState.RUNNING, **changes: object)
 def job_change(row_id: int, new: JobState, *, old: JobState = JobState.RUNNING, **changes: object) -> StatusChange:
     """A job whose state moved from `old` to `new` (job ID `job-<row_id>` unless overridden)."""
     changes.setdefault("job_id", f"job-{row_id}")
-    return StatusChange(job=make_job(row_id, new, **changes), old_state=old, new_state=new)
+    # The events as the store computes them when it records a change (core.transitions).
+    events = tuple(events_for(old, new))
+    return StatusChange(job=make_job(row_id, new, **changes), old_state=old, new_state=new, events=events)

@@ -2,10 +2,12 @@
 window and the notifier, owns one poll worker per account, and turns worker results and user intents into store
 writes and views.
 
-Threads: the store lives on the main (GUI) thread. Each account has a `PollWorker` in its own QThread that does the
-HTTP and signals frozen `CheckResult`s; `AppController.apply` writes them on the main thread and tells the model,
-the tray and the notifier. Another process (`jobtray add`) writing the same database is noticed through SQLite's
-`data_version`, polled once a second.
+Threads: the store lives on the main (GUI) thread. Each account has an `engine.AccountPoller` driven by a
+`PollWorker` in its own QThread (owned by `workers.pool.WorkerPool`), which does the HTTP and signals frozen
+`CheckResult`s; `AppController.apply` records them on the main thread (`engine.recorder.ResultRecorder`: a busy
+database delays writes, never loses them) and tells the model, the tray and the notifier. Another process
+(`jobtray add`, `jobtray account remove`) writing the same database is noticed through SQLite's `data_version`,
+polled once a second.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import re
 import sqlite3
 import sys
 import time
@@ -27,10 +28,9 @@ from PySide6.QtCore import QObject, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialog, QSystemTrayIcon
 
-from desktop_app.core.errors import ConfigError, JobTrayError
-from desktop_app.core.model import Account, Job, KeySource, Secret, StatusChange
-from desktop_app.core.ratelimit import parse_rate_limit
-from desktop_app.core.urls import insecure_base_url_warning, is_openable_link, validate_base_url
+from desktop_app.core.errors import JobTrayError
+from desktop_app.core.model import Account, Job, KeySource, StatusChange
+from desktop_app.core.urls import is_openable_link
 from desktop_app.store.database import Store
 from desktop_app.ui.accounts_dialog import AccountForm, AccountsDialog
 from desktop_app.ui.dialogs import AddJobDialog, ChooseAccountDialog
@@ -42,8 +42,9 @@ from desktop_app.ui.window import JobWindow
 
 if TYPE_CHECKING:
     # Imported when the first worker starts, after the tray icon is up: they bring in requests (~80 ms).
+    from desktop_app.engine.recorder import ResultRecorder
     from desktop_app.engine.results import CheckResult
-    from desktop_app.workers.poll_worker import WorkerHandle
+    from desktop_app.workers.pool import WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,8 @@ BENCH_READY_FILE_ENV = "JOBTRAY_BENCH_READY_FILE"  # bench/startup.py: where to 
 DATA_POLL_MS = 1000  # how soon a job added by `jobtray add` shows up
 TRAY_UPDATE_MS = 100  # results come in bursts: the icon and tooltip (a pass over every job) follow once per burst
 STOP_TIMEOUT_S = 2.0
-_ENV_VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+KEY_RETRY_FIRST_S = 30.0  # a keyring locked at login: ask again after this, doubling up to KEY_RETRY_MAX_S
+KEY_RETRY_MAX_S = 900.0
 _NO_NOTIFY_KINDS = ("rate_limited",)  # ErrorKind values: the schedule copes; the user cannot do anything about it
 
 
@@ -75,9 +77,13 @@ def start_command() -> list[str]:
 
 @dataclass
 class _AccountRuntime:
+    """One account as the controller sees it: polled by a worker, or waiting for its key or settings."""
+
     account: Account
-    handle: WorkerHandle | None = None
+    polling: bool = False
     sent: frozenset[str] = field(default_factory=frozenset)
+    key_failures: int = 0
+    key_retry: QTimer | None = None
 
 
 class QuietNotifier(QObject):
@@ -139,6 +145,12 @@ class AppController(QObject):
         self.tray = TrayIcon(self)
         self.notifier = notifier if notifier is not None else Notifier(app_icon_path=app_icon_path())
         self._accounts: dict[str, _AccountRuntime] = {}
+        self._pool: WorkerPool | None = None  # created with the first worker (it imports requests)
+        self._recorder: ResultRecorder | None = None
+        self._store_told: str | None = None  # the database problem the user was told about, once
+        self._flush_timer = QTimer(self)
+        self._flush_timer.setSingleShot(True)
+        self._flush_timer.timeout.connect(self._flush_results)
         self._muted_until: datetime | None = None
         self._data_version = -1
         self._selected: int | None = None
@@ -208,13 +220,17 @@ class AppController(QObject):
         """Stop every worker thread (within STOP_TIMEOUT_S); True if all stopped."""
         self._data_timer.stop()
         self._tray_timer.stop()
-        handles = [rt.handle for rt in self._accounts.values() if rt.handle is not None]
-        for handle in handles:
-            handle.begin_stop()
-        deadline = time.monotonic() + STOP_TIMEOUT_S
-        stopped = all([handle.finish_stop(deadline) for handle in handles])
+        self._flush_timer.stop()
         for runtime in self._accounts.values():
-            runtime.handle = None
+            if runtime.key_retry is not None:
+                runtime.key_retry.stop()
+        stopped = self._pool.shutdown(STOP_TIMEOUT_S) if self._pool is not None else True
+        if self._recorder is not None and self._recorder.pending:
+            self._recorder.flush()  # a last try: the database may be free by now
+            if self._recorder.pending:
+                log.warning("%d fetched result(s) could not be written before quitting", self._recorder.pending)
+        for runtime in self._accounts.values():
+            runtime.polling = False
         with contextlib.suppress(Exception):  # a notifier failing at exit must not turn a quit into a crash
             self.notifier.close()
         self.tray.hide()
@@ -236,16 +252,19 @@ class AppController(QObject):
             self.reload()
 
     def reload(self, with_accounts: bool = True) -> None:
-        """Accounts and jobs from the store into workers, model and tray (only the jobs: `with_accounts` False)."""
+        """Accounts and jobs from the store into workers, model and tray (only the jobs: `with_accounts` False).
+
+        The accounts go first: starting a worker may record an error on its jobs, and the rows read afterwards
+        must include it (reading them first showed stale rows).
+        """
         try:
             self._data_version = self.store.jobs.data_version()
-            accounts = self.store.accounts.all() if with_accounts else None
+            if with_accounts:
+                self._sync_accounts(self.store.accounts.all())
             jobs = self.store.jobs.all()
         except (sqlite3.Error, JobTrayError):
             log.exception("cannot read the database")
             return
-        if accounts is not None:
-            self._sync_accounts(accounts)
         self.model.sync(jobs)
         self._jobs_changed()
         self.jobs_reloaded.emit()
@@ -261,17 +280,25 @@ class AppController(QObject):
         self.tray.set_jobs(self.model.jobs())
 
     def _push_open_jobs(self) -> None:
+        if self._pool is None:
+            return
         now = datetime.now(UTC)
+        waiting = self._recorder.pending_job_ids if self._recorder is not None else (lambda _name: set())
         open_by_account: dict[str, list[tuple[str, float]]] = {name: [] for name in self._accounts}
         for job in self.model.jobs():
             if not job.state.is_terminal and job.account in open_by_account:
                 open_by_account[job.account].append((job.job_id, (now - job.created_at).total_seconds()))
-        for name, jobs in open_by_account.items():
+        for name, candidates in open_by_account.items():
             runtime = self._accounts[name]
+            if not runtime.polling:
+                continue
+            # A job whose news waits to be written still looks open here: the worker already knows better.
+            pending = waiting(name)
+            jobs = [job for job in candidates if job[0] not in pending or job[0] in runtime.sent]
             ids = frozenset(job_id for job_id, _ in jobs)
-            if runtime.handle is not None and ids != runtime.sent:
+            if ids != runtime.sent:
                 runtime.sent = ids
-                runtime.handle.set_jobs(jobs)
+                self._pool.set_jobs(name, jobs)
 
     # ---- accounts and workers ------------------------------------------------------------------------------
 
@@ -281,40 +308,73 @@ class AppController(QObject):
             if name not in wanted or wanted[name] != self._accounts[name].account:
                 self._stop_worker(name)
                 del self._accounts[name]
+                if name not in wanted and self._recorder is not None:
+                    self._recorder.drop_account(name)
         for name, account in wanted.items():
             if name not in self._accounts:
-                self._accounts[name] = _AccountRuntime(account, self._start_worker(account))
+                runtime = _AccountRuntime(account)
+                self._accounts[name] = runtime
+                self._start_worker(runtime)
 
-    def _start_worker(self, account: Account) -> WorkerHandle | None:
-        """A running worker for `account`, or None (with the reason recorded) if its key or settings are missing."""
+    def _start_worker(self, runtime: _AccountRuntime) -> bool:
+        """Start polling the account; False (with the reason recorded, and a retry armed) if its key or settings
+        cannot be read now."""
+        from desktop_app.engine.poller import AccountPoller
         from desktop_app.engine.results import error_result
-        from desktop_app.providers.base import ProviderConfig
-        from desktop_app.providers.registry import account_rate_limit, provider_class
-        from desktop_app.system.credentials import load_secret
-        from desktop_app.workers.poll_worker import PollWorker, WorkerHandle, WorkerSpec
+        from desktop_app.engine.specs import poller_spec, thread_budget
 
+        account = runtime.account
         try:
-            cls = provider_class(account.provider)
-            secret = load_secret(account, self._environ)  # main thread: keyring backends are not thread-safe
-            base_url = validate_base_url(account.base_url or cls.default_base_url)
-            config = ProviderConfig(base_url=base_url, secret=secret, username=account.username or cls.default_username)
-            spec = WorkerSpec(account.name, cls, config, account_rate_limit(account))
+            spec = poller_spec(account, self._environ)  # main thread: keyring backends are not thread-safe
         except JobTrayError as exc:
             self._report(error_result(account.name, [j.job_id for j in self.store.jobs.open_jobs(account.name)], exc))
-            return None
-        handle = WorkerHandle(PollWorker(spec))
-        handle.result_ready.connect(self.apply)  # delivered in the main thread
-        handle.start()
-        return handle
+            self._arm_key_retry(runtime)
+            return False
+        runtime.key_failures = 0
+        poller = AccountPoller(spec, budget=thread_budget(self.store.folder, account.name))
+        self._worker_pool().start(poller)
+        runtime.polling = True
+        runtime.sent = frozenset()
+        return True
+
+    def _worker_pool(self) -> WorkerPool:
+        if self._pool is None:
+            from desktop_app.workers.pool import WorkerPool
+
+            self._pool = WorkerPool(self)
+            self._pool.result_ready.connect(self.apply)  # delivered in the main thread
+        return self._pool
+
+    def _arm_key_retry(self, runtime: _AccountRuntime) -> None:
+        """A key that could not be read (a keyring still locked after login, a variable not set yet) is asked for
+        again later, with backoff; "Check now" asks at once."""
+        runtime.key_failures += 1
+        delay = min(KEY_RETRY_MAX_S, KEY_RETRY_FIRST_S * 2.0 ** (runtime.key_failures - 1))
+        if runtime.key_retry is None:
+            runtime.key_retry = QTimer(self)
+            runtime.key_retry.setSingleShot(True)
+            runtime.key_retry.timeout.connect(lambda name=runtime.account.name: self._retry_key(name))
+        runtime.key_retry.start(int(delay * 1000))
+
+    def _retry_key(self, name: str) -> None:
+        runtime = self._accounts.get(name)
+        if runtime is None or runtime.polling:
+            return
+        if runtime.key_retry is not None:
+            runtime.key_retry.stop()
+        if self._start_worker(runtime):
+            self._push_open_jobs()
 
     def _stop_worker(self, name: str) -> None:
+        """Never blocks: the pool keeps the worker's thread until it has finished its request."""
         runtime = self._accounts.get(name)
-        if runtime is None or runtime.handle is None:
+        if runtime is None:
             return
-        handle, runtime.handle = runtime.handle, None
-        handle.begin_stop()
-        if not handle.finish_stop(time.monotonic() + STOP_TIMEOUT_S):
-            log.warning("the poll worker of %s did not stop in time", name)
+        if runtime.key_retry is not None:
+            runtime.key_retry.stop()
+        if runtime.polling and self._pool is not None:
+            self._pool.retire(name)
+        runtime.polling = False
 
     # ---- results -------------------------------------------------------------------------------------------
 
@@ -325,26 +385,55 @@ class AppController(QObject):
         self._report(result)
 
     def _report(self, result: CheckResult) -> None:
-        from desktop_app.engine.results import apply_result
-
+        recorder = self._results()
+        changes = recorder.record(result)
+        self._after_write(changes)
         try:
-            changes = apply_result(self.store, result)
             jobs = [job for job_id in result.job_ids for job in self.store.jobs.find(job_id, result.account)]
         except (sqlite3.Error, JobTrayError):
-            log.exception("cannot record a result for %s", result.account)
-            return
+            jobs = []  # the database is busy: the rows catch up when the results are written
         self.model.upsert(jobs)
         if not self._tray_timer.isActive():  # not restarted: a steady stream of results must not starve the tray
             self._tray_timer.start()
-        if result.ok:
+        if result.ok and not result.job_errors:
             self.notifier.clear_account_error(result.account)
-        elif result.error_kind not in _NO_NOTIFY_KINDS:
-            self.notifier.notify_account_error(result.account, result.error or "unknown error")
+        elif result.error is not None and result.error_kind not in _NO_NOTIFY_KINDS:
+            self.notifier.notify_account_error(result.account, result.error)
+        if self._selected is not None and any(job.id == self._selected for job in jobs):
+            self.select_job(self._selected)
+
+    def _results(self) -> ResultRecorder:
+        if self._recorder is None:
+            from desktop_app.engine.recorder import ResultRecorder
+
+            self._recorder = ResultRecorder(self.store)
+        return self._recorder
+
+    def _flush_results(self) -> None:
+        if self._recorder is not None:
+            changes = self._recorder.flush()
+            self._after_write(changes)
+            if changes:
+                self.reload(with_accounts=False)
+
+    def _after_write(self, changes: list[StatusChange]) -> None:
+        """Tell what the written results changed; while results wait for a busy database, say so once and retry."""
+        recorder = self._results()
+        if recorder.problem is not None:
+            if self._store_told is None:
+                self._store_told = recorder.problem
+                self.notifier.notify_problem(
+                    "JobTray cannot write its database",
+                    f"{recorder.problem}. Results are kept and written as soon as it is free.",
+                )
+            if recorder.retry_at is not None and not self._flush_timer.isActive():
+                self._flush_timer.start(max(1, int((recorder.retry_at - time.monotonic()) * 1000) + 1))
+        elif self._store_told is not None:
+            self._store_told = None
+            self.window.show_message("The database is writable again; every result was written")
         if changes:
             self.notifier.notify_changes(changes)
             self.changes_applied.emit(changes)
-        if self._selected is not None and any(job.id == self._selected for job in jobs):
-            self.select_job(self._selected)
 
     # ---- user intents --------------------------------------------------------------------------------------
 
@@ -355,9 +444,14 @@ class AppController(QObject):
             log.warning("refused to open a link that is not http or https")
 
     def check_now(self) -> None:
+        if self._pool is not None:
+            self._pool.check_now()
+        retried = False
         for runtime in self._accounts.values():
-            if runtime.handle is not None:
-                runtime.handle.check_now()
+            if not runtime.polling:  # its key could not be read: ask again now
+                retried = self._start_worker(runtime) or retried
+        if retried:
+            self._push_open_jobs()
         self.window.show_message("Checking every open job now")
 
     def set_muted_until(self, until: datetime | None) -> None:
@@ -496,66 +590,36 @@ class AppController(QObject):
         self._refresh_accounts_dialog()
 
     def _save_account(self, form: AccountForm) -> None:
-        from desktop_app.system.credentials import delete_secret, store_secret
+        from desktop_app.engine.accounts import AccountDraft, AccountService
 
-        name = form.name
-        if not name or len(name) > 100 or any(c in name for c in "\t\n\r"):
-            raise ConfigError("an account name must be 1-100 characters with no tabs or newlines")
-        base_url = validate_base_url(form.base_url) if form.base_url else None
-        if base_url and (warning := insecure_base_url_warning(base_url)):
-            self.window.show_message(warning)
-        if form.rate_limit:
-            parse_rate_limit(form.rate_limit)
-        if form.key_source == KeySource.ENV and not (form.key_env and _ENV_VAR_NAME.fullmatch(form.key_env)):
-            raise ConfigError("name the environment variable that holds the key (like PDFCO_API_KEY)")
-        old = self.store.accounts.get(form.original_name) if form.original_name else None
-        secret = form.secret
-        if form.key_source == KeySource.KEYRING and secret is None:
-            if old is None or old.key_source != KeySource.KEYRING:
-                raise ConfigError("enter the key (it goes to the system keyring)")
-            if old.name != name:
-                secret = _load_keyring_secret(old)  # a rename moves the keyring entry
-        account = Account(
-            name=name,
+        draft = AccountDraft(
+            name=form.name,
             provider=form.provider,
             key_source=form.key_source,
-            base_url=base_url,
+            base_url=form.base_url or None,
             username=form.username,
             key_env=form.key_env if form.key_source == KeySource.ENV else None,
             rate_limit=form.rate_limit,
-            id=old.id if old else None,
         )
-        if old is None and any(a.name == name for a in self.store.accounts.all()):
-            raise ConfigError(f"an account named {name!r} already exists")
-        if secret is not None:
-            store_secret(name, secret)  # keyring first: if it fails, the database is unchanged
-        if old is None:
-            self.store.accounts.add(account)
+        service = AccountService(self.store)
+        if form.original_name:
+            saved = service.edit(form.original_name, draft, form.secret)
         else:
-            self.store.accounts.update(account)
-            if old.key_source == KeySource.KEYRING and (old.name != name or form.key_source == KeySource.ENV):
-                delete_secret(old.name)
+            saved = service.add(draft, form.secret)
+        for warning in saved.warnings:
+            self.window.show_message(warning)
 
     def remove_account(self, name: str) -> None:
-        from desktop_app.system.credentials import delete_secret
+        from desktop_app.engine.accounts import AccountService
 
         try:
-            account = self.store.accounts.get(name)
-            self.store.accounts.remove(name)
+            AccountService(self.store).remove(name)
         except (JobTrayError, sqlite3.Error) as exc:
             if self._accounts_dialog is not None:
                 self._accounts_dialog.show_error(str(exc))
             return
-        if account.key_source == KeySource.KEYRING:
-            delete_secret(name)
         self.reload()
         self._refresh_accounts_dialog()
-
-
-def _load_keyring_secret(account: Account) -> Secret:
-    from desktop_app.system.credentials import load_secret
-
-    return load_secret(account)
 
 
 def _autostart_state() -> bool | None:

@@ -83,6 +83,9 @@ def install_excepthook(notify: Notify | None = None) -> ExceptHook:
     return hook
 
 
+_PLATFORM_LIMITS = ("This plugin does not support",)
+
+
 def qt_message_handler(mode: Any, context: Any, message: str) -> None:
     """A `qInstallMessageHandler` target: Qt's debug/info/warning/critical/fatal messages into our log."""
     from PySide6.QtCore import QtMsgType
@@ -100,7 +103,10 @@ def qt_message_handler(mode: Any, context: Any, message: str) -> None:
     file = getattr(context, "file", None)
     if file:
         where = f" ({file}:{getattr(context, 'line', 0)})"
-    logger.log(levels.get(mode, logging.WARNING), "%s%s", message, where)
+    level = levels.get(mode, logging.WARNING)
+    if message.startswith(_PLATFORM_LIMITS):
+        level = logging.DEBUG  # a platform plugin (offscreen, some Wayland ones) lacking a window feature: no fault
+    logger.log(level, "%s%s", message, where)
 
 
 def install_qt_message_handler() -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import hashlib
 import logging
 import os
 import signal
@@ -33,20 +32,16 @@ __all__ = ["TRAY_UPDATE_MS", "AppController", "Notifier", "QuietNotifier", "run_
 log = logging.getLogger(__name__)
 
 SIGNAL_WAKE_MS = 250  # lets Python run its signal handlers while Qt's loop sleeps
-
-
-def _instance_key(folder: Path) -> str:
-    # One instance per data folder: a demo (its own temp folder) never blocks the real app, nor vice versa.
-    digest = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:16]
-    return f"jobtray-{digest}"
+TRAY_BUSY_TIMEOUT_MS = 250
 
 
 def _become_primary(folder: Path) -> tuple[bool, Any]:
     try:
-        from desktop_app.app.single_instance import SingleInstance
+        from desktop_app.app.single_instance import SingleInstance, instance_key
     except ImportError:
         return True, None
-    instance = SingleInstance(_instance_key(folder))
+    # The tested key: per user and data folder, its socket in the user's private runtime folder.
+    instance = SingleInstance(instance_key(folder))
     return bool(instance.try_become_primary()), instance
 
 
@@ -106,7 +101,9 @@ def _run(
         print("jobtray: already running; showing its window", file=sys.stderr)
         return 0
 
-    store = Store(folder)
+    # A short busy timeout: the GUI thread must not freeze while another program holds the database; results
+    # wait in memory (engine.recorder) and are written when it is free.
+    store = Store(folder, busy_timeout_ms=TRAY_BUSY_TIMEOUT_MS)
     controller: AppController | None = None
     from desktop_app.app.crash import install_excepthook, install_qt_message_handler
 

@@ -147,7 +147,7 @@ class SingleInstance(QObject):
             self._clients[client] = b""
             client.readyRead.connect(lambda c=client: self._read(c))
             # A client that wrote and left at once: what it wrote is still readable here.
-            client.disconnected.connect(lambda c=client: (self._read(c), self._drop(c)))
+            client.disconnected.connect(lambda c=client: self._read_and_drop(c))
             if client.bytesAvailable():  # the message may be here before readyRead was connected
                 self._read(client)
 
@@ -162,6 +162,10 @@ class SingleInstance(QObject):
             self._drop(client)
         else:
             self._clients[client] = data  # the rest is on its way
+
+    def _read_and_drop(self, client: QLocalSocket) -> None:
+        self._read(client)
+        self._drop(client)
 
     def _drop(self, client: QLocalSocket) -> None:
         if self._clients.pop(client, None) is not None:

@@ -6,43 +6,33 @@ Expected errors print one line on stderr and exit 2; never a traceback.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import re
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from desktop_app import __version__
+from desktop_app.cli.output import (
+    EXIT_ERROR,
+    EXIT_JOB_FAILED,
+    EXIT_OK,
+    EXIT_TIMEOUT,
+    Output,
+    history_json,
+    history_line,
+    job_json,
+    job_line,
+    shown,
+)
 from desktop_app.core import ids
 from desktop_app.core.errors import ConfigError, JobTrayError
-from desktop_app.core.model import Account, Job, KeySource, Secret, StatusChange
-from desktop_app.core.ratelimit import parse_rate_limit
-from desktop_app.core.urls import insecure_base_url_warning, validate_base_url
-from desktop_app.store.clock import to_text
+from desktop_app.core.model import Account, KeySource, Secret
 from desktop_app.store.database import Store, data_dir
 
-EXIT_OK = 0
-EXIT_JOB_FAILED = 1
-EXIT_ERROR = 2
-EXIT_TIMEOUT = 3
-PROVIDER_CHOICES = ("ipaper", "scriptx", "pdfco", "encodingcom")
-_ENV_VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+if TYPE_CHECKING:
+    from desktop_app.engine.accounts import AccountDraft
 
-
-class Output:
-    """Where a command writes; tests pass their own streams."""
-
-    def __init__(self, out: TextIO, err: TextIO) -> None:
-        self.out = out
-        self.err = err
-
-    def line(self, text: str = "") -> None:
-        # Flushed: `jobtray watch | tee log` should show each change as it happens.
-        print(text, file=self.out, flush=True)
-
-    def warn(self, text: str) -> None:
-        print(f"jobtray: {text}", file=self.err)
+__all__ = ["EXIT_ERROR", "EXIT_JOB_FAILED", "EXIT_OK", "EXIT_TIMEOUT", "Output", "build_parser", "main"]
 
 
 def _open_store(args: argparse.Namespace, io: Output | None = None) -> Store:
@@ -52,83 +42,75 @@ def _open_store(args: argparse.Namespace, io: Output | None = None) -> Store:
     return store
 
 
-def _job_json(job: Job) -> dict[str, Any]:
-    return {
-        "job_id": job.job_id,
-        "account": job.account,
-        "provider": job.provider,
-        "label": job.label,
-        "state": job.state.value,
-        "provider_status": job.provider_status,
-        "progress": job.progress,
-        "message": job.message,
-        "result_url": job.result_url,
-        "created_at": to_text(job.created_at),
-        "updated_at": to_text(job.updated_at),
-        "finished_at": None if job.finished_at is None else to_text(job.finished_at),
-        "archived": job.archived,
-        "last_error": job.last_error,
-    }
-
-
-def _format_change(change: StatusChange) -> str:
-    job = change.job
-    detail = job.result_url if job.result_url else (job.message or "")
-    progress = f" {job.progress:.0f}%" if job.progress is not None and not job.state.is_terminal else ""
-    line = f"{job.account}\t{job.job_id}\t{change.old_state} -> {change.new_state}{progress}"
-    return f"{line}\t{detail}" if detail else line
-
-
 # ---- account -----------------------------------------------------------------------------------------------
 
 
-def cmd_account_add(args: argparse.Namespace, io: Output) -> int:
-    from desktop_app.system.credentials import delete_secret, store_secret
+def _draft(args: argparse.Namespace, provider: str, key_source: KeySource) -> AccountDraft:
+    from desktop_app.engine.accounts import AccountDraft
 
-    name = args.name.strip()
-    if not name or len(name) > 100 or any(c in name for c in "\t\n\r"):
-        raise ConfigError("an account name must be 1-100 characters with no tabs or newlines")
-    base_url = validate_base_url(args.base_url) if args.base_url else None
-    if base_url:
-        warning = insecure_base_url_warning(base_url)
-        if warning:
-            io.warn(f"warning: {warning}")
-    if args.rate_limit:
-        parse_rate_limit(args.rate_limit)
-    if args.key_env:
-        if not _ENV_VAR_NAME.fullmatch(args.key_env):
-            raise ConfigError(f"{args.key_env!r} is not an environment variable name")
-        source, key_env = KeySource.ENV, args.key_env
-    else:
-        source, key_env = KeySource.KEYRING, None
-    account = Account(
-        name=name,
-        provider=args.provider,
-        key_source=source,
-        base_url=base_url,
+    return AccountDraft(
+        name=args.name,
+        provider=provider,
+        key_source=key_source,
+        base_url=args.base_url,
         username=args.username,
-        key_env=key_env,
+        key_env=args.key_env,
         rate_limit=args.rate_limit,
     )
+
+
+def _read_key(io: Output) -> Secret:
+    secret = sys.stdin.readline().rstrip("\r\n").strip()
+    if not secret:
+        raise ConfigError("no key on standard input (pipe it in, e.g. `printenv MY_KEY | jobtray ...`)")
+    return Secret(secret)
+
+
+def cmd_account_add(args: argparse.Namespace, io: Output) -> int:
+    from desktop_app.engine.accounts import AccountService
+
+    source = KeySource.ENV if args.key_env else KeySource.KEYRING
     with _open_store(args, io) as store:
-        existing = {a.name for a in store.accounts.all()}
-        if name in existing:
-            raise ConfigError(f"an account named {name!r} already exists")
-        if source == KeySource.KEYRING:
-            secret = sys.stdin.readline().rstrip("\r\n").strip()
-            if not secret:
-                raise ConfigError("no key on standard input (pipe it in, e.g. `printenv MY_KEY | jobtray ...`)")
-            # Keyring first: if it fails, nothing is written to the database.
-            store_secret(name, Secret(secret))
-            try:
-                store.accounts.add(account)
-            except BaseException:
-                delete_secret(name)
-                raise
+        service = AccountService(store)
+        draft = _draft(args, args.provider, source)
+        service.validate(draft)  # every check before the key is read
+        secret = _read_key(io) if source == KeySource.KEYRING else None
+        saved = service.add(draft, secret)
+    for warning in saved.warnings:
+        io.warn(f"warning: {warning}")
+    account = saved.account
+    where = f"environment variable {account.key_env}" if account.key_env else "the system keyring"
+    io.line(f"added account {account.name} ({account.provider}); its key is read from {where}")
+    return EXIT_OK
+
+
+def cmd_account_edit(args: argparse.Namespace, io: Output) -> int:
+    from desktop_app.engine.accounts import AccountDraft, AccountService
+
+    with _open_store(args, io) as store:
+        service = AccountService(store)
+        old = store.accounts.get(args.name)
+        if args.key_env:
+            source, key_env = KeySource.ENV, args.key_env
+        elif args.key_stdin:
+            source, key_env = KeySource.KEYRING, None
         else:
-            store.accounts.add(account)
-    where = f"environment variable {key_env}" if key_env else "the system keyring"
-    io.line(f"added account {name} ({args.provider}); its key is read from {where}")
+            source, key_env = old.key_source, old.key_env
+        draft = AccountDraft(
+            name=args.new_name or old.name,
+            provider=old.provider,
+            key_source=source,
+            base_url=old.base_url if args.base_url is None else (args.base_url or None),
+            username=old.username if args.username is None else (args.username or None),
+            key_env=key_env,
+            rate_limit=old.rate_limit if args.rate_limit is None else (args.rate_limit or None),
+        )
+        service.validate(draft, row_id=old.id)
+        secret = _read_key(io) if args.key_stdin else None
+        saved = service.edit(old.name, draft, secret)
+    for warning in saved.warnings:
+        io.warn(f"warning: {warning}")
+    io.line(f"changed account {saved.account.name} ({saved.account.provider})")
     return EXIT_OK
 
 
@@ -150,26 +132,23 @@ def cmd_account_list(args: argparse.Namespace, io: Output) -> int:
             }
             for a in accounts
         ]
-        io.line(json.dumps(rows, indent=2))
+        io.json(rows)
         return EXIT_OK
     if not accounts:
         io.line("no accounts yet: jobtray account add NAME --provider PROVIDER --key-stdin")
     for a in accounts:
         key = f"env:{a.key_env}" if a.key_source == KeySource.ENV else "keyring"
-        extra = f"\t{a.base_url}" if a.base_url else ""
-        io.line(f"{a.name}\t{a.provider}\t{key}{extra}")
+        extra = f"\t{shown(a.base_url)}" if a.base_url else ""
+        io.line(f"{shown(a.name)}\t{a.provider}\t{key}{extra}")
     return EXIT_OK
 
 
 def cmd_account_remove(args: argparse.Namespace, io: Output) -> int:
-    from desktop_app.system.credentials import delete_secret
+    from desktop_app.engine.accounts import AccountService
 
     with _open_store(args, io) as store:
-        account = store.accounts.get(args.name)
-        count = store.accounts.remove(account.name)
-    if account.key_source == KeySource.KEYRING:
-        delete_secret(account.name)
-    io.line(f"removed account {account.name} and its {count} job(s)")
+        account, count = AccountService(store).remove(args.name)
+    io.line(f"removed account {shown(account.name)} and its {count} job(s)")
     return EXIT_OK
 
 
@@ -243,14 +222,12 @@ def cmd_list(args: argparse.Namespace, io: Output) -> int:
     with _open_store(args, io) as store:
         jobs = store.jobs.all(include_archived=args.all)
     if args.json:
-        io.line(json.dumps([_job_json(j) for j in jobs], indent=2))
+        io.json([job_json(j) for j in jobs])
         return EXIT_OK
     if not jobs:
         io.line("no jobs watched: jobtray add JOB_ID")
     for j in jobs:
-        progress = f"{j.progress:.0f}%" if j.progress is not None else "-"
-        detail = j.result_url or j.message or j.last_error or ""
-        io.line(f"{j.job_id}\t{j.account}\t{j.state}\t{progress}\t{j.label or ''}\t{detail}".rstrip())
+        io.line(job_line(j))
     return EXIT_OK
 
 
@@ -259,21 +236,10 @@ def cmd_history(args: argparse.Namespace, io: Output) -> int:
         job = store.jobs.find_one(args.job_id, args.account)
         entries = store.jobs.history(job.id)
     if args.json:
-        rows = [
-            {
-                "at": to_text(e.at),
-                "state": e.state.value,
-                "provider_status": e.provider_status,
-                "progress": e.progress,
-                "message": e.message,
-            }
-            for e in entries
-        ]
-        io.line(json.dumps(rows, indent=2))
+        io.json([history_json(e) for e in entries])
         return EXIT_OK
     for e in entries:
-        text = f"{to_text(e.at)}\t{e.state}\t{e.provider_status or ''}\t{e.message or ''}"
-        io.line(text.rstrip())
+        io.line(history_line(e))
     return EXIT_OK
 
 
@@ -281,7 +247,7 @@ def cmd_remove(args: argparse.Namespace, io: Output) -> int:
     with _open_store(args, io) as store:
         job = store.jobs.find_one(args.job_id, args.account)
         store.jobs.remove(job.id)
-    io.line(f"stopped watching {job.job_id} ({job.account})")
+    io.line(f"stopped watching {shown(job.job_id)} ({shown(job.account)})")
     return EXIT_OK
 
 
@@ -295,27 +261,15 @@ def cmd_archive(args: argparse.Namespace, io: Output) -> int:
             raise ConfigError("name a JOB_ID or use --finished")
         job = store.jobs.find_one(args.job_id, args.account)
         store.jobs.set_archived(job.id)
-    io.line(f"archived {job.job_id}")
+    io.line(f"archived {shown(job.job_id)}")
     return EXIT_OK
 
 
-def _report_errors(io: Output, errors: dict[str, Any], told: set[str]) -> None:
-    for account, result in errors.items():
-        key = f"{account}:{result.error}"
-        if key not in told:  # once per outage, not once per round
-            told.add(key)
-            io.warn(f"{account}: {result.error}")
-
-
 def cmd_poll(args: argparse.Namespace, io: Output) -> int:
-    from desktop_app.engine.results import run_round
+    from desktop_app.cli.watch import poll
 
     with _open_store(args, io) as store:
-        report = run_round(store)
-    for change in report.changes:
-        io.line(_format_change(change))
-    _report_errors(io, report.errors, set())
-    return EXIT_ERROR if report.errors else EXIT_OK
+        return poll(store, io)
 
 
 def cmd_watch(args: argparse.Namespace, io: Output) -> int:
@@ -348,6 +302,15 @@ def cmd_tray(args: argparse.Namespace, io: Output) -> int:
 # ---- parser ------------------------------------------------------------------------------------------------
 
 
+def provider_name(text: str) -> str:
+    """argparse type: a provider of the registry (the one list; imported only when the option is given)."""
+    from desktop_app.providers.registry import PROVIDERS
+
+    if text not in PROVIDERS:
+        raise argparse.ArgumentTypeError(f"invalid choice: {text!r} (choose from {', '.join(PROVIDERS)})")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="jobtray", description="Watch long-running cloud jobs and hear the moment they finish or fail."
@@ -368,7 +331,9 @@ def build_parser() -> argparse.ArgumentParser:
     account_sub = account.add_subparsers(dest="account_command", metavar="ACTION", required=True)
     add_acc = account_sub.add_parser("add", help="add an account (the key goes to the keyring or stays in env)")
     add_acc.add_argument("name")
-    add_acc.add_argument("--provider", required=True, choices=PROVIDER_CHOICES)
+    add_acc.add_argument(
+        "--provider", required=True, type=provider_name, metavar="PROVIDER", help="ipaper, scriptx, pdfco, ..."
+    )
     add_acc.add_argument("--base-url", metavar="URL", help="the service root as the vendor documents it")
     add_acc.add_argument("--username", metavar="USER", help="user name or user ID where the provider needs one")
     add_acc.add_argument("--rate-limit", metavar="RATE", help="requests allowed, like 10/s or 45/min")
@@ -379,6 +344,16 @@ def build_parser() -> argparse.ArgumentParser:
     list_acc = account_sub.add_parser("list", help="list accounts")
     list_acc.add_argument("--json", action="store_true")
     list_acc.set_defaults(func=cmd_account_list)
+    edit_acc = account_sub.add_parser("edit", help="change an account in place (its jobs are kept)")
+    edit_acc.add_argument("name")
+    edit_acc.add_argument("--name", dest="new_name", metavar="NEW_NAME", help="rename the account")
+    edit_acc.add_argument("--base-url", metavar="URL", help="the service root ('' for the provider's default)")
+    edit_acc.add_argument("--username", metavar="USER")
+    edit_acc.add_argument("--rate-limit", metavar="RATE", help="like 10/s or 45/min ('' for the default)")
+    edit_key = edit_acc.add_mutually_exclusive_group()
+    edit_key.add_argument("--key-env", metavar="VAR", help="read the key from this environment variable")
+    edit_key.add_argument("--key-stdin", action="store_true", help="read a new key from stdin into the keyring")
+    edit_acc.set_defaults(func=cmd_account_edit)
     rm_acc = account_sub.add_parser("remove", help="remove an account, its jobs and its keyring entry")
     rm_acc.add_argument("name")
     rm_acc.set_defaults(func=cmd_account_remove)

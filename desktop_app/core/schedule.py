@@ -316,6 +316,15 @@ class AccountSchedule:
                 delay = max(interval, self.policy.backoff(entry.failures, self._rng))
                 self._push(entry, now + delay)
 
+    def give_back(self, job_ids: Iterable[str]) -> None:
+        """A batch from `take_batch` that was not sent after all (another process used the shared rate budget):
+        its jobs keep their due times and place in the queue, and no failure is counted."""
+        for job_id in job_ids:
+            entry = self._jobs.get(job_id)
+            if entry is not None and entry.in_flight:
+                entry.in_flight = False
+                self._push(entry, entry.due)
+
     # ---- the user and the network -------------------------------------------------------------------------------
 
     @property

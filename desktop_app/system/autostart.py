@@ -168,24 +168,30 @@ def _set_launch_agent(enabled: bool, command: Sequence[str]) -> None:
 # ---- Windows -----------------------------------------------------------------------------------------------
 
 
-def _windows_run_value() -> str | None:
-    import winreg  # type: ignore[import-not-found,unused-ignore]
+if sys.platform == "win32":  # mypy checks this branch against Windows' winreg only when asked to
+    import winreg
 
-    try:
-        with winreg.OpenKey(winreg.HKEY_CURRENT_USER, RUN_KEY) as key:
-            value, _ = winreg.QueryValueEx(key, RUN_VALUE)
-    except FileNotFoundError:
-        return None
-    return str(value)
+    def _windows_run_value() -> str | None:
+        try:
+            with winreg.OpenKey(winreg.HKEY_CURRENT_USER, RUN_KEY) as key:
+                value, _ = winreg.QueryValueEx(key, RUN_VALUE)
+        except FileNotFoundError:
+            return None
+        return str(value)
 
+    def _set_windows_run(enabled: bool, command: Sequence[str]) -> None:
+        with winreg.CreateKey(winreg.HKEY_CURRENT_USER, RUN_KEY) as key:
+            if enabled:
+                # The Run key holds one command line; list2cmdline quotes it the way Windows programs parse it.
+                winreg.SetValueEx(key, RUN_VALUE, 0, winreg.REG_SZ, subprocess.list2cmdline(list(command)))
+            else:
+                with contextlib.suppress(FileNotFoundError):
+                    winreg.DeleteValue(key, RUN_VALUE)
 
-def _set_windows_run(enabled: bool, command: Sequence[str]) -> None:
-    import winreg  # type: ignore[import-not-found,unused-ignore]
+else:
 
-    with winreg.CreateKey(winreg.HKEY_CURRENT_USER, RUN_KEY) as key:
-        if enabled:
-            # The Run key holds one command line; list2cmdline quotes it the way Windows programs parse it.
-            winreg.SetValueEx(key, RUN_VALUE, 0, winreg.REG_SZ, subprocess.list2cmdline(list(command)))
-        else:
-            with contextlib.suppress(FileNotFoundError):
-                winreg.DeleteValue(key, RUN_VALUE)
+    def _windows_run_value() -> str | None:
+        raise OSError("the Windows registry exists only on Windows")
+
+    def _set_windows_run(enabled: bool, command: Sequence[str]) -> None:
+        raise OSError("the Windows registry exists only on Windows")

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import QSystemTrayIcon
 
 from desktop_app.core.ids import provider_display_name
 from desktop_app.core.model import StatusChange
-from desktop_app.core.transitions import Event, events_for
+from desktop_app.core.transitions import Event
 from desktop_app.core.urls import is_openable_link
 
 log = logging.getLogger(__name__)
@@ -96,8 +96,9 @@ def _shorten(text: str, limit: int) -> str:
 
 
 def _ending(change: StatusChange) -> Event | None:
-    # Derived from the states, not change.events, so a caller that left events empty still gets its notification.
-    for event in events_for(change.old_state, change.new_state):
+    # The events the store computed when it recorded the change (core.transitions, once): never recomputed here.
+    for name in change.events:
+        event = Event(name)
         if event in _TITLES:
             return event
     return None

@@ -53,5 +53,5 @@ def test_start_shows_the_jobs_first_and_starts_the_workers_in_the_event_loop(con
     assert controller._accounts == {}  # workers (requests, keyring) wait for the event loop
     qtbot.waitUntil(lambda: "acme" in controller._accounts, timeout=2000)
     # Its key variable is not set: no worker, and the account's error is recorded on its open jobs.
-    assert controller._accounts["acme"].handle is None
+    assert not controller._accounts["acme"].polling
     assert controller.store.accounts.last_error("acme")

@@ -1,4 +1,4 @@
-"""A real PollWorker in a real QThread against the PDF.co simulator over HTTP."""
+"""Real PollWorkers in real QThreads, owned by a WorkerPool, against the PDF.co simulator over HTTP."""
 
 from __future__ import annotations
 
@@ -9,18 +9,45 @@ from PySide6.QtCore import QCoreApplication, QThread
 
 from desktop_app.core.model import Account, JobState, KeySource, Secret
 from desktop_app.core.ratelimit import parse_rate_limit
+from desktop_app.engine.poller import AccountPoller, PollerSpec
 from desktop_app.engine.results import CheckResult, ErrorKind, apply_result
 from desktop_app.providers.base import ProviderConfig
 from desktop_app.providers.pdfco import PdfCoProvider
 from desktop_app.simulators import pdfco as pdfco_sim
 from desktop_app.store.database import Store
-from desktop_app.workers.poll_worker import PollWorker, WorkerHandle, WorkerSpec
+from desktop_app.workers.pool import WorkerPool
 from tests.conftest import PDFCO_KEY
+from tests.support.fault_server import Fault, FaultServer
 
 
-def _handle(base_url: str, key: str = PDFCO_KEY) -> WorkerHandle:
-    config = ProviderConfig(base_url=base_url, secret=Secret(key))
-    return WorkerHandle(PollWorker(WorkerSpec("acme", PdfCoProvider, config, parse_rate_limit("20/s"))))
+def _poller(base_url: str, key: str = PDFCO_KEY, account: str = "acme", timeout: float = 5.0) -> AccountPoller:
+    config = ProviderConfig(base_url=base_url, secret=Secret(key), timeout=(timeout, timeout))
+    return AccountPoller(PollerSpec(account, "PDF.co", PdfCoProvider, config, parse_rate_limit("20/s")))
+
+
+class _Handle:
+    """One account's worker in a pool: the shape these tests were written against."""
+
+    def __init__(self, base_url: str, key: str = PDFCO_KEY) -> None:
+        self.pool = WorkerPool()
+        self.poller = _poller(base_url, key)
+        self.result_ready = self.pool.result_ready
+
+    def start(self) -> None:
+        self.pool.start(self.poller)
+
+    def set_jobs(self, jobs: list[tuple[str, float]]) -> None:
+        self.pool.set_jobs("acme", jobs)
+
+    def check_now(self) -> None:
+        self.pool.check_now("acme")
+
+    def stop(self, timeout: float = 2.0) -> bool:
+        return self.pool.shutdown(timeout)
+
+
+def _handle(base_url: str, key: str = PDFCO_KEY) -> _Handle:
+    return _Handle(base_url, key)
 
 
 def test_results_arrive_by_signal_and_are_applied_on_the_main_thread(qtbot, store: Store, pdfco_simulator) -> None:
@@ -53,8 +80,7 @@ def test_results_arrive_by_signal_and_are_applied_on_the_main_thread(qtbot, stor
         }
         assert store.jobs.find(ok_id)[0].result_url.startswith(server.base_url)
     finally:
-        handle.begin_stop()
-        assert handle.finish_stop(time.monotonic() + 2.0)
+        assert handle.stop()
 
 
 def test_ended_jobs_are_not_checked_again_and_check_now_is_immediate(qtbot, pdfco_simulator) -> None:
@@ -77,8 +103,7 @@ def test_ended_jobs_are_not_checked_again_and_check_now_is_immediate(qtbot, pdfc
         assert time.monotonic() - started < 1.0
         assert results[-1].job_ids == (slow_id,)  # the finished job is not asked about again
     finally:
-        handle.begin_stop()
-        assert handle.finish_stop(time.monotonic() + 2.0)
+        assert handle.stop()
 
 
 def test_auth_error_comes_back_as_a_result_not_an_exception(qtbot, pdfco_simulator) -> None:
@@ -94,8 +119,7 @@ def test_auth_error_comes_back_as_a_result_not_an_exception(qtbot, pdfco_simulat
         assert result.error_kind == ErrorKind.AUTH
         assert "wrong-key" not in (result.error or "")
     finally:
-        handle.begin_stop()
-        assert handle.finish_stop(time.monotonic() + 2.0)
+        assert handle.stop()
 
 
 def test_stop_is_quick_even_with_many_jobs_due(qtbot, pdfco_simulator) -> None:
@@ -106,11 +130,54 @@ def test_stop_is_quick_even_with_many_jobs_due(qtbot, pdfco_simulator) -> None:
     handle.set_jobs([(job_id, 0.0) for job_id in ids])
     qtbot.waitUntil(lambda: server.request_count >= 3, timeout=5000)
     started = time.monotonic()
-    handle.begin_stop()
-    assert handle.finish_stop(started + 2.0)
+    assert handle.stop()
     assert time.monotonic() - started < 2.0
-    assert not handle.thread.isRunning()
+    assert handle.pool.retiring == 0 and handle.pool.accounts() == []
     count = server.request_count
     time.sleep(0.3)
     assert server.request_count == count  # nothing after stop
-    assert threading.active_count() >= 1
+    assert not [t for t in threading.enumerate() if t.name.startswith("poll-")]
+
+
+def test_retiring_a_worker_inside_a_hanging_request_never_blocks_and_its_answer_is_dropped(qtbot) -> None:
+    """Issue 10: removing an account while its worker sits in a request aborted the app ("QThread: Destroyed while
+    thread is still running"). The pool returns at once, keeps the thread until it ends, and drops its answer."""
+    with FaultServer() as hanging:
+        hanging.inject(Fault.hang(seconds=30.0))
+        pool = WorkerPool()
+        results: list[CheckResult] = []
+        ended: list[str] = []
+        pool.result_ready.connect(results.append)
+        pool.worker_ended.connect(ended.append)
+        pool.start(_poller(hanging.base_url, timeout=1.0))
+        pool.set_jobs("acme", [("job-1", 0.0)])
+        qtbot.waitUntil(lambda: hanging.request_count >= 1, timeout=3000)
+        started = time.monotonic()
+        pool.retire("acme")
+        assert time.monotonic() - started < 0.1  # the GUI thread never waits for the request
+        assert pool.retiring == 1 and not pool.has("acme")
+        qtbot.waitUntil(lambda: ended == ["acme"], timeout=5000)  # the thread ended; then it was released
+        assert pool.retiring == 0
+        QCoreApplication.processEvents()
+        assert results == []  # the abandoned request's answer went nowhere
+        assert pool.shutdown(2.0)
+
+
+def test_a_replaced_worker_s_results_are_dropped_and_the_new_one_polls(qtbot, pdfco_simulator) -> None:
+    sim, server = pdfco_simulator
+    job_id = sim.add_job([pdfco_sim.working()])
+    with FaultServer() as hanging:
+        hanging.inject(Fault.hang(seconds=30.0))
+        pool = WorkerPool()
+        results: list[CheckResult] = []
+        pool.result_ready.connect(results.append)
+        pool.start(_poller(hanging.base_url, timeout=1.0))
+        pool.set_jobs("acme", [(job_id, 0.0)])
+        qtbot.waitUntil(lambda: hanging.request_count >= 1, timeout=3000)
+        pool.start(_poller(server.base_url))  # an edit of the account: same name, new settings
+        pool.set_jobs("acme", [(job_id, 0.0)])
+        qtbot.waitUntil(lambda: len(results) >= 1, timeout=5000)
+        qtbot.waitUntil(lambda: pool.retiring == 0, timeout=5000)
+        QCoreApplication.processEvents()
+        assert all(r.ok for r in results)  # only the new worker's answers (the hanging one would be an error)
+        assert pool.shutdown(2.0)

@@ -102,7 +102,7 @@ def test_scriptx_jobs_land_in_their_states(scriptx_simulator: tuple[ScriptXSimul
     assert jobs[broken]["state"] == "failed" and jobs[broken]["message"] == "Document could not be downloaded"
     assert jobs[leaked]["state"] == "failed"
     assert jobs[gone]["state"] == "cancelled"
-    assert jobs[opaque]["state"] == "succeeded" and jobs[opaque]["result_url"].endswith("/pdf0%3Ajob42")
+    assert jobs[opaque]["state"] == "succeeded" and jobs[opaque]["result_url"].endswith("/pdf0:job42")
     assert jobs[unknown]["state"] == "not_found"
 
 

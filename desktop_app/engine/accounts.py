@@ -1,0 +1,143 @@
+"""Accounts in one place: validate, keep the key, add, edit or rename, remove. The CLI and the accounts dialog both
+use `AccountService`, so they accept and refuse the same things, and nothing is written before every check passed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from desktop_app.core.errors import ConfigError
+from desktop_app.core.model import Account, KeySource, Secret
+from desktop_app.core.ratelimit import parse_rate_limit
+from desktop_app.core.urls import insecure_base_url_warning, validate_base_url
+from desktop_app.providers.registry import provider_class
+from desktop_app.store.database import Store
+from desktop_app.system import credentials
+
+MAX_NAME_LENGTH = 100
+_ENV_VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+@dataclass(frozen=True, slots=True)
+class AccountDraft:
+    """An account as the user typed it (CLI options or the dialog's form)."""
+
+    name: str
+    provider: str
+    key_source: KeySource
+    base_url: str | None = None
+    username: str | None = None
+    key_env: str | None = None
+    rate_limit: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SavedAccount:
+    account: Account
+    warnings: tuple[str, ...] = ()
+
+
+class AccountService:
+    """Account changes on `store`, with the keyring kept in step (the key goes in first; a failure leaves the
+    database unchanged)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # ---- checks -----------------------------------------------------------------------------------------------
+
+    def validate(self, draft: AccountDraft, row_id: int | None = None) -> SavedAccount:
+        """The account to write and its warnings; ConfigError (one line) for anything wrong. Writes nothing."""
+        name = draft.name.strip()
+        if not name or len(name) > MAX_NAME_LENGTH or _CONTROL.search(name):
+            raise ConfigError(f"an account name must be 1-{MAX_NAME_LENGTH} characters with no tabs or newlines")
+        provider_class(draft.provider)  # ConfigError naming the known ones
+        warnings: list[str] = []
+        base_url = validate_base_url(draft.base_url) if draft.base_url else None
+        if base_url and (warning := insecure_base_url_warning(base_url)):
+            warnings.append(warning)
+        rate_limit = draft.rate_limit.strip() if draft.rate_limit else None
+        if rate_limit:
+            parse_rate_limit(rate_limit)
+        key_env = None
+        if draft.key_source == KeySource.ENV:
+            key_env = (draft.key_env or "").strip()
+            if not _ENV_VAR_NAME.fullmatch(key_env):
+                shown = repr(key_env) if key_env else "the environment variable"
+                raise ConfigError(f"{shown} is not an environment variable name (like PDFCO_API_KEY)")
+        username = draft.username.strip() if draft.username else None
+        account = Account(
+            name=name,
+            provider=draft.provider,
+            key_source=draft.key_source,
+            base_url=base_url,
+            username=username or None,
+            key_env=key_env,
+            rate_limit=rate_limit,
+            id=row_id,
+        )
+        return SavedAccount(account, tuple(warnings))
+
+    def _refuse_taken(self, name: str, except_id: int | None = None) -> None:
+        for existing in self.store.accounts.all():
+            if existing.name == name and existing.id != except_id:
+                raise ConfigError(f"an account named {name!r} already exists")
+
+    # ---- changes ----------------------------------------------------------------------------------------------
+
+    def add(self, draft: AccountDraft, secret: Secret | None = None) -> SavedAccount:
+        """A new account; `secret` is required for a keyring account."""
+        saved = self.validate(draft)
+        account = saved.account
+        self._refuse_taken(account.name)
+        if account.key_source == KeySource.KEYRING:
+            if secret is None or not secret.reveal():
+                raise ConfigError("enter the key (it goes to the system keyring)")
+            credentials.store_secret(account.name, secret)
+            try:
+                account = self.store.accounts.add(account)
+            except BaseException:
+                credentials.delete_secret(account.name)
+                raise
+        else:
+            account = self.store.accounts.add(account)
+        return SavedAccount(account, saved.warnings)
+
+    def edit(self, original_name: str, draft: AccountDraft, secret: Secret | None = None) -> SavedAccount:
+        """Change `original_name` in place (its jobs kept), renaming it to `draft.name` if that differs.
+
+        A rename onto an existing name is refused before anything is written. A keyring account renamed without a
+        new key takes its key along.
+        """
+        old = self.store.accounts.get(original_name)
+        saved = self.validate(draft, row_id=old.id)
+        account = saved.account
+        renamed = account.name != old.name
+        if renamed:
+            self._refuse_taken(account.name, except_id=old.id)
+        if account.key_source == KeySource.KEYRING and secret is None:
+            if old.key_source != KeySource.KEYRING:
+                raise ConfigError("enter the key (it goes to the system keyring)")
+            if renamed:
+                secret = credentials.load_secret(old)  # the keyring entry moves with the name
+        if secret is not None and account.key_source == KeySource.KEYRING:
+            credentials.store_secret(account.name, secret)
+        try:
+            account = self.store.accounts.update(account)
+        except BaseException:
+            if renamed and secret is not None:
+                credentials.delete_secret(account.name)  # the old name still holds the key
+            raise
+        if old.key_source == KeySource.KEYRING and (renamed or account.key_source == KeySource.ENV):
+            credentials.delete_secret(old.name)
+        return SavedAccount(account, saved.warnings)
+
+    def remove(self, name: str) -> tuple[Account, int]:
+        """Remove the account, its jobs and its keyring entry; returns it and how many jobs went with it."""
+        account = self.store.accounts.get(name)
+        count = self.store.accounts.remove(account.name)
+        if account.key_source == KeySource.KEYRING:
+            credentials.delete_secret(account.name)
+        return account, count

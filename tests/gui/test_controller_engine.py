@@ -1,0 +1,209 @@
+"""The tray's controller on a real store, real workers and real local servers: accounts edited, renamed and removed
+while a worker sits in a request that hangs; a key that becomes readable later; a busy database that loses nothing."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import desktop_app.app.controller as controller_module
+from desktop_app.app.run import AppController, QuietNotifier
+from desktop_app.core.errors import ConfigError
+from desktop_app.core.model import Account, JobState, KeySource, Secret, Status
+from desktop_app.engine.accounts import AccountDraft, AccountService
+from desktop_app.engine.results import CheckResult
+from desktop_app.simulators import pdfco as pdfco_sim
+from desktop_app.store.database import Store
+from desktop_app.system import credentials
+from desktop_app.ui.accounts_dialog import AccountForm
+from tests.conftest import PDFCO_KEY
+from tests.support.fault_server import Fault, FaultServer
+
+
+class TellingNotifier(QuietNotifier):
+    def __init__(self) -> None:
+        super().__init__()
+        self.problems: list[tuple[str, str]] = []
+
+    def notify_problem(self, title: str, message: str) -> None:
+        self.problems.append((title, message))
+
+
+@pytest.fixture
+def hanging() -> Iterator[FaultServer]:
+    with FaultServer() as server:
+        server.inject(Fault.hang(seconds=30.0))
+        yield server
+
+
+def _controller(store: Store, environ: dict[str, str]) -> AppController:
+    return AppController(store, environ=environ, show_tray=False, notifier=TellingNotifier())
+
+
+def _account(name: str, base_url: str) -> Account:
+    return Account(name, "pdfco", KeySource.ENV, base_url=base_url, key_env="PDFCO_KEY")
+
+
+def _started(controller: AppController, qtbot, account: str) -> None:
+    controller.start()
+    qtbot.waitUntil(lambda: account in controller._accounts and controller._accounts[account].polling, timeout=3000)
+
+
+@pytest.mark.parametrize("how", ["remove", "edit", "rename"])
+def test_changing_an_account_while_its_worker_hangs_in_a_request_never_blocks(
+    store: Store, hanging: FaultServer, qtbot, how: str
+) -> None:
+    """Issue 10: the GUI thread blocked 2 s, then dropped a running QThread: SIGABRT."""
+    account = store.accounts.add(_account("acme", hanging.base_url))
+    store.jobs.add(account, "6YSZD3U872ZYYFEDMQCQSGEEO8YSF5WA--151-300")
+    controller = _controller(store, {"PDFCO_KEY": PDFCO_KEY})
+    try:
+        _started(controller, qtbot, "acme")
+        qtbot.waitUntil(lambda: hanging.request_count >= 1, timeout=5000)  # the worker is inside the request
+        form = AccountForm(
+            name="renamed" if how == "rename" else "acme",
+            provider="pdfco",
+            key_source=KeySource.ENV,
+            base_url=hanging.base_url,
+            username=None,
+            key_env="PDFCO_KEY",
+            rate_limit="5/s" if how == "edit" else None,
+            secret=None,
+            original_name="acme",
+        )
+        started = time.monotonic()
+        if how == "remove":
+            controller.remove_account("acme")
+        else:
+            controller.save_account(form)
+        assert time.monotonic() - started < 0.5  # never waits for the request
+        assert controller._pool is not None
+        assert controller._pool.retiring == 1  # the old thread is kept until it has finished
+        qtbot.waitUntil(lambda: controller._pool.retiring == 0, timeout=5000)  # abandoned, ended, released
+        names = {a.name for a in store.accounts.all()}
+        assert names == {"remove": set(), "edit": {"acme"}, "rename": {"renamed"}}[how]
+        if how != "remove":
+            assert store.jobs.open_jobs()  # its jobs kept
+    finally:
+        assert controller.shutdown()
+
+
+def test_an_account_removed_by_another_process_while_its_request_hangs(
+    data_dir: Path, store: Store, hanging: FaultServer, qtbot
+) -> None:
+    account = store.accounts.add(_account("acme", hanging.base_url))
+    store.jobs.add(account, "6YSZD3U872ZYYFEDMQCQSGEEO8YSF5WA--151-300")
+    controller = _controller(store, {"PDFCO_KEY": PDFCO_KEY})
+    try:
+        _started(controller, qtbot, "acme")
+        qtbot.waitUntil(lambda: hanging.request_count >= 1, timeout=5000)
+        with Store(data_dir) as other:  # `jobtray account remove acme` from a terminal
+            AccountService(other).remove("acme")
+        qtbot.waitUntil(lambda: "acme" not in controller._accounts, timeout=3000)  # seen through data_version
+        qtbot.waitUntil(lambda: controller._pool is not None and controller._pool.retiring == 0, timeout=5000)
+        assert controller.model.rowCount() == 0
+    finally:
+        assert controller.shutdown()
+
+
+def test_a_key_that_cannot_be_read_at_start_is_retried_and_check_now_retries_at_once(
+    store: Store, pdfco_simulator, qtbot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 10: a keyring locked at login meant the account was never polled, not even after Check now."""
+    sim, server = pdfco_simulator
+    job_id = sim.add_job([pdfco_sim.success()])
+    account = store.accounts.add(_account("acme", server.base_url))
+    store.jobs.add(account, job_id)
+    environ: dict[str, str] = {}  # the key is not readable yet
+    monkeypatch.setattr(controller_module, "KEY_RETRY_FIRST_S", 0.2)
+    controller = _controller(store, environ)
+    try:
+        controller.start()
+        qtbot.waitUntil(lambda: "acme" in controller._accounts, timeout=3000)
+        assert not controller._accounts["acme"].polling
+        assert "PDFCO_KEY" in (store.accounts.last_error("acme") or "")
+        qtbot.wait(500)  # retried with backoff (0.2 s, 0.4 s, ...), still nothing to read
+        assert controller._accounts["acme"].key_failures >= 2
+        environ["PDFCO_KEY"] = PDFCO_KEY  # unlocked
+        controller.check_now()
+        assert controller._accounts["acme"].polling  # at once, not at the next backoff
+        qtbot.waitUntil(lambda: store.jobs.find(job_id)[0].state == JobState.SUCCEEDED, timeout=5000)
+    finally:
+        assert controller.shutdown()
+
+
+def test_a_key_that_becomes_readable_is_picked_up_by_the_backoff_alone(
+    store: Store, pdfco_simulator, qtbot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sim, server = pdfco_simulator
+    job_id = sim.add_job([pdfco_sim.success()])
+    store.jobs.add(store.accounts.add(_account("acme", server.base_url)), job_id)
+    environ: dict[str, str] = {}
+    monkeypatch.setattr(controller_module, "KEY_RETRY_FIRST_S", 0.2)
+    controller = _controller(store, environ)
+    try:
+        controller.start()
+        qtbot.waitUntil(lambda: "acme" in controller._accounts, timeout=3000)
+        environ["PDFCO_KEY"] = PDFCO_KEY
+        qtbot.waitUntil(lambda: store.jobs.find(job_id)[0].state == JobState.SUCCEEDED, timeout=5000)
+    finally:
+        assert controller.shutdown()
+
+
+def test_renaming_an_account_onto_an_existing_one_is_refused_before_anything_is_written(store: Store) -> None:
+    """Issue 10: renaming "a" to an existing "b" overwrote b's key with a's."""
+    service = AccountService(store)
+    service.add(AccountDraft("a", "pdfco", KeySource.KEYRING), Secret("key-of-a-111"))
+    service.add(AccountDraft("b", "pdfco", KeySource.KEYRING), Secret("key-of-b-222"))
+    with pytest.raises(ConfigError, match="already exists"):
+        service.edit("a", AccountDraft("b", "pdfco", KeySource.KEYRING), None)
+    with pytest.raises(ConfigError, match="already exists"):
+        service.edit("a", AccountDraft("b", "pdfco", KeySource.KEYRING), Secret("new-key-333"))
+    assert credentials.load_secret(store.accounts.get("b")).reveal() == "key-of-b-222"
+    assert credentials.load_secret(store.accounts.get("a")).reveal() == "key-of-a-111"
+    assert [a.name for a in store.accounts.all()] == ["a", "b"]
+
+
+def test_a_rename_moves_the_key_and_keeps_the_jobs(store: Store) -> None:
+    service = AccountService(store)
+    account = service.add(AccountDraft("a", "pdfco", KeySource.KEYRING), Secret("key-of-a-111")).account
+    store.jobs.add(account, "JOB-1")
+    service.edit("a", AccountDraft("c", "pdfco", KeySource.KEYRING, rate_limit="3/s"), None)
+    moved = store.accounts.get("c")
+    assert moved.rate_limit == "3/s" and credentials.load_secret(moved).reveal() == "key-of-a-111"
+    assert [j.account for j in store.jobs.all()] == ["c"]
+    with pytest.raises(Exception, match="not in the keyring"):
+        credentials.load_secret(Account("a", "pdfco", KeySource.KEYRING))
+
+
+def test_results_fetched_while_the_database_is_locked_are_written_when_it_is_free(
+    data_dir: Path, qtbot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issues 10 and 11: a failed write left an ended job "running" for good; now the result waits in memory."""
+    with Store(data_dir, busy_timeout_ms=50) as store:
+        account = store.accounts.add(Account("acme", "pdfco", KeySource.ENV, key_env="UNSET_VAR_FOR_TEST"))
+        job, _ = store.jobs.add(account, "job-1")
+        notifier = TellingNotifier()
+        controller = AppController(store, show_tray=False, notifier=notifier)
+        controller.model.sync(store.jobs.all())
+        holder = sqlite3.connect(data_dir / "jobtray.sqlite3", isolation_level=None)
+        try:
+            holder.execute("BEGIN IMMEDIATE")  # another program holds the write lock
+            done = CheckResult("acme", ("job-1",), (Status("job-1", JobState.SUCCEEDED, "success"),))
+            controller._report(done)
+            assert store.jobs.get(job.id).state == JobState.QUEUED  # not written yet...
+            assert controller._recorder is not None and controller._recorder.pending == 1  # ...but kept
+            assert [t for t, _ in notifier.problems] == ["JobTray cannot write its database"]
+            controller._report(CheckResult("acme", ("job-1",), (Status("job-1", JobState.SUCCEEDED, "success"),)))
+            assert len(notifier.problems) == 1  # told once, not per result
+            holder.execute("COMMIT")
+            qtbot.waitUntil(lambda: store.jobs.get(job.id).state == JobState.SUCCEEDED, timeout=5000)
+            assert controller._recorder.pending == 0
+            assert controller.model.job(job.id).state == JobState.SUCCEEDED
+        finally:
+            holder.close()
+            controller.shutdown()
