@@ -1,7 +1,7 @@
 """Scale benchmark: the tray app with 10,000 jobs (issue 5).
 
 Measures, offscreen (QT_QPA_PLATFORM=offscreen), in this order:
-  1. status changes per second through the store alone: `polling.apply_result` (one transaction per result, as
+  1. status changes per second through the store alone: `engine.recorder.apply_result` (one transaction per result, as
      the app writes them), 50,000 changes over 10,000 jobs on four accounts;
   2. the same through the store and the window's model, the way `AppController` feeds it (apply_result, re-read the
      result's jobs, `JobTableModel.upsert`, with the window's sorted proxy attached), and through the whole
@@ -38,7 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a fr
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from desktop_app.core.model import Account, Job, JobState, KeySource, Status
-from desktop_app.engine.results import CheckResult, apply_result
+from desktop_app.engine.recorder import apply_result
+from desktop_app.engine.results import CheckResult
 from desktop_app.store.database import Store
 
 PROVIDERS = ("pdfco", "ipaper", "scriptx", "encodingcom")

@@ -31,7 +31,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from desktop_app.core.model import Account, KeySource, Secret
-from desktop_app.engine.results import CheckResult, ErrorKind, apply_result, check_batch
+from desktop_app.engine.recorder import apply_result
+from desktop_app.engine.results import CheckResult, ErrorKind, check_batch
 from desktop_app.providers.base import ProviderConfig
 from desktop_app.providers.registry import provider_class
 from desktop_app.store.database import Store

@@ -37,7 +37,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a fresh checkout, no install
 
 from desktop_app.core.model import Account, JobState, KeySource, Status
-from desktop_app.engine.results import CheckResult, apply_result
+from desktop_app.engine.recorder import apply_result
+from desktop_app.engine.results import CheckResult
 from desktop_app.simulators import pdfco
 from desktop_app.simulators.server import SimulatorServer, serve
 from desktop_app.store.database import Store

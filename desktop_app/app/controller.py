@@ -54,6 +54,7 @@ TRAY_UPDATE_MS = 100  # results come in bursts: the icon and tooltip (a pass ove
 STOP_TIMEOUT_S = 2.0
 KEY_RETRY_FIRST_S = 30.0  # a keyring locked at login: ask again after this, doubling up to KEY_RETRY_MAX_S
 KEY_RETRY_MAX_S = 900.0
+LONG_WAIT_S = 60.0  # a server's Retry-After this long is worth a notification saying when we look again
 _NO_NOTIFY_KINDS = ("rate_limited",)  # ErrorKind values: the schedule copes; the user cannot do anything about it
 
 
@@ -397,8 +398,11 @@ class AppController(QObject):
             self._tray_timer.start()
         if result.ok and not result.job_errors:
             self.notifier.clear_account_error(result.account)
-        elif result.error is not None and result.error_kind not in _NO_NOTIFY_KINDS:
-            self.notifier.notify_account_error(result.account, result.error)
+        elif result.error is not None and (
+            result.error_kind not in _NO_NOTIFY_KINDS or (result.retry_after or 0.0) >= LONG_WAIT_S
+        ):
+            # A short rate-limit pause is the schedule's business; a long one is told, with when we look again.
+            self.notifier.notify_account_error(result.account, result.shown_error or result.error)
         if self._selected is not None and any(job.id == self._selected for job in jobs):
             self.select_job(self._selected)
 

@@ -200,7 +200,7 @@ class BlockingEngine:
         if result.ok and not result.job_errors:
             self._clear_told(f"{poller.account}:")
         elif result.error is not None:
-            self.warn_once(f"{poller.account}:{result.error}", f"{poller.account}: {result.error}")
+            self.warn_once(f"{poller.account}:{result.error}", f"{poller.account}: {result.shown_error}")
         for job_id, message in result.job_errors:
             self.warn_once(f"{poller.account}:{job_id}:{message}", f"{poller.account}: {job_id}: {message}")
         return result
@@ -252,7 +252,7 @@ class BlockingEngine:
                 report.requests += 1
                 poller.forget(result.job_ids)
                 if result.error is not None:
-                    report.errors.setdefault(result.account, result.error)
+                    report.errors.setdefault(result.account, result.shown_error or result.error)
                 for job_id, message in result.job_errors:
                     report.errors.setdefault(result.account, f"{job_id}: {message}")
                 if result.account_wide:

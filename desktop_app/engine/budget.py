@@ -10,7 +10,6 @@ or failing database never blocks polling: the budget then falls back to the proc
 from __future__ import annotations
 
 import logging
-import sqlite3
 import time
 from collections.abc import Callable
 from typing import Protocol
@@ -103,7 +102,7 @@ class StoreBudget:
         if self._accounts is None:
             try:
                 self._accounts = self._open()
-            except (JobTrayError, sqlite3.Error, OSError) as exc:
+            except (JobTrayError, OSError) as exc:
                 self._degraded(exc)
                 return None
         return self._accounts
@@ -120,7 +119,7 @@ class StoreBudget:
         if store is not None:
             try:
                 return store.reserve_request(self.account, spacing, self._wall())
-            except (JobTrayError, sqlite3.Error) as exc:
+            except JobTrayError as exc:  # StoreError: the database is busy or failing
                 self._degraded(exc)
         return self._local.reserve(spacing)
 
@@ -129,7 +128,7 @@ class StoreBudget:
         if store is not None:
             try:
                 found = store.server_wait(self.account, self._wall())
-            except (JobTrayError, sqlite3.Error) as exc:
+            except JobTrayError as exc:  # StoreError: the database is busy or failing
                 self._degraded(exc)
             else:
                 return None if found is None else (found[0] - self._wall(), found[1])
@@ -141,7 +140,7 @@ class StoreBudget:
         if store is not None:
             try:
                 store.set_server_wait(self.account, self._wall() + seconds, reason)
-            except (JobTrayError, sqlite3.Error) as exc:
+            except JobTrayError as exc:  # StoreError: the database is busy or failing
                 self._degraded(exc)
 
     def close(self) -> None:

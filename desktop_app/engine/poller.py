@@ -161,7 +161,7 @@ class AccountPoller:
             # Say when we will look again: a long wait must not look like JobTray gave up.
             until = datetime.now().astimezone() + timedelta(seconds=result.retry_after)
             note = f"{self.spec.display_name} asked us to wait until {until:%H:%M:%S}"
-            result = replace(result, error=f"{result.error}; {note}")
+            result = replace(result, wait_note=note)
         return result
 
     def settle(self, result: CheckResult) -> None:
@@ -176,7 +176,7 @@ class AccountPoller:
             return
         kind = result.error_kind or ErrorKind.PROTOCOL
         if result.retry_after is not None and result.retry_after > 0:
-            self._budget.set_server_wait(result.retry_after, result.error)
+            self._budget.set_server_wait(result.retry_after, result.shown_error)
         self.schedule.on_error(list(result.job_ids), str(kind), result.retry_after)
 
     def step(self) -> CheckResult | None:

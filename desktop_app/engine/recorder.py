@@ -14,10 +14,34 @@ from collections.abc import Callable
 
 from desktop_app.core.errors import JobTrayError
 from desktop_app.core.model import StatusChange
-from desktop_app.engine.results import CheckResult, apply_result
+from desktop_app.engine.results import CheckResult
 from desktop_app.store.database import Store
 
 log = logging.getLogger(__name__)
+
+
+def apply_result(store: Store, result: CheckResult) -> list[StatusChange]:
+    """Write a result into the store (one transaction); returns the jobs whose state changed."""
+    changes: list[StatusChange] = []
+    with store.jobs.transaction():
+        if result.error is not None:
+            # The account's last error, whatever its scope (the schedule is what keeps a job-scoped one to its job).
+            store.accounts.set_error(result.account, result.shown_error)
+            for job_id in result.job_ids:
+                for job in store.jobs.find(job_id, result.account):
+                    store.jobs.record_error(job.id, result.shown_error)
+            return changes
+        store.accounts.set_error(result.account, None)
+        for job_id, message in result.job_errors:
+            for job in store.jobs.find(job_id, result.account):
+                store.jobs.record_error(job.id, message)
+        for status in result.statuses:
+            for job in store.jobs.find(status.job_id, result.account):
+                change = store.jobs.record_status(job.id, status)
+                if change is not None:
+                    changes.append(change)
+    return changes
+
 
 RETRY_BASE_S = 0.5
 RETRY_MAX_S = 30.0

@@ -1,6 +1,6 @@
-"""What one request produced, split where threads meet: `check_batch` (HTTP, any thread) builds a frozen
-`CheckResult`; `apply_result` (the thread that owns the store) writes it. `engine.recorder.ResultRecorder` wraps
-`apply_result` so that nothing fetched is lost while the database is busy."""
+"""What one request produced: `check_batch` (HTTP, any thread) builds a frozen `CheckResult` that can cross to the
+thread owning the store, where `engine.recorder` writes it. Nothing here touches the store, so the workers that
+import this never reach SQLite."""
 
 from __future__ import annotations
 
@@ -19,10 +19,9 @@ from desktop_app.core.errors import (
     SecretStoreError,
     TransientError,
 )
-from desktop_app.core.model import Status, StatusChange
+from desktop_app.core.model import Status
 from desktop_app.core.text import displayable
 from desktop_app.providers.base import Provider
-from desktop_app.store.database import Store
 from desktop_app.system.logs import redact
 
 
@@ -58,10 +57,20 @@ class CheckResult:
     retry_after: float | None = None
     # Jobs whose part of an otherwise good answer was unreadable: (job_id, message). Only those jobs failed.
     job_errors: tuple[tuple[str, str], ...] = ()
+    # When the account will be asked again after a server's Retry-After ("PDF.co asked us to wait until 14:05").
+    wait_note: str | None = None
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    @property
+    def shown_error(self) -> str | None:
+        """The error as the user sees it: with the wait note, which changes with every answer (the error itself
+        is what "told once" compares)."""
+        if self.error is None or self.wait_note is None:
+            return self.error
+        return f"{self.error}; {self.wait_note}"
 
     @property
     def account_wide(self) -> bool:
@@ -92,26 +101,3 @@ def check_batch(provider: Provider, account: str, job_ids: Sequence[str]) -> Che
         wrong = ProtocolError(f"the provider answered for jobs we did not ask about: {', '.join(stray[:3])}")
         return error_result(account, job_ids, wrong)
     return CheckResult(account, tuple(job_ids), tuple(statuses))
-
-
-def apply_result(store: Store, result: CheckResult) -> list[StatusChange]:
-    """Write a result into the store (one transaction); returns the jobs whose state changed."""
-    changes: list[StatusChange] = []
-    with store.jobs.transaction():
-        if result.error is not None:
-            # The account's last error, whatever its scope (the schedule is what keeps a job-scoped one to its job).
-            store.accounts.set_error(result.account, result.error)
-            for job_id in result.job_ids:
-                for job in store.jobs.find(job_id, result.account):
-                    store.jobs.record_error(job.id, result.error)
-            return changes
-        store.accounts.set_error(result.account, None)
-        for job_id, message in result.job_errors:
-            for job in store.jobs.find(job_id, result.account):
-                store.jobs.record_error(job.id, message)
-        for status in result.statuses:
-            for job in store.jobs.find(status.job_id, result.account):
-                change = store.jobs.record_status(job.id, status)
-                if change is not None:
-                    changes.append(change)
-    return changes

@@ -16,6 +16,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 
 from desktop_app.core.ids import provider_display_name
 from desktop_app.core.model import Job, JobState
+from desktop_app.core.text import displayable
 from desktop_app.ui.icons import state_icon
 
 JOB_ROW_ID_ROLE = Qt.ItemDataRole.UserRole + 1  # the store's row id of the job on this row
@@ -78,9 +79,10 @@ def updated_text(when: datetime) -> str:
 
 
 def message_text(job: Job) -> str:
+    # Server text, shown in a cell and a tooltip: controls and bidi overrides escaped (core.text).
     if job.last_error:
-        return f"check failed: {job.last_error}"
-    return job.message or job.result_url or ""
+        return f"check failed: {displayable(job.last_error)}"
+    return displayable(job.message or job.result_url or "")
 
 
 class JobTableModel(QAbstractTableModel):
@@ -127,7 +129,7 @@ class JobTableModel(QAbstractTableModel):
             return state_icon(job.state) if column == Column.STATE else None
         if role == _TOOLTIP_ROLE:
             if column == Column.JOB:
-                return f"{job.job_id} ({provider_display_name(job.provider)})"
+                return f"{displayable(job.job_id)} ({provider_display_name(job.provider)})"
             if column == Column.MESSAGE:
                 return message_text(job) or None
         return None
@@ -135,9 +137,9 @@ class JobTableModel(QAbstractTableModel):
     @staticmethod
     def _display(job: Job, column: Column) -> str:
         if column == Column.JOB:
-            return f"{job.label} ({job.job_id})" if job.label else job.job_id
+            return displayable(f"{job.label} ({job.job_id})" if job.label else job.job_id)
         if column == Column.ACCOUNT:
-            return job.account
+            return displayable(job.account)
         if column == Column.STATE:
             return STATE_TEXT[job.state]
         if column == Column.PROGRESS:

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import QSystemTrayIcon
 
 from desktop_app.core.ids import provider_display_name
 from desktop_app.core.model import StatusChange
+from desktop_app.core.text import displayable
 from desktop_app.core.transitions import Event
 from desktop_app.core.urls import is_openable_link
 
@@ -91,7 +92,8 @@ class _Message:
 
 
 def _shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())  # providers' messages may carry newlines and tabs
+    # Server text: no escape sequence or bidi override in a notification; newlines and tabs become spaces.
+    text = " ".join(displayable(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

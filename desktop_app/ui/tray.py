@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from desktop_app.core.ids import provider_display_name
 from desktop_app.core.model import TERMINAL_STATES, Job, JobState
+from desktop_app.core.text import displayable
 from desktop_app.ui.icons import TrayIconKey, TrayLook, state_icon, tray_icon
 from desktop_app.ui.job_model import STATE_TEXT
 
@@ -50,7 +51,8 @@ def duration_text(seconds: float) -> str:
 
 def job_menu_text(job: Job, now: datetime) -> str:
     """`label · provider · 42%` for an open job with progress, else the time it ran (or has been running)."""
-    title = job.title if len(job.title) <= 48 else job.title[:47] + "…"
+    shown = displayable(job.title)
+    title = shown if len(shown) <= 48 else shown[:47] + "…"
     if not job.state.is_terminal:
         running_for = (now - job.created_at).total_seconds()
         detail = f"{job.progress:.0f}%" if job.progress is not None else duration_text(running_for)

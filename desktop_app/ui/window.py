@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.ids import provider_display_name
 from desktop_app.core.model import HistoryEntry, Job
+from desktop_app.core.text import displayable
 from desktop_app.ui.drops import read_mime
 from desktop_app.ui.icons import state_icon
 from desktop_app.ui.job_model import JOB_ROW_ID_ROLE, SORT_ROLE, STATE_TEXT, Column, JobTableModel
@@ -65,6 +66,7 @@ class HistoryPanel(QWidget):
             return
         provider = _escape(provider_display_name(job.provider))
         head = f"<b>{_escape(job.title)}</b><br>{_escape(job.job_id)}<br>{_escape(job.account)} ({provider})"
+        # _escape shows server text safely too: HTML-escaped, with controls and bidi overrides made visible.
         if job.result_url:
             head += f'<br><a href="{_escape(job.result_url)}">result</a>'
         self.title.setText(head)
@@ -72,15 +74,16 @@ class HistoryPanel(QWidget):
             when = entry.at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
             parts = [when, STATE_TEXT[entry.state]]
             if entry.provider_status:
-                parts.append(f"({entry.provider_status})")
+                parts.append(f"({displayable(entry.provider_status)})")
             if entry.progress is not None:
                 parts.append(f"{entry.progress:.0f}%")
             if entry.message:
-                parts.append(f"— {entry.message}")
+                parts.append(f"— {displayable(entry.message)}")
             self.timeline.addItem(QListWidgetItem(state_icon(entry.state), "  ".join(parts)))
 
 
 def _escape(text: str) -> str:
+    text = displayable(text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 

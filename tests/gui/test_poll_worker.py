@@ -10,7 +10,8 @@ from PySide6.QtCore import QCoreApplication, QThread
 from desktop_app.core.model import Account, JobState, KeySource, Secret
 from desktop_app.core.ratelimit import parse_rate_limit
 from desktop_app.engine.poller import AccountPoller, PollerSpec
-from desktop_app.engine.results import CheckResult, ErrorKind, apply_result
+from desktop_app.engine.recorder import apply_result
+from desktop_app.engine.results import CheckResult, ErrorKind
 from desktop_app.providers.base import ProviderConfig
 from desktop_app.providers.pdfco import PdfCoProvider
 from desktop_app.simulators import pdfco as pdfco_sim

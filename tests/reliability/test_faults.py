@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from desktop_app.core.errors import ProtocolError
-from desktop_app.engine.results import CheckResult, ErrorKind, apply_result, check_batch
+from desktop_app.engine.recorder import apply_result
+from desktop_app.engine.results import CheckResult, ErrorKind, check_batch
 from desktop_app.store.database import Store
 from tests.conftest import subprocess_env
 from tests.reliability.conftest import other_host_url

@@ -107,7 +107,7 @@ def test_a_retry_after_heard_by_one_process_holds_the_next_one(tmp_path: Path) -
             poller.sync([("job-1", 0.0)])
             result = poller.step()
             assert result is not None and not result.ok and result.retry_after == 120
-            assert "PDF.co asked us to wait until" in (result.error or "")  # the user is told when we look again
+            assert "PDF.co asked us to wait until" in (result.shown_error or "")  # told when we look again
         finally:
             first.close()
         faults.heal()
