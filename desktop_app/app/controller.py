@@ -54,6 +54,10 @@ TRAY_UPDATE_MS = 100  # results come in bursts: the icon and tooltip (a pass ove
 STOP_TIMEOUT_S = 2.0
 KEY_RETRY_FIRST_S = 30.0  # a keyring locked at login: ask again after this, doubling up to KEY_RETRY_MAX_S
 KEY_RETRY_MAX_S = 900.0
+NO_TRAY_NOTE = (
+    "No tray icon: this desktop has no system tray (on GNOME, install the AppIndicator extension). "
+    "JobTray works from this window and still sends notifications."
+)
 LONG_WAIT_S = 60.0  # a server's Retry-After this long is worth a notification saying when we look again
 _NO_NOTIFY_KINDS = ("rate_limited",)  # ErrorKind values: the schedule copes; the user cannot do anything about it
 
@@ -157,6 +161,7 @@ class AppController(QObject):
         self._selected: int | None = None
         self._dialogs: list[QDialog] = []  # non-modal dialogs kept alive while open
         self._accounts_dialog: AccountsDialog | None = None
+        self._tray_wanted = show_tray
         self._show_tray = show_tray and QSystemTrayIcon.isSystemTrayAvailable()
         self._data_timer = QTimer(self)
         self._data_timer.setInterval(DATA_POLL_MS)
@@ -205,6 +210,8 @@ class AppController(QObject):
         if show_window or not self._show_tray:
             # Without a tray the window is the only way in; closing it then quits.
             self.show_window()
+        if self.tray_missing:
+            self.window.show_message(NO_TRAY_NOTE)
         # The workers (requests, keyring, providers) are not needed to draw the icon: start them once it is up.
         QTimer.singleShot(0, self, self._start_accounts)
 
@@ -239,6 +246,11 @@ class AppController(QObject):
             dialog.close()
         self.window.hide()
         return stopped
+
+    @property
+    def tray_missing(self) -> bool:
+        """A tray icon was wanted, but the desktop has no tray host (GNOME without the AppIndicator extension)."""
+        return self._tray_wanted and not self._show_tray
 
     # ---- the store -> the views ----------------------------------------------------------------------------
 

@@ -17,10 +17,17 @@ from types import FrameType
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QIcon
+from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
-from desktop_app.app.controller import STOP_TIMEOUT_S, TRAY_UPDATE_MS, AppController, QuietNotifier, app_icon_path
+from desktop_app.app.controller import (
+    NO_TRAY_NOTE,
+    STOP_TIMEOUT_S,
+    TRAY_UPDATE_MS,
+    AppController,
+    QuietNotifier,
+    app_icon_path,
+)
 from desktop_app.app.demo import DemoEnvironment
 from desktop_app.store.database import Store, data_dir
 from desktop_app.ui.icons import TrayIconKey, TrayLook, tray_icon
@@ -135,6 +142,8 @@ def _run(
         problems.problem.connect(controller.notifier.notify_problem, Qt.ConnectionType.QueuedConnection)
         hook = install_excepthook(lambda text: problems.problem.emit("JobTray hit an unexpected error", text))
         controller.start(show_window=demo is not None)
+        if controller.tray_missing and QGuiApplication.platformName() not in ("offscreen", "minimal"):
+            print(f"jobtray: {NO_TRAY_NOTE}", file=sys.stderr)
         if store.recovery_message:
             controller.notifier.notify_problem("JobTray started a new database", store.recovery_message)
         if on_ready is not None:

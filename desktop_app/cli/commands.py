@@ -168,20 +168,23 @@ def resolve_ids(
     documented form. Text that is not a single token, and any text without `account_name`, is searched with each
     provider's careful patterns.
     """
+    from desktop_app.providers.registry import ID_SPECS, provider_class
+
     if account_name is not None:
         matching = [a for a in accounts if a.name == account_name]
         if not matching:
             raise ConfigError(f"no account named {account_name!r} (see `jobtray account list`)")
         account = matching[0]
+        cls = provider_class(account.provider)  # ConfigError naming the known ones
         pairs: list[tuple[Account, str]] = []
         for arg in args:
             if ids.is_single_token(arg) or not arg.strip():
-                job_id, warning = ids.given_id(account.provider, arg)
+                job_id, warning = ids.given_id(cls.id_spec, arg, cls.display_name)
                 if warning is not None and warnings is not None:
                     warnings.append(warning)
                 pairs.append((account, job_id))
             else:
-                found = ids.extract_ids(account.provider, arg)
+                found = ids.extract_ids(cls.id_spec, arg)
                 if not found:
                     raise ConfigError(f"no {account.provider} job ID found in {ids.quoted(arg)}")
                 pairs.extend((account, job_id) for job_id in found)
@@ -189,9 +192,9 @@ def resolve_ids(
     if not accounts:
         raise ConfigError("no accounts yet: add one with `jobtray account add`")
     pairs = []
-    providers = tuple(sorted({a.provider for a in accounts}))
+    specs = {name: ID_SPECS[name] for name in sorted({a.provider for a in accounts}) if name in ID_SPECS}
     for arg in args:
-        matches = ids.candidates(arg, providers)
+        matches = ids.candidates(arg, specs)
         if not matches:
             raise ConfigError(f"no job ID of any account's provider found in {ids.quoted(arg)}")
         owners = [a for a in accounts if a.provider in matches]
@@ -294,8 +297,18 @@ def cmd_install_desktop_entry(args: argparse.Namespace, io: Output) -> int:
 
 
 def cmd_tray(args: argparse.Namespace, io: Output) -> int:
-    from desktop_app.app.run import run_app
+    from desktop_app.app.preflight import StartupProblem, check_all, explain_import_error
 
+    try:
+        check_all()  # Qt aborts (exit 134) on a missing display or library: say it in one line instead
+    except StartupProblem as exc:
+        io.warn(f"error: {exc}")
+        return EXIT_ERROR
+    try:
+        from desktop_app.app.run import run_app
+    except ImportError as exc:
+        io.warn(f"error: {explain_import_error(exc)}")
+        return EXIT_ERROR
     return run_app(args)
 
 

@@ -3,12 +3,17 @@
 Each provider has two patterns: `valid`, which a single ID must match in full before we send it anywhere, and
 `find`, which picks IDs out of free text with few false positives. They differ where a provider's IDs are plain
 (encoding.com media IDs are integers: any integer is valid, but only longer ones are worth finding in prose).
+
+The patterns belong to the providers: each provider module states its `IdSpec` as a class attribute and the
+registry (`providers/registry.py`, `ID_SPECS`) lists them. Core imports nothing above it, so every function here
+takes the spec (or a mapping of specs by provider name) from its caller.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -33,49 +38,15 @@ class IdSpec:
     documented_pattern: re.Pattern[str] | None = None
     # True when the ID travels as a path segment (where `.` and `..` would be read as path steps).
     in_path: bool = False
+    # Characters taken off both ends of a valid ID before it is sent (iPaper's optional GUID braces).
+    strip: str = ""
 
 
-_GUID = r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
-
-ID_SPECS: dict[str, IdSpec] = {
-    # iPaper job GUIDs: the text form is undocumented, so braces are allowed and stripped.
-    "ipaper": IdSpec(
-        valid=re.compile(rf"\{{?{_GUID}\}}?"),
-        find=re.compile(rf"(?<![0-9A-Za-z-]){_GUID}(?![0-9A-Za-z-])"),
-        url_params=("jobGuid", "jobguid", "guid"),
-        documented="a GUID like 3f2504e0-4f89-11d3-9a0c-0305e82c3301",
-    ),
-    # ScriptX tokens are opaque (32 hex in the docs, `pdf0:job` elsewhere): any printable run is valid; in text we
-    # look for the documented 32-hex form or a token after /printPdf/status/ or /printPdf/download/.
-    "scriptx": IdSpec(
-        valid=re.compile(r"[^\s/?#]{1,200}"),
-        find=re.compile(r"(?<![0-9A-Za-z])[0-9a-f]{32}(?![0-9A-Za-z])"),
-        url_path_markers=("/printPdf/status/", "/printPdf/download/", "/printHtml/status/"),
-        documented="32 hexadecimal characters",
-        documented_pattern=re.compile(r"[0-9A-Fa-f]{32}"),
-        in_path=True,
-    ),
-    # PDF.co: 32 upper-case base-36 characters, optionally `--NNN-NNN`; the same prefix is a folder in result URLs.
-    "pdfco": IdSpec(
-        valid=re.compile(r"[A-Z0-9]{32}(?:--\d{1,9}-\d{1,9})?"),
-        find=re.compile(r"(?<![0-9A-Za-z])[A-Z0-9]{32}(?:--\d{1,9}-\d{1,9})?(?![0-9A-Za-z])"),
-        url_params=("jobid", "jobId"),
-        documented="32 upper-case letters or digits, optionally followed by --NNN-NNN",
-    ),
-    # encoding.com media IDs are positive integers; in prose only runs of 5-12 digits count.
-    "encodingcom": IdSpec(
-        valid=re.compile(r"[1-9][0-9]{0,11}"),
-        find=re.compile(r"(?<![0-9A-Za-z.:/-])[1-9][0-9]{4,11}(?![0-9A-Za-z.:])"),
-        url_params=("mediaid", "MediaID", "media_id"),
-        documented="a positive integer",
-    ),
-}
-
-PROVIDER_NAMES: tuple[str, ...] = tuple(ID_SPECS)
-
-# The names the user knows the providers by, for the tray, the window and notifications. The provider classes take
-# their display_name from here, so the UI can show them without importing the providers (and requests).
-PROVIDER_DISPLAY_NAMES: dict[str, str] = {
+# Shown by the tray, the window and notifications, which render before the providers (and requests) are imported,
+# so they cannot read the registry. The source is each provider's own `display_name`; this copy only has to agree
+# with it (tests/unit/providers/test_registry.py), and a provider missing here is shown by its own name. Code that
+# has the registry passes its `DISPLAY_NAMES` instead.
+_DISPLAY_NAMES_BEFORE_THE_REGISTRY: dict[str, str] = {
     "ipaper": "iPaper",
     "scriptx": "ScriptX.Services",
     "pdfco": "PDF.co",
@@ -83,20 +54,19 @@ PROVIDER_DISPLAY_NAMES: dict[str, str] = {
 }
 
 
-def provider_display_name(provider: str) -> str:
-    """The name the user knows `provider` by; an unknown provider's own name."""
-    return PROVIDER_DISPLAY_NAMES.get(provider, provider)
+def provider_display_name(provider: str, names: Mapping[str, str] | None = None) -> str:
+    """The name the user knows `provider` by: from `names` (the registry's `DISPLAY_NAMES`), without it from the
+    copy above; a provider in neither is shown by its own name."""
+    shown = _DISPLAY_NAMES_BEFORE_THE_REGISTRY if names is None else names
+    return shown.get(provider, provider)
 
 
-def normalize_id(provider: str, raw: str) -> str | None:
-    """The ID as it should be sent, or None if it is not a valid ID for this provider."""
-    spec = ID_SPECS[provider]
+def normalize_id(spec: IdSpec, raw: str) -> str | None:
+    """The ID as it should be sent, or None if it is not a valid ID by `spec`."""
     text = raw.strip()
     if not text or len(text) > MAX_ID_LENGTH or not spec.valid.fullmatch(text):
         return None
-    if provider == "ipaper":
-        text = text.strip("{}")
-    return text
+    return text.strip(spec.strip) if spec.strip else text
 
 
 # Characters no ID may hold: controls, lone surrogates (not encodable), line/paragraph separators, and the
@@ -105,7 +75,7 @@ _UNSENDABLE_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
 
 
-def unsendable_reason(provider: str, token: str) -> str | None:
+def unsendable_reason(spec: IdSpec, token: str) -> str | None:
     """Why `token` (already stripped) cannot be sent safely as a job ID, or None when it can."""
     if not token:
         return "the job ID is empty"
@@ -115,32 +85,30 @@ def unsendable_reason(provider: str, token: str) -> str | None:
         return "the job ID contains whitespace"
     if any(unicodedata.category(c) in _UNSENDABLE_CATEGORIES or c in _BIDI_CONTROLS for c in token):
         return "the job ID contains control characters"
-    if ID_SPECS[provider].in_path and token in (".", ".."):
+    if spec.in_path and token in (".", ".."):
         return "the job ID cannot be only dots (it is sent as a path segment)"
     return None
 
 
-def given_id(provider: str, raw: str) -> tuple[str, str | None]:
-    """A single token the user gave for an account of `provider`: (the ID to send, a warning or None).
+def given_id(spec: IdSpec, raw: str, display_name: str) -> tuple[str, str | None]:
+    """A single token the user gave for an account of a provider with this `spec`, named `display_name` in the
+    warning: (the ID to send, a warning or None).
 
     Taken as given unless it cannot be sent safely (ConfigError, quoting it shown safely): a token that does not
     look like the vendor's documented form is still used, with a one-line warning, because vendors' real IDs do
-    not always follow their documentation. iPaper GUIDs lose their braces.
+    not always follow their documentation. A valid ID is normalised first (iPaper GUIDs lose their braces).
     """
     token = raw.strip()
-    reason = unsendable_reason(provider, token)
+    reason = unsendable_reason(spec, token)
     if reason is not None:
         raise ConfigError(f"{reason}: {quoted(token)}")
-    normal = normalize_id(provider, token)
+    normal = normalize_id(spec, token)
     if normal is not None:
-        spec = ID_SPECS[provider]
         if spec.documented_pattern is None or spec.documented_pattern.fullmatch(normal):
             return normal, None
         token = normal
-    name = PROVIDER_DISPLAY_NAMES.get(provider, provider)
-    documented = ID_SPECS[provider].documented
-    like = f" ({documented})" if documented else ""
-    return token, f"{quoted(token)} does not look like a {name} job ID{like}; added as given"
+    like = f" ({spec.documented})" if spec.documented else ""
+    return token, f"{quoted(token)} does not look like a {display_name} job ID{like}; added as given"
 
 
 def quoted(token: str, limit: int = 80) -> str:
@@ -154,8 +122,7 @@ def _unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def _ids_in_url(provider: str, url: str) -> list[str]:
-    spec = ID_SPECS[provider]
+def _ids_in_url(spec: IdSpec, url: str) -> list[str]:
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -164,7 +131,7 @@ def _ids_in_url(provider: str, url: str) -> list[str]:
     for key, value in parse_qsl(parts.query, keep_blank_values=False):
         if key in spec.url_params:
             for piece in value.split(","):
-                ok = normalize_id(provider, piece)
+                ok = normalize_id(spec, piece)
                 if ok:
                     found.append(ok)
     path = unquote(parts.path)
@@ -172,7 +139,7 @@ def _ids_in_url(provider: str, url: str) -> list[str]:
         index = path.find(marker)
         if index >= 0:
             token = path[index + len(marker) :].split("/", 1)[0]
-            ok = normalize_id(provider, token)
+            ok = normalize_id(spec, token)
             if ok:
                 found.append(ok)
     return found
@@ -181,15 +148,14 @@ def _ids_in_url(provider: str, url: str) -> list[str]:
 _URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 
 
-def extract_ids(provider: str, text: str) -> list[str]:
-    """Every ID for `provider` in `text`, in order of appearance, each once."""
+def extract_ids(spec: IdSpec, text: str) -> list[str]:
+    """Every ID by `spec` in `text`, in order of appearance, each once."""
     text = text[:MAX_TEXT]
     found: list[str] = []
     for url in _URL.findall(text):
-        found.extend(_ids_in_url(provider, url))
-    spec = ID_SPECS[provider]
+        found.extend(_ids_in_url(spec, url))
     for match in spec.find.finditer(text):
-        ok = normalize_id(provider, match.group(0))
+        ok = normalize_id(spec, match.group(0))
         if ok:
             found.append(ok)
     return _unique(found)
@@ -201,11 +167,12 @@ def is_single_token(text: str) -> bool:
     return bool(stripped) and not any(c.isspace() for c in stripped) and not _URL.match(stripped)
 
 
-def candidates(text: str, providers: tuple[str, ...] = PROVIDER_NAMES) -> dict[str, list[str]]:
-    """Which providers' IDs appear in `text`: {provider: [ids]}, only providers with a match."""
+def candidates(text: str, specs: Mapping[str, IdSpec]) -> dict[str, list[str]]:
+    """Which providers' IDs appear in `text`, given their `specs` by name: {provider: [ids]}, in the order of
+    `specs`, only providers with a match."""
     result: dict[str, list[str]] = {}
-    for provider in providers:
-        ids = extract_ids(provider, text)
+    for provider, spec in specs.items():
+        ids = extract_ids(spec, text)
         if ids:
             result[provider] = ids
     return result

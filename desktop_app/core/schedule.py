@@ -110,19 +110,10 @@ class PollPolicy:
         return ceiling * (0.5 + 0.5 * rng())
 
 
-# Per provider: jobs at iPaper (PDF ripping) and encoding.com (video) run minutes to hours; PDF.co and ScriptX
-# jobs are often seconds. iPaper asks for fewer than 50 requests a minute per account, hence its longer minimum.
-POLICIES: dict[str, PollPolicy] = {
-    "pdfco": PollPolicy(min_interval=2.0, max_interval=300.0),
-    "scriptx": PollPolicy(min_interval=2.0, max_interval=300.0),
-    "ipaper": PollPolicy(min_interval=2.5, max_interval=600.0),
-    "encodingcom": PollPolicy(min_interval=2.5, max_interval=300.0),
-}
-
-
-def policy_for(provider_name: str) -> PollPolicy:
-    """The provider's policy, or the defaults for a provider without one."""
-    return POLICIES.get(provider_name, PollPolicy())
+def policy_for(provider_name: str, policies: Mapping[str, PollPolicy] | None = None) -> PollPolicy:
+    """The provider's policy from `policies` (the registry's `POLICIES`: each provider states its `poll_policy`
+    in its own module), or the defaults for a provider without one."""
+    return (policies or {}).get(provider_name, PollPolicy())
 
 
 class _Entry:

@@ -78,7 +78,12 @@ class AccountPoller:
         self.account = spec.account
         self._clock = clock
         self.schedule = AccountSchedule(
-            spec.provider_cls.name, spec.provider_cls.max_batch, spec.rate_limit, clock=clock, policy=policy, rng=rng
+            spec.provider_cls.name,
+            spec.provider_cls.max_batch,
+            spec.rate_limit,
+            clock=clock,
+            policy=policy or spec.provider_cls.poll_policy,
+            rng=rng,
         )
         self._budget: Budget = budget if budget is not None else LocalBudget()
         self._make_provider = provider_factory or spec.make_provider

@@ -34,9 +34,10 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from desktop_app import __version__
 from desktop_app.core.errors import ProtocolError, RateLimited, TransientError
-from desktop_app.core.ids import ID_SPECS, IdSpec
+from desktop_app.core.ids import IdSpec
 from desktop_app.core.model import Secret, Status
 from desktop_app.core.retry_after import parse_retry_after
+from desktop_app.core.schedule import PollPolicy
 from desktop_app.core.text import displayable, storable
 from desktop_app.core.urls import is_openable_link
 from desktop_app.system.logs import redact, register_secret
@@ -488,10 +489,16 @@ class Provider(Protocol):
 
 
 class HttpProvider:
-    """Shared plumbing for the HTTP providers; each subclass implements `check`."""
+    """Shared plumbing for the HTTP providers; each subclass implements `check` and states its metadata.
 
-    name: ClassVar[str]
-    display_name: ClassVar[str]
+    The metadata are class attributes, so a provider is one module: the registry (`providers/registry.py`) lists
+    the classes and derives every table by provider (ID specs, display names, policies) from them.
+    """
+
+    name: ClassVar[str]  # "pdfco": the name accounts and the CLI use
+    display_name: ClassVar[str]  # "PDF.co": the name the user knows it by
+    id_spec: ClassVar[IdSpec]  # what its job IDs look like (core.ids)
+    poll_policy: ClassVar[PollPolicy] = PollPolicy()  # how its jobs are paced (core.schedule)
     default_base_url: ClassVar[str]
     max_batch: ClassVar[int] = 1
     default_rate_limit: ClassVar[str] = "1/s"
@@ -509,10 +516,6 @@ class HttpProvider:
             max_bytes=config.max_response_bytes,
             deadline=config.deadline,
         )
-
-    @classmethod
-    def id_spec(cls) -> IdSpec:
-        return ID_SPECS[cls.name]
 
     def check(self, job_ids: Sequence[str]) -> list[Status]:
         raise NotImplementedError

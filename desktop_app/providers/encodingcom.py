@@ -21,8 +21,9 @@ from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 from desktop_app.core.errors import AuthError, PartialAnswer, ProtocolError, RateLimited
-from desktop_app.core.ids import PROVIDER_DISPLAY_NAMES
+from desktop_app.core.ids import IdSpec
 from desktop_app.core.model import JobState, Status
+from desktop_app.core.schedule import PollPolicy
 from desktop_app.core.text import storable
 from desktop_app.core.urls import is_openable_link
 from desktop_app.providers.base import (
@@ -35,7 +36,7 @@ from desktop_app.providers.base import (
 )
 from desktop_app.providers.xml import child, children, parse_xml, text
 
-DISPLAY = PROVIDER_DISPLAY_NAMES["encodingcom"]
+DISPLAY = "encoding.com"
 RATE_LIMIT_RETRY_SECONDS = 1.0  # when a 421 carries no Retry-After: what the vendor's own sample code waits
 MAX_REQUESTS_PER_CHECK = 4  # follow-ups only after an answer named unknown IDs or left some out
 
@@ -256,6 +257,14 @@ def _parse_answer(asked: Sequence[str], body: bytes | str) -> Answer:
 class EncodingComProvider(HttpProvider):
     name: ClassVar[str] = "encodingcom"
     display_name: ClassVar[str] = DISPLAY
+    # Media IDs are positive integers; in prose only runs of 5-12 digits count.
+    id_spec: ClassVar[IdSpec] = IdSpec(
+        valid=re.compile(r"[1-9][0-9]{0,11}"),
+        find=re.compile(r"(?<![0-9A-Za-z.:/-])[1-9][0-9]{4,11}(?![0-9A-Za-z.:])"),
+        url_params=("mediaid", "MediaID", "media_id"),
+        documented="a positive integer",
+    )
+    poll_policy: ClassVar[PollPolicy] = PollPolicy(min_interval=2.5, max_interval=300.0)  # video: minutes to hours
     default_base_url: ClassVar[str] = "https://manage.encoding.com"
     max_batch: ClassVar[int] = 200  # one request per round for any realistic account; split only beyond this
     default_rate_limit: ClassVar[str] = "1/s"  # plan-dependent and undocumented; one batched request a round

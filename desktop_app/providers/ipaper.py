@@ -12,18 +12,21 @@ ERROR (the only other documented code for this method) is read.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import ClassVar
 
 from desktop_app.core.errors import AuthError, ProtocolError, QuotaExhausted, TransientError
-from desktop_app.core.ids import PROVIDER_DISPLAY_NAMES
+from desktop_app.core.ids import IdSpec
 from desktop_app.core.model import JobState, Status
+from desktop_app.core.schedule import PollPolicy
 from desktop_app.core.text import storable
 from desktop_app.providers.base import HttpProvider, HttpResponse, raise_for_common_errors, server_text, short_text
 from desktop_app.providers.xml import child, descendant, parse_xml, text
 
 CHECK_PATH = "/V2/Ripper.asmx/GetProcessingStatus"
-DISPLAY = PROVIDER_DISPLAY_NAMES["ipaper"]
+DISPLAY = "iPaper"
+_GUID = r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
 
 STATES: dict[str, JobState] = {
     "pending": JobState.RUNNING,
@@ -118,6 +121,17 @@ def parse_status(job_id: str, body: bytes | str) -> Status:
 class IPaperProvider(HttpProvider):
     name: ClassVar[str] = "ipaper"
     display_name: ClassVar[str] = DISPLAY
+    # Job GUIDs: the text form is undocumented, so braces are allowed and stripped.
+    id_spec: ClassVar[IdSpec] = IdSpec(
+        valid=re.compile(rf"\{{?{_GUID}\}}?"),
+        find=re.compile(rf"(?<![0-9A-Za-z-]){_GUID}(?![0-9A-Za-z-])"),
+        url_params=("jobGuid", "jobguid", "guid"),
+        documented="a GUID like 3f2504e0-4f89-11d3-9a0c-0305e82c3301",
+        strip="{}",
+    )
+    # Ripping a PDF takes minutes to hours; the docs ask for fewer than 50 requests a minute per account, hence
+    # the longer minimum.
+    poll_policy: ClassVar[PollPolicy] = PollPolicy(min_interval=2.5, max_interval=600.0)
     default_base_url: ClassVar[str] = "https://ipaper.api.ipapercms.dk"
     max_batch: ClassVar[int] = 1  # one jobGuid per call: no batch method exists
     default_rate_limit: ClassVar[str] = "45/min"  # the docs ask for fewer than 50 a minute; keep a margin

@@ -7,12 +7,14 @@ unknown. HTTP: 401 unauthorised, 402 (new docs) or 403 (old docs) no credits, 42
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from desktop_app.core.errors import AuthError, ProtocolError, QuotaExhausted
-from desktop_app.core.ids import PROVIDER_DISPLAY_NAMES
+from desktop_app.core.ids import IdSpec
 from desktop_app.core.model import JobState, Status
+from desktop_app.core.schedule import PollPolicy
 from desktop_app.providers.base import (
     HttpProvider,
     HttpResponse,
@@ -91,7 +93,15 @@ def parse_check(job_id: str, body: Any) -> Status:
 
 class PdfCoProvider(HttpProvider):
     name: ClassVar[str] = "pdfco"
-    display_name: ClassVar[str] = PROVIDER_DISPLAY_NAMES["pdfco"]
+    display_name: ClassVar[str] = "PDF.co"
+    # 32 upper-case base-36 characters, optionally `--NNN-NNN`; the same prefix is a folder in result URLs.
+    id_spec: ClassVar[IdSpec] = IdSpec(
+        valid=re.compile(r"[A-Z0-9]{32}(?:--\d{1,9}-\d{1,9})?"),
+        find=re.compile(r"(?<![0-9A-Za-z])[A-Z0-9]{32}(?:--\d{1,9}-\d{1,9})?(?![0-9A-Za-z])"),
+        url_params=("jobid", "jobId"),
+        documented="32 upper-case letters or digits, optionally followed by --NNN-NNN",
+    )
+    poll_policy: ClassVar[PollPolicy] = PollPolicy(min_interval=2.0, max_interval=300.0)  # jobs often take seconds
     default_base_url: ClassVar[str] = "https://api.pdf.co"
     max_batch: ClassVar[int] = 1
     default_rate_limit: ClassVar[str] = "2/s"  # free plan; paid plans allow 10/s

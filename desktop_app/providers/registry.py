@@ -1,10 +1,22 @@
-"""Every provider by name: an explicit table, so PyInstaller sees each import."""
+"""Every provider by name: the one list (explicit imports, so PyInstaller sees each), and every table by provider
+derived from it.
+
+A provider is one module: its metadata (name, display name, ID spec, poll policy, batch size, default rate limit,
+base URL) are class attributes of its class. One line in `PROVIDERS` is all it takes for accounts, the CLI, drops
+and the scheduler to know it. `ID_SPECS`, `DISPLAY_NAMES` and `POLICIES` are live views of `PROVIDERS`, not
+copies, so they cannot disagree with it; code above core passes them to `core.ids` and `core.schedule`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
+from typing import TypeVar
+
 from desktop_app.core.errors import ConfigError
+from desktop_app.core.ids import IdSpec
 from desktop_app.core.model import Account, Secret
 from desktop_app.core.ratelimit import RateLimit, parse_rate_limit
+from desktop_app.core.schedule import PollPolicy
 from desktop_app.core.urls import validate_base_url
 from desktop_app.providers.base import HttpProvider, ProviderConfig
 from desktop_app.providers.encodingcom import EncodingComProvider
@@ -18,6 +30,32 @@ PROVIDERS: dict[str, type[HttpProvider]] = {
     PdfCoProvider.name: PdfCoProvider,
     EncodingComProvider.name: EncodingComProvider,
 }
+
+_T = TypeVar("_T")
+
+
+class _ByProvider(Mapping[str, _T]):
+    """One metadata attribute of every provider in `PROVIDERS`, by provider name, read when asked."""
+
+    def __init__(self, attribute: Callable[[type[HttpProvider]], _T]) -> None:
+        self._attribute = attribute
+
+    def __getitem__(self, name: str) -> _T:
+        return self._attribute(PROVIDERS[name])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(PROVIDERS)
+
+    def __len__(self) -> int:
+        return len(PROVIDERS)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
+ID_SPECS: Mapping[str, IdSpec] = _ByProvider(lambda cls: cls.id_spec)
+DISPLAY_NAMES: Mapping[str, str] = _ByProvider(lambda cls: cls.display_name)
+POLICIES: Mapping[str, PollPolicy] = _ByProvider(lambda cls: cls.poll_policy)
 
 
 def provider_class(name: str) -> type[HttpProvider]:

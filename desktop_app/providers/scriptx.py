@@ -16,12 +16,14 @@ from __future__ import annotations
 import base64
 import dataclasses
 import json
+import re
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from desktop_app.core.errors import AuthError, ProtocolError
-from desktop_app.core.ids import PROVIDER_DISPLAY_NAMES
+from desktop_app.core.ids import IdSpec
 from desktop_app.core.model import JobState, Status
+from desktop_app.core.schedule import PollPolicy
 from desktop_app.providers.base import (
     HttpProvider,
     HttpResponse,
@@ -34,7 +36,7 @@ from desktop_app.providers.base import (
 
 STATUS_PATH = "/api/v1/printPdf/status/"
 DOWNLOAD_PATH = "/api/v1/printPdf/download/"
-DISPLAY = PROVIDER_DISPLAY_NAMES["scriptx"]
+DISPLAY = "ScriptX.Services"
 
 STATES: dict[int, JobState] = {
     0: JobState.QUEUED,  # NotStarted
@@ -185,6 +187,17 @@ def is_job_not_found(response: HttpResponse) -> bool:
 class ScriptXProvider(HttpProvider):
     name: ClassVar[str] = "scriptx"
     display_name: ClassVar[str] = DISPLAY
+    # Tokens are opaque (32 hex in the docs, `pdf0:job` elsewhere): any printable run is valid; in text we look for
+    # the documented 32-hex form or a token after /printPdf/status/ or /printPdf/download/.
+    id_spec: ClassVar[IdSpec] = IdSpec(
+        valid=re.compile(r"[^\s/?#]{1,200}"),
+        find=re.compile(r"(?<![0-9A-Za-z])[0-9a-f]{32}(?![0-9A-Za-z])"),
+        url_path_markers=("/printPdf/status/", "/printPdf/download/", "/printHtml/status/"),
+        documented="32 hexadecimal characters",
+        documented_pattern=re.compile(r"[0-9A-Fa-f]{32}"),
+        in_path=True,
+    )
+    poll_policy: ClassVar[PollPolicy] = PollPolicy(min_interval=2.0, max_interval=300.0)  # PDFs in seconds
     default_base_url: ClassVar[str] = "https://scriptxservices.meadroid.com"
     max_batch: ClassVar[int] = 1  # one token per status call
     default_rate_limit: ClassVar[str] = "1/s"  # undocumented; MeadCo's own client polls once a second

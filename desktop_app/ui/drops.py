@@ -1,7 +1,8 @@
 """What a drop or a paste carries, as text, and which accounts its job IDs could belong to.
 
 `read_mime` turns QMimeData (text, links, text files) into text or a refusal the user can read; `plan_drop` finds
-job IDs in that text per account with core.ids. Neither touches the store: the app decides what to add.
+job IDs in that text per account with core.ids and the registry's ID specs. Neither touches the store: the app
+decides what to add.
 """
 
 from __future__ import annotations
@@ -106,15 +107,19 @@ class DropPlan:
 
 def plan_drop(text: str, accounts: Sequence[Account], only_account: str | None = None) -> DropPlan:
     """The accounts whose provider's IDs appear in `text`, most IDs first."""
+    # Here, not at the top: the window imports this module, and the providers (with requests) load on first use.
+    from desktop_app.providers.registry import ID_SPECS
+
     by_provider: dict[str, list[str]] = {}
     candidates: list[Candidate] = []
     for account in accounts:
         if only_account is not None and account.name != only_account:
             continue
-        if account.provider not in ids.ID_SPECS:
+        spec = ID_SPECS.get(account.provider)
+        if spec is None:
             continue
         if account.provider not in by_provider:
-            by_provider[account.provider] = _ids_for(account.provider, text)
+            by_provider[account.provider] = _ids_for(spec, text)
         found = by_provider[account.provider]
         if found:
             candidates.append(Candidate(account, tuple(found)))
@@ -122,11 +127,11 @@ def plan_drop(text: str, accounts: Sequence[Account], only_account: str | None =
     return DropPlan(tuple(candidates))
 
 
-def _ids_for(provider: str, text: str) -> list[str]:
+def _ids_for(spec: ids.IdSpec, text: str) -> list[str]:
     # A bare token (typed or pasted on its own) is judged by the full `valid` pattern, like `jobtray add ID`;
     # anything longer is searched with the stricter `find` pattern.
     if ids.is_single_token(text):
-        single = ids.normalize_id(provider, text)
+        single = ids.normalize_id(spec, text)
         if single is not None:
             return [single]
-    return ids.extract_ids(provider, text)
+    return ids.extract_ids(spec, text)

@@ -27,7 +27,7 @@ from desktop_app.core import ids
 from desktop_app.core.errors import JobTrayError, ProtocolError
 from desktop_app.core.model import Status
 from desktop_app.core.urls import is_openable_link
-from desktop_app.providers.registry import PROVIDERS
+from desktop_app.providers.registry import ID_SPECS, PROVIDERS
 from tests.support.fault_server import Fault, FaultServer, RecordingServer
 from tests.support.providers import Harness
 
@@ -491,7 +491,7 @@ def test_absurd_values_in_every_field_of_every_sample(parse: ParseFunction, valu
 
 @settings(max_examples=300, deadline=None)
 @given(
-    provider=st.sampled_from(ids.PROVIDER_NAMES),
+    provider=st.sampled_from(sorted(PROVIDERS)),
     text=st.one_of(
         st.text(max_size=400),
         st.text(alphabet="0123456789ABCDEFabcdef-{}/?#&=%:. \n", max_size=400),
@@ -499,16 +499,16 @@ def test_absurd_values_in_every_field_of_every_sample(parse: ParseFunction, valu
     ),
 )
 def test_id_extraction_never_raises_and_finds_only_valid_ids(provider: str, text: str) -> None:
-    for found in ids.extract_ids(provider, text):
-        assert ids.normalize_id(provider, found) == found
+    for found in ids.extract_ids(ID_SPECS[provider], text):
+        assert ids.normalize_id(ID_SPECS[provider], found) == found
     assert isinstance(ids.is_single_token(text), bool)
-    for name, found_ids in ids.candidates(text).items():
-        assert all(ids.normalize_id(name, i) == i for i in found_ids)
+    for name, found_ids in ids.candidates(text, ID_SPECS).items():
+        assert all(ids.normalize_id(ID_SPECS[name], i) == i for i in found_ids)
 
 
 def test_id_extraction_is_bounded_on_huge_drops() -> None:
     text = ("6YSZD3U872ZYYFEDMQCQSGEEO8YSF5WA " * 100_000) + "https://x/?jobid=" + "A" * 5_000_000
     started = time.monotonic()
-    ids.extract_ids("pdfco", text)
-    ids.candidates(text[: ids.MAX_TEXT * 2])
+    ids.extract_ids(ID_SPECS["pdfco"], text)
+    ids.candidates(text[: ids.MAX_TEXT * 2], ID_SPECS)
     assert time.monotonic() - started < 10

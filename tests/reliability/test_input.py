@@ -16,8 +16,9 @@ from desktop_app.cli import commands as cli
 from desktop_app.core import ids
 from desktop_app.core.errors import ConfigError, JobTrayError
 from desktop_app.core.model import Account, KeySource
+from desktop_app.providers.registry import ID_SPECS
 from tests.support.fault_server import FaultServer, RecordedRequest
-from tests.support.providers import Harness
+from tests.support.providers import PROVIDER_NAMES, Harness
 
 SPECIALS = ["/", "?", "#", "<", "&", "%2F", "%", "..", " ", "\n", '"', "'", "]]>", "+", "="]
 NASTY = ["a/b", "x?y=1", "x#frag", "<a>&amp;</a>", "%2F..%2Fetc", "../../admin", "a&jobid=other", "]]><x/>"]
@@ -87,7 +88,7 @@ def test_ids_that_pass_validation_arrive_exactly_and_do_not_change_the_path(
     baseline = _baseline(harness, faults)
     for special in SPECIALS:
         for raw in (harness.open_job + special, special + harness.open_job, harness.open_job[:8] + special + "x"):
-            job_id = ids.normalize_id(harness.provider, raw)
+            job_id = ids.normalize_id(ID_SPECS[harness.provider], raw)
             if job_id is None:
                 continue  # rejected before use: fine
             _assert_arrives_intact(job_id, baseline, _send(harness, faults, job_id))
@@ -102,23 +103,24 @@ def test_even_unvalidated_ids_are_quoted_on_the_wire(harness: Harness, faults: F
         _assert_arrives_intact(job_id, baseline, _send(harness, faults, job_id))
 
 
-@pytest.mark.parametrize("provider", ids.PROVIDER_NAMES)
+@pytest.mark.parametrize("provider", PROVIDER_NAMES)
 @pytest.mark.parametrize("raw", [*NASTY, "", " ", "a" * 300, "1,2", "{}", "a\x1b[2Jb", "x\u202ey"])
 def test_resolve_ids_with_an_account_takes_a_token_as_given_or_refuses_it_in_one_line(provider: str, raw: str) -> None:
     """Issue 11: with --account a single token is the job ID as given (a vendor's next ID format must not be
     refused); only what cannot be sent safely is refused (empty, whitespace or controls inside, over 200 chars)."""
     account = Account(name="a", provider=provider, key_source=KeySource.ENV, key_env="K", id=1)
+    spec = ID_SPECS[provider]
     warnings: list[str] = []
     try:
         pairs = cli.resolve_ids([account], [raw], "a", warnings)
     except ConfigError as exc:
-        assert ids.unsendable_reason(provider, raw.strip()) is not None or not ids.is_single_token(raw), raw
+        assert ids.unsendable_reason(spec, raw.strip()) is not None or not ids.is_single_token(raw), raw
         assert len(str(exc)) < 300 and str(exc).isprintable()  # one short line, nothing raw from the paste
         return
     assert ids.is_single_token(raw)
-    assert ids.unsendable_reason(provider, raw.strip()) is None
+    assert ids.unsendable_reason(spec, raw.strip()) is None
     [(_, job_id)] = pairs
-    documented = ids.normalize_id(provider, raw)
+    documented = ids.normalize_id(spec, raw)
     assert job_id == (documented if documented is not None else raw.strip())  # as given (iPaper drops braces)
     if documented is None:
         assert len(warnings) == 1 and "added as given" in warnings[0]  # an undocumented form: added, one warning
@@ -131,8 +133,8 @@ def test_a_huge_paste_is_truncated_before_it_is_searched() -> None:
     job = "6YSZD3U872ZYYFEDMQCQSGEEO8YSF5WA"
     text = "z" * ids.MAX_TEXT + " " + job
     started = time.monotonic()
-    assert ids.extract_ids("pdfco", text) == []  # beyond MAX_TEXT: never looked at
-    assert ids.extract_ids("pdfco", job + " " + "z" * (50 * 1024 * 1024)) == [job]
+    assert ids.extract_ids(ID_SPECS["pdfco"], text) == []  # beyond MAX_TEXT: never looked at
+    assert ids.extract_ids(ID_SPECS["pdfco"], job + " " + "z" * (50 * 1024 * 1024)) == [job]
     assert time.monotonic() - started < 5
 
 

@@ -1,11 +1,14 @@
 """One harness per provider in the registry: a simulator to answer healthy requests, credentials, and a job that is
 open now and finishes after a few healthy checks. Reliability tests parametrize over `PROVIDERS`, so a provider
-added to the registry is covered as soon as it has a harness here (or one through the simulator launcher)."""
+added to the registry is in every cross-provider suite at once, and each of its tests fails (never skips) until it
+has a builder in `BUILDERS` (tests/unit/providers/test_registry.py checks the table against the registry)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+import pytest
 
 from desktop_app.core.model import Account, JobState, KeySource, Secret
 from desktop_app.providers.base import ProviderConfig
@@ -102,32 +105,18 @@ BUILDERS: dict[str, Callable[[], Harness]] = {
 }
 
 
-def _from_launcher(provider: str) -> Harness:
-    """A provider without its own builder: its demo simulator from the launcher, first sample job."""
-    import importlib.util
-
-    import pytest
-
-    from desktop_app.simulators.launcher import start_all
-
-    if importlib.util.find_spec(f"desktop_app.simulators.{provider}") is None:
-        pytest.skip(f"{provider} has no simulator yet (add a builder in tests/support/providers.py)")
-    running = start_all()
-    try:
-        if provider not in running:
-            pytest.skip(f"{provider} has no simulator yet (add a builder in tests/support/providers.py)")
-        server, samples, creds = running.pop(provider)
-    finally:
-        for other, _, _ in running.values():
-            other.stop()
-    secret = creds.get("key") or creds.get("password") or next(iter(creds.values()))
-    username = creds.get("username") or creds.get("user")
-    # The demo jobs finish on a timer, not by checks; the fault tests only need them open at first.
-    harness = Harness(provider, server._handler, secret, username, samples[0], JobState.SUCCEEDED)
-    harness._close = server.stop
-    return harness
+def missing_harnesses() -> list[str]:
+    """Providers in the registry without a builder here."""
+    return sorted(set(PROVIDERS) - set(BUILDERS))
 
 
 def make_harness(provider: str) -> Harness:
+    """The provider's harness; a failure (not a skip) for a provider without one, so no suite passes without it."""
     builder = BUILDERS.get(provider)
-    return builder() if builder is not None else _from_launcher(provider)
+    if builder is None:
+        pytest.fail(
+            f"provider {provider!r} is in the registry but has no test harness: "
+            "add its builder to BUILDERS in tests/support/providers.py",
+            pytrace=False,
+        )
+    return builder()

@@ -1,18 +1,31 @@
+"""core.ids with the providers' own specs (from the registry, as every caller passes them) and with specs made
+here, which core takes as readily: it knows no provider."""
+
 from __future__ import annotations
+
+import re
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from desktop_app.core import ids
 from desktop_app.core.errors import ConfigError
-from desktop_app.core.ids import (
-    PROVIDER_NAMES,
-    candidates,
-    extract_ids,
-    given_id,
-    is_single_token,
-    normalize_id,
-)
+from desktop_app.core.ids import IdSpec, candidates, is_single_token
+from desktop_app.providers.registry import DISPLAY_NAMES, ID_SPECS
+
+
+def extract_ids(provider: str, text: str) -> list[str]:
+    return ids.extract_ids(ID_SPECS[provider], text)
+
+
+def normalize_id(provider: str, raw: str) -> str | None:
+    return ids.normalize_id(ID_SPECS[provider], raw)
+
+
+def given_id(provider: str, raw: str) -> tuple[str, str | None]:
+    return ids.given_id(ID_SPECS[provider], raw, DISPLAY_NAMES[provider])
+
 
 PDFCO_ID = "6YSZD3U872ZYYFEDMQCQSGEEO8YSF5WA--151-300"
 GUID = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
@@ -50,8 +63,9 @@ def test_encodingcom_ids_are_integers_long_ones_found_in_text() -> None:
 
 
 def test_candidates_lists_only_providers_that_match() -> None:
-    found = candidates(f"{PDFCO_ID} and {GUID}")
+    found = candidates(f"{PDFCO_ID} and {GUID}", ID_SPECS)
     assert found == {"pdfco": [PDFCO_ID], "ipaper": [GUID]}
+    assert candidates(f"{PDFCO_ID} and {GUID}", {"ipaper": ID_SPECS["ipaper"]}) == {"ipaper": [GUID]}
 
 
 def test_duplicates_are_reported_once() -> None:
@@ -70,7 +84,7 @@ def test_not_single_tokens(text: str) -> None:
 
 @given(st.text(max_size=2000))
 def test_extraction_never_raises_and_only_returns_valid_ids(text: str) -> None:
-    for provider in PROVIDER_NAMES:
+    for provider in ID_SPECS:
         for job_id in extract_ids(provider, text):
             assert normalize_id(provider, job_id) == job_id
 
@@ -130,3 +144,42 @@ def test_dots_cannot_be_a_path_token(raw: str) -> None:
     with pytest.raises(ConfigError, match="dots"):
         given_id("scriptx", raw)
     assert given_id("pdfco", raw)[0] == raw  # sent in a JSON body there: harmless
+
+
+# ---- core takes any spec: it knows no provider --------------------------------------------------------------------
+
+TICKET = IdSpec(
+    valid=re.compile(r"<?T-[0-9]{3,6}>?"),
+    find=re.compile(r"(?<![0-9A-Za-z-])T-[0-9]{3,6}(?![0-9A-Za-z])"),
+    url_params=("ticket",),
+    url_path_markers=("/tickets/",),
+    documented="T- and 3 to 6 digits",
+    documented_pattern=re.compile(r"T-[0-9]{3,6}"),
+    in_path=True,
+    strip="<>",
+)
+
+
+def test_a_spec_made_here_is_used_as_given_patterns_urls_and_normalisation() -> None:
+    assert ids.normalize_id(TICKET, " <T-1234> ") == "T-1234"
+    assert ids.normalize_id(TICKET, "T-12") is None
+    text = "see T-1001, https://x.example/tickets/T-1002/log and https://x.example/?ticket=T-1003,T-1001"
+    assert ids.extract_ids(TICKET, text) == ["T-1002", "T-1003", "T-1001"]  # URLs first, then prose; each once
+    assert candidates(text, {"tickets": TICKET, "pdfco": ID_SPECS["pdfco"]}) == {
+        "tickets": ["T-1002", "T-1003", "T-1001"]
+    }
+
+
+def test_given_id_names_the_provider_it_is_told_and_follows_the_spec() -> None:
+    assert ids.given_id(TICKET, "<T-123>", "Tickets") == ("T-123", None)
+    job_id, warning = ids.given_id(TICKET, "ticket-9", "Tickets")
+    assert job_id == "ticket-9"
+    assert warning == "'ticket-9' does not look like a Tickets job ID (T- and 3 to 6 digits); added as given"
+    with pytest.raises(ConfigError, match="dots"):
+        ids.given_id(TICKET, "..", "Tickets")  # in_path
+
+
+def test_a_provider_is_shown_by_the_names_it_is_given_else_its_own_name() -> None:
+    assert ids.provider_display_name("tickets", {"tickets": "Tickets"}) == "Tickets"
+    assert ids.provider_display_name("tickets", {}) == "tickets"
+    assert ids.provider_display_name("tickets") == "tickets"

@@ -126,11 +126,22 @@ def test_intervals_grow_as_the_job_ages_and_finishes_are_seen_within_ten_percent
 
 
 def test_provider_policies_keep_the_minimum_to_a_few_seconds() -> None:
-    for name in ("pdfco", "scriptx", "ipaper", "encodingcom"):
-        policy = policy_for(name)
+    from desktop_app.providers.registry import POLICIES
+
+    assert set(POLICIES) >= {"pdfco", "scriptx", "ipaper", "encodingcom"}
+    for name in POLICIES:
+        policy = policy_for(name, POLICIES)
         assert 1.0 <= policy.min_interval <= 3.0 and 60.0 <= policy.max_interval <= 900.0
         assert policy.age_fraction < 0.1
-    assert policy_for("unknown") == PollPolicy()
+    assert policy_for("ipaper", POLICIES).min_interval == 2.5  # fewer than 50 requests a minute, as iPaper asks
+    assert policy_for("unknown", POLICIES) == policy_for("unknown") == PollPolicy()
+
+
+def test_a_schedule_takes_its_policy_from_its_caller() -> None:
+    slow = PollPolicy(min_interval=7.0, max_interval=70.0)
+    assert make(FakeClock(), policy=slow).policy == slow
+    # Core knows no provider: without a policy every provider name gets the defaults (the engine passes its own).
+    assert AccountSchedule("ipaper", 1, parse_rate_limit("1/s")).policy == PollPolicy()
 
 
 # ---- ETA ------------------------------------------------------------------------------------------------------
