@@ -1,12 +1,17 @@
 """Polling benchmark: the scheduler (core/schedule.py) on a virtual clock against fixed-interval polling.
 
-2,000 jobs (500 per provider, spread over a few accounts each), durations log-uniform between 10 s and 3 h, starting
-at random over four hours. Nothing sleeps: the scheduler runs on a virtual clock and answers come back instantly
-(the provider says "running", or the final state once the job's time is up; encoding.com also reports a noisy
-time_left). Fixed-interval pollers check each job every T seconds from its start, one request per job per check,
-as the vendors' own clients do.
+Two workloads. "Log-uniform": 2,000 jobs (500 per provider, spread over a few accounts each), durations log-uniform
+between 10 s and 3 h, starting at random over four hours: nothing to learn. "Repeating": each account repeats
+similar jobs (200 per account, durations log-normal around the account's median with sigma 0.3, medians from 20 s
+to 1 h, a new job every ~median/3 on average); the first 20 of each account are what the learner
+(core/durations.py) learns from, the other 180 are where it should pay. The oracle sends one request per job, at its
+finish: the limit no schedule can beat.
 
-Run: python bench/polling.py [--seed N] [--jobs-per-provider N]
+Nothing sleeps: the scheduler runs on a virtual clock and answers come back instantly (the provider says "running",
+or the final state once the job's time is up; encoding.com also reports a noisy time_left). Fixed-interval pollers
+check each job every T seconds from its start, one request per job per check, as the vendors' own clients do.
+
+Run: python bench/polling.py [--seed N] [--jobs-per-provider N] [--repeats-per-account N]
 """
 
 from __future__ import annotations
@@ -18,11 +23,12 @@ import statistics
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a fresh checkout, no install
 
+from desktop_app.core.durations import DurationHistory
 from desktop_app.core.model import JobState, Status
 from desktop_app.core.ratelimit import RateLimit, parse_rate_limit
 from desktop_app.core.schedule import AccountSchedule
@@ -32,6 +38,10 @@ ACCOUNTS_PER_PROVIDER = {"ipaper": 4, "scriptx": 3, "pdfco": 3, "encodingcom": 2
 MIN_DURATION, MAX_DURATION = 10.0, 3 * 3600.0
 ARRIVAL_WINDOW = 4 * 3600.0
 FIXED_INTERVALS = (1.0, 10.0, 120.0)
+REPEAT_MEDIANS = (20.0, 3600.0)  # the accounts' medians, spaced evenly in log between these
+REPEAT_SIGMA = 0.3
+REPEAT_ORDER = ("pdfco", "scriptx", "encodingcom", "ipaper")  # which accounts get the shorter medians
+LEARN_FROM = 20  # the first jobs of each account, learned from
 
 
 @dataclass
@@ -41,7 +51,9 @@ class SimJob:
     account: str
     start: float
     duration: float
+    index: int = 0  # its place among its account's jobs, by start
     seen: float | None = None  # when a check first saw it finished
+    requests: float = 0.0  # its share of requests (a batch of n jobs: 1/n each)
 
     @property
     def end(self) -> float:
@@ -78,6 +90,25 @@ def make_jobs(seed: int, per_provider: int) -> list[SimJob]:
     return jobs
 
 
+def make_repeating_jobs(seed: int, per_account: int) -> list[SimJob]:
+    """Each account repeats one kind of job: log-normal durations around its own median."""
+    rng = random.Random(seed)
+    accounts = [(p, f"{p}-{n}") for p, count in ACCOUNTS_PER_PROVIDER.items() for n in range(count)]
+    low, high = (math.log(m) for m in REPEAT_MEDIANS)
+    # Shortest first, in the order of what each provider's jobs are like (core/schedule.py: PDF.co and ScriptX
+    # jobs are often seconds, encoding.com and iPaper minutes to hours).
+    accounts.sort(key=lambda pa: REPEAT_ORDER.index(pa[0]))
+    medians = [math.exp(low + (high - low) * i / (len(accounts) - 1)) for i in range(len(accounts))]
+    jobs = []
+    for (provider, account), median in zip(accounts, medians, strict=True):
+        start = 0.0
+        for n in range(per_account):
+            duration = median * math.exp(rng.gauss(0.0, REPEAT_SIGMA))
+            jobs.append(SimJob(f"{account}-{n}", provider, account, start, duration, index=n))
+            start += rng.expovariate(3.0 / median)
+    return jobs
+
+
 def rate_limits() -> dict[str, RateLimit]:
     return {name: parse_rate_limit(provider_class(name).default_rate_limit) for name in ACCOUNTS_PER_PROVIDER}
 
@@ -88,7 +119,7 @@ def violations(times: Sequence[float], limit: RateLimit) -> int:
     return sum(1 for i in range(count, len(times)) if times[i] - times[i - count] < limit.period)
 
 
-def run_scheduler(jobs: list[SimJob], seed: int) -> Outcome:
+def run_scheduler(jobs: list[SimJob], seed: int, *, learn: bool = False, label: str = "scheduler") -> Outcome:
     clock = VirtualClock()
     rng = random.Random(seed + 1)
     limits = rate_limits()
@@ -97,7 +128,13 @@ def run_scheduler(jobs: list[SimJob], seed: int) -> Outcome:
         if job.account not in schedules:
             cls = provider_class(job.provider)
             schedules[job.account] = AccountSchedule(
-                job.provider, cls.max_batch, limits[job.provider], clock=clock, rng=random.Random(seed + 2).random
+                job.provider,
+                cls.max_batch,
+                limits[job.provider],
+                clock=clock,
+                rng=random.Random(seed + 2).random,
+                policy=getattr(cls, "poll_policy", None),  # the provider's own (else core's table of them)
+                learner=DurationHistory() if learn else None,
             )
     by_id = {job.job_id: job for job in jobs}
     arrivals = sorted(jobs, key=lambda j: j.start)
@@ -130,6 +167,7 @@ def run_scheduler(jobs: list[SimJob], seed: int) -> Outcome:
         statuses = {}
         for job_id in batch:
             job = by_id[job_id]
+            job.requests += 1.0 / len(batch)
             if clock.now >= job.end:
                 job.seen = clock.now
                 statuses[job_id] = Status(job_id, JobState.SUCCEEDED, "done")
@@ -142,7 +180,7 @@ def run_scheduler(jobs: list[SimJob], seed: int) -> Outcome:
     delays = [job.seen - job.end for job in jobs if job.seen is not None]
     bad = sum(violations(t, limits[name.rsplit("-", 1)[0]]) for name, t in times.items())
     total = sum(len(t) for t in times.values())
-    return Outcome("scheduler", total, jobs, delays, bad, times, batch_sizes)
+    return Outcome(label, total, jobs, delays, bad, times, batch_sizes)
 
 
 def run_fixed(jobs: list[SimJob], interval: float) -> Outcome:
@@ -160,6 +198,22 @@ def run_fixed(jobs: list[SimJob], interval: float) -> Outcome:
         account_times.sort()
         bad += violations(account_times, limits[name.rsplit("-", 1)[0]])
     return Outcome(f"fixed {interval:g} s", requests, jobs, delays, bad)
+
+
+def run_oracle(jobs: list[SimJob]) -> Outcome:
+    """One request per job, exactly at its finish: no schedule can spend less or see sooner."""
+    limits = rate_limits()
+    times: dict[str, list[float]] = {}
+    for job in jobs:
+        times.setdefault(job.account, []).append(job.end)
+    bad = sum(violations(sorted(t), limits[name.rsplit("-", 1)[0]]) for name, t in times.items())
+    return Outcome("oracle (one request at the finish)", len(jobs), jobs, [0.0] * len(jobs), bad)
+
+
+def subset_outcome(name: str, run: Outcome, subset: list[SimJob]) -> Outcome:
+    """The jobs of `subset` within `run`: their share of its requests, their delays, the run's violations."""
+    delays = [job.seen - job.end for job in subset if job.seen is not None]
+    return Outcome(name, round(sum(job.requests for job in subset)), subset, delays, run.violations)
 
 
 def percentile(values: Sequence[float], share: float) -> float:
@@ -190,6 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--jobs-per-provider", type=int, default=500)
+    parser.add_argument("--repeats-per-account", type=int, default=200)
     args = parser.parse_args(argv)
     started = time.perf_counter()
     limits = rate_limits()
@@ -236,6 +291,41 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"\nencoding.com: {len(sizes)} batched requests, {statistics.mean(sizes):.2f} media per request on "
             f"average (max {max(sizes)})"
         )
+    learning = run_scheduler(make_jobs(args.seed, args.jobs_per_provider), args.seed, learn=True)
+    missed += sum(job.seen is None for job in learning.jobs)
+    print("\nlog-uniform, the same jobs with the learner on (it learns from every job that ends):")
+    print(HEADER)
+    print(row(ours, jobs, baseline))
+    print(row(replace(learning, name="scheduler + learner"), learning.jobs, baseline))
+
+    repeating = make_repeating_jobs(args.seed, args.repeats_per_account)
+    low, high = REPEAT_MEDIANS
+    print(
+        f"\nrepeating: {args.repeats_per_account} jobs per account, durations log-normal (sigma {REPEAT_SIGMA:g}) "
+        f"around a median per account from {low:g} s to {high / 60:g} min; the first {LEARN_FROM} of each learned from"
+    )
+    blind = run_scheduler(make_repeating_jobs(args.seed, args.repeats_per_account), args.seed)
+    learned = run_scheduler(repeating, args.seed, learn=True)
+    missed += sum(job.seen is None for job in blind.jobs + learned.jobs)
+    later = [job for job in learned.jobs if job.index >= LEARN_FROM]
+    first = [job for job in learned.jobs if job.index < LEARN_FROM]
+    blind_later = [job for job in blind.jobs if job.index >= LEARN_FROM]
+    base = sum(math.ceil(job.duration) + 1 for job in later)
+    print(HEADER)
+    print(row(subset_outcome(f"scheduler + learner, jobs {LEARN_FROM + 1}+", learned, later), later, base))
+    print(row(subset_outcome(f"scheduler + learner, jobs 1-{LEARN_FROM} (learning)", learned, first), first, base))
+    today = subset_outcome(f"scheduler, no learner (today), jobs {LEARN_FROM + 1}+", blind, blind_later)
+    print(row(today, blind_later, base))
+    print(row(run_oracle(later), later, base))
+    print("\nscheduler + learner by account (median, jobs 21+):")
+    print(HEADER.replace("| polling |", "| account |"))
+    for account in sorted(
+        {job.account for job in later}, key=lambda a: statistics.median(j.duration for j in later if j.account == a)
+    ):
+        subset = [job for job in later if job.account == account]
+        median = statistics.median(job.duration for job in subset)
+        label = f"{account} ({median:.0f} s)"
+        print(row(subset_outcome(label, learned, subset), subset, sum(math.ceil(job.duration) + 1 for job in subset)))
     print(f"jobs never seen finished: {missed}; bench ran in {time.perf_counter() - started:.1f} s (virtual clock)")
     return 0 if missed == 0 else 1
 

@@ -29,6 +29,11 @@ What it decides:
 - Adaptive interval: about `age_fraction` of the job's age (age counted from `add(..., age_seconds)`), clamped to
   the provider's `[min_interval, max_interval]`. A finish at age `d` is then seen within ~8 % of `d` (or
   `min_interval` for young jobs) at a cost that grows with log(d), not d.
+- Learned durations (with a `learner`, a `core.durations.DurationHistory`): each job seen end teaches how long this
+  account's jobs (of that `kind`) take; once it knows, a job is not checked in the stretch where such jobs (almost)
+  never end, and from the likely window on it is checked as sparsely as the detection target allows (never a gap
+  over max(3 s, 10 % of its age)), so one that runs unusually long is still seen in time. A history too short to
+  trust (or no learner) leaves the adaptive interval exactly as above.
 - ETA: a status with `eta_seconds`, or a `progress` that moves, pulls the next check to just after the expected
   finish when that comes before the adaptive check. It never pushes a check later. A check aimed at an ETA that
   finds the job still running doubles the slack for that job, and after a few misses its ETA is ignored, so a
@@ -57,10 +62,11 @@ import itertools
 import math
 import random
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 
-from desktop_app.core.model import Status
+from desktop_app.core.durations import CheckSpacing, DetectionTarget, DurationHistory, next_check_delay
+from desktop_app.core.model import JobState, Status
 from desktop_app.core.ratelimit import RateLimit, TokenBucket
 
 Clock = Callable[[], float]
@@ -129,12 +135,16 @@ class _Entry:
         "in_flight",
         "interval",
         "job_id",
+        "kind",
         "progress",
         "progress_at",
+        "running_at",
     )
 
-    def __init__(self, job_id: str, added_at: float, due: float, interval: float) -> None:
+    def __init__(self, job_id: str, added_at: float, due: float, interval: float, kind: Hashable | None) -> None:
         self.job_id = job_id
+        self.kind = kind  # what the learner keys its history by (None: the account as a whole)
+        self.running_at: float | None = None  # the last answer that found it not ended yet
         self.added_at = added_at
         self.due = due
         self.interval = interval
@@ -157,6 +167,8 @@ class AccountSchedule:
         policy: pacing; `policy_for(provider_name)` when None.
         clock: monotonic seconds; `time.monotonic` when None.
         rng: uniform [0, 1) for backoff jitter; a `random.Random().random` when None. Inject a seeded one in tests.
+        learner: the account's learned job durations; every job seen end is added to it. None: nothing learned.
+        target: the detection target the learned spacing keeps to (max(3 s, 10 %) when None).
     """
 
     def __init__(
@@ -168,6 +180,8 @@ class AccountSchedule:
         policy: PollPolicy | None = None,
         clock: Clock | None = None,
         rng: UnitRandom | None = None,
+        learner: DurationHistory | None = None,
+        target: DetectionTarget | None = None,
     ) -> None:
         if max_batch < 1:
             raise ValueError("max_batch must be at least 1")
@@ -184,20 +198,24 @@ class AccountSchedule:
         self._server_until = 0.0  # the server's Retry-After: nothing clears it
         self._paused = False
         self.pause_reason: str | None = None  # "user", "auth" or "config" while paused
+        self.learner = learner
+        self.target = target or DetectionTarget()
         self.rate_limit = rate_limit
         self._bucket = self._make_bucket(rate_limit)
+        self._spacing = self._make_spacing(rate_limit)
 
     # ---- the jobs -----------------------------------------------------------------------------------------------
 
-    def add(self, job_id: str, age_seconds: float = 0.0, due_in: float = 0.0) -> bool:
+    def add(self, job_id: str, age_seconds: float = 0.0, due_in: float = 0.0, kind: Hashable | None = None) -> bool:
         """Watch `job_id` (already `age_seconds` old), first checked `due_in` seconds from now.
 
+        `kind` (a label pattern, a job type) picks the learner's history for this job; None: the account's.
         Returns False (and changes nothing) if the job is already watched.
         """
         if job_id in self._jobs:
             return False
         now = self._clock()
-        entry = _Entry(job_id, now - max(0.0, age_seconds), now, self.policy.min_interval)
+        entry = _Entry(job_id, now - max(0.0, age_seconds), now, self.policy.min_interval, kind)
         self._jobs[job_id] = entry
         self._push(entry, now + max(0.0, due_in))
         return True
@@ -276,7 +294,10 @@ class AccountSchedule:
             status = statuses.get(job_id)
             if status is not None and status.state.is_terminal:
                 del self._jobs[job_id]
+                self._learn(entry, now, status.state)
                 continue
+            if status is not None:
+                entry.running_at = now
             entry.failures = 0
             self._reschedule(entry, now, status)
 
@@ -364,6 +385,7 @@ class AccountSchedule:
         self.rate_limit = rate_limit
         self._bucket = self._make_bucket(rate_limit)
         self._bucket.try_take(self._clock())
+        self._spacing = self._make_spacing(rate_limit)
 
     # ---- internals ----------------------------------------------------------------------------------------------
 
@@ -372,6 +394,29 @@ class AccountSchedule:
         # ceil(count * margin) <= count requests: the strict reading of "N per period".
         safe = RateLimit(limit.count * self.policy.rate_margin, limit.period)
         return TokenBucket(safe, self._clock(), capacity=1.0)
+
+    def _make_spacing(self, limit: RateLimit) -> CheckSpacing:
+        # A due check may wait about one request spacing behind another job's: keep that much of the target back.
+        per_second = limit.per_second * self.policy.rate_margin
+        slack = 1.0 / per_second if per_second > 0 else 0.0
+        return CheckSpacing(self.target, self.policy.min_interval, self.policy.max_interval, slack=slack)
+
+    def _learn(self, entry: _Entry, now: float, state: JobState) -> None:
+        """An ended job teaches its duration: it ended between the last answer that found it running and now.
+
+        Not learned: a job never seen running here (it may have ended long before it was added), and one the
+        provider does not know (its ID was wrong, so its "duration" says nothing).
+        """
+        if self.learner is None or entry.running_at is None or state is JobState.NOT_FOUND:
+            return
+        self.learner.record(now - entry.added_at - (now - entry.running_at) / 2.0, entry.kind)
+
+    def _interval(self, entry: _Entry, age: float) -> float:
+        """The gap before the next check of a job of this age: learned when the learner knows its kind."""
+        model = self.learner.model(entry.kind) if self.learner is not None else None
+        if model is None:
+            return self.policy.interval(age)
+        return next_check_delay(model, age, self._spacing)
 
     def _push(self, entry: _Entry, due: float) -> None:
         entry.gen += 1
@@ -419,7 +464,7 @@ class AccountSchedule:
     def _reschedule(self, entry: _Entry, now: float, status: Status | None) -> None:
         if entry.aimed:
             entry.eta_misses = min(entry.eta_misses + 1, _MAX_ETA_MISSES)
-        interval = self.policy.interval(now - entry.added_at)
+        interval = self._interval(entry, now - entry.added_at)
         due = now + interval
         entry.aimed = False
         eta = self._eta(entry, now, status)

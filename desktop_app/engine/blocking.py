@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from desktop_app.core.errors import JobTrayError
-from desktop_app.core.model import Job, StatusChange
+from desktop_app.core.model import Job, JobState, StatusChange
 from desktop_app.engine.budget import Budget
 from desktop_app.engine.poller import AccountPoller, Clock
 from desktop_app.engine.recorder import ResultRecorder
@@ -43,6 +43,23 @@ class PollReport:
     errors: dict[str, str] = field(default_factory=dict)  # account -> its first error this round
     requests: int = 0
     unwritten: int = 0  # results fetched that could not be written (the database stayed busy)
+
+
+def past_durations(store: Store, account: str) -> list[float]:
+    """Seconds that the account's ended jobs took (archived ones too), oldest first: what its poller learns from.
+
+    A job the provider did not know (not_found) says nothing about how long jobs take. Nothing when the store
+    cannot be read: the poller then starts knowing nothing, as it would for a new account.
+    """
+    try:
+        jobs = store.jobs.all(include_archived=True)
+    except (JobTrayError, OSError):
+        return []
+    return [
+        (job.finished_at - job.created_at).total_seconds()
+        for job in jobs
+        if job.account == account and job.finished_at is not None and job.state is not JobState.NOT_FOUND
+    ]
 
 
 class BlockingEngine:
@@ -156,6 +173,7 @@ class BlockingEngine:
                     spec,
                     budget=self._budget_for(name),
                     clock=self._clock,
+                    durations=past_durations(self.store, name),
                     **self._poller_options,  # type: ignore[arg-type]
                 )
                 self.pollers[name] = poller

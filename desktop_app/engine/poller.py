@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from desktop_app.core.durations import DurationHistory
 from desktop_app.core.errors import JobTrayError, TransientError
 from desktop_app.core.model import Status
 from desktop_app.core.ratelimit import RateLimit
@@ -62,6 +63,8 @@ class AccountPoller:
         budget: the shared rate budget and Retry-After (a `StoreBudget`); a per-process one when None.
         clock: monotonic seconds (inject a virtual clock in tests, with the budget on the same clock).
         policy, rng: passed to the schedule.
+        durations: seconds that this account's ended jobs took (the store's finished_at - created_at), to seed
+            what the schedule learns; it learns from every job it sees end on top (see `seed_durations`).
     """
 
     def __init__(
@@ -73,6 +76,7 @@ class AccountPoller:
         policy: PollPolicy | None = None,
         rng: UnitRandom | None = None,
         provider_factory: Callable[[], HttpProvider] | None = None,
+        durations: Iterable[float] = (),
     ) -> None:
         self.spec = spec
         self.account = spec.account
@@ -85,6 +89,11 @@ class AccountPoller:
             policy=policy or spec.provider_cls.poll_policy,
             rng=rng,
         )
+        # How long this account's jobs take: seeded from the store, then the schedule adds each job it sees end
+        # (it knows when each was last seen running, so it is the one to measure them).
+        self.durations = DurationHistory()
+        self.durations.extend(durations)
+        self.schedule.learner = self.durations
         self._budget: Budget = budget if budget is not None else LocalBudget()
         self._make_provider = provider_factory or spec.make_provider
         self._provider: HttpProvider | None = None
@@ -103,6 +112,11 @@ class AccountPoller:
                 self.schedule.remove(job_id)
         for job_id, age in wanted.items():
             self.schedule.add(job_id, age_seconds=max(0.0, age))
+
+    def seed_durations(self, durations: Iterable[float]) -> None:
+        """Teach the schedule what past jobs of this account took (seconds; the newest last), e.g. from the store:
+        `finished_at - created_at` of its ended jobs that were not `not_found`."""
+        self.durations.extend(durations)
 
     def forget(self, job_ids: Iterable[str]) -> None:
         for job_id in job_ids:
