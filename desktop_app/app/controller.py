@@ -538,7 +538,9 @@ class AppController(QObject):
         if not accounts:
             self.window.show_refusal("Add an account first (Accounts...): JobTray needs to know whom to ask.")
             return
-        plan = plan_drop(text, accounts, account)
+        from desktop_app.providers.registry import ID_SPECS  # the ui never imports the providers: app passes them
+
+        plan = plan_drop(text, accounts, account, specs=ID_SPECS)
         if plan.empty:
             providers = ", ".join(sorted({a.provider for a in accounts}))
             self.window.show_refusal(f"No job ID of your accounts' providers ({providers}) was found in that text.")

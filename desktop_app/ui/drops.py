@@ -1,13 +1,13 @@
 """What a drop or a paste carries, as text, and which accounts its job IDs could belong to.
 
 `read_mime` turns QMimeData (text, links, text files) into text or a refusal the user can read; `plan_drop` finds
-job IDs in that text per account with core.ids and the registry's ID specs. Neither touches the store: the app
-decides what to add.
+job IDs in that text per account with core.ids and the ID specs its caller passes (the registry's `ID_SPECS`: the
+ui never imports the providers). Neither touches the store: the app decides what to add.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,17 +105,17 @@ class DropPlan:
         return not self.candidates
 
 
-def plan_drop(text: str, accounts: Sequence[Account], only_account: str | None = None) -> DropPlan:
-    """The accounts whose provider's IDs appear in `text`, most IDs first."""
-    # Here, not at the top: the window imports this module, and the providers (with requests) load on first use.
-    from desktop_app.providers.registry import ID_SPECS
-
+def plan_drop(
+    text: str, accounts: Sequence[Account], only_account: str | None = None, *, specs: Mapping[str, ids.IdSpec]
+) -> DropPlan:
+    """The accounts whose provider's IDs appear in `text`, most IDs first; `specs` by provider name (an account
+    whose provider has none is never a candidate)."""
     by_provider: dict[str, list[str]] = {}
     candidates: list[Candidate] = []
     for account in accounts:
         if only_account is not None and account.name != only_account:
             continue
-        spec = ID_SPECS.get(account.provider)
+        spec = specs.get(account.provider)
         if spec is None:
             continue
         if account.provider not in by_provider:

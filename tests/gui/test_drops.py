@@ -8,6 +8,7 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication
 
+from desktop_app.providers.registry import ID_SPECS
 from desktop_app.ui.drops import MAX_DROP_BYTES, plan_drop, read_mime
 from desktop_app.ui.job_model import JobTableModel
 from desktop_app.ui.window import JobWindow
@@ -110,13 +111,16 @@ def test_ctrl_v_pastes_like_a_drop(qtbot) -> None:
 
 
 def test_plan_asks_only_when_more_than_one_account_could_own_the_ids() -> None:
-    one = plan_drop(f"see {PDFCO_ID}", [make_account("acme", "pdfco"), make_account("enc", "encodingcom", 2)])
+    one = plan_drop(
+        f"see {PDFCO_ID}", [make_account("acme", "pdfco"), make_account("enc", "encodingcom", 2)], specs=ID_SPECS
+    )
     assert not one.needs_choice
     assert one.candidates[0].account.name == "acme"
     assert one.candidates[0].job_ids == (PDFCO_ID,)
-    two = plan_drop(PDFCO_ID, [make_account("acme", "pdfco"), make_account("acme-eu", "pdfco", 2)])
+    two = plan_drop(PDFCO_ID, [make_account("acme", "pdfco"), make_account("acme-eu", "pdfco", 2)], specs=ID_SPECS)
     assert two.needs_choice
     assert {c.account.name for c in two.candidates} == {"acme", "acme-eu"}
-    assert plan_drop("nothing here", [make_account()]).empty
-    only = plan_drop(PDFCO_ID, [make_account("acme", "pdfco"), make_account("acme-eu", "pdfco", 2)], "acme-eu")
+    assert plan_drop("nothing here", [make_account()], specs=ID_SPECS).empty
+    both = [make_account("acme", "pdfco"), make_account("acme-eu", "pdfco", 2)]
+    only = plan_drop(PDFCO_ID, both, "acme-eu", specs=ID_SPECS)
     assert [c.account.name for c in only.candidates] == ["acme-eu"]

@@ -120,7 +120,7 @@ def test_a_fifth_provider_reaches_drops_the_cli_and_the_poller() -> None:
     from desktop_app.ui.drops import plan_drop
 
     acme, pdfco = _account("acmeprint", "acme"), _account("pdfco", "pdf")
-    plan = plan_drop(f"{ACME_ID} {PDFCO_ID} AP-000002", [pdfco, acme])
+    plan = plan_drop(f"{ACME_ID} {PDFCO_ID} AP-000002", [pdfco, acme], specs=ID_SPECS)
     assert [(c.account.name, c.job_ids) for c in plan.candidates] == [
         ("acme", (ACME_ID, "AP-000002")),
         ("pdf", (PDFCO_ID,)),
@@ -138,7 +138,7 @@ def test_a_fifth_provider_reaches_drops_the_cli_and_the_poller() -> None:
 def test_without_the_registry_entry_nothing_knows_the_fifth_provider() -> None:
     from desktop_app.ui.drops import plan_drop
 
-    assert plan_drop(ACME_ID, [_account("acmeprint", "acme")]).empty
+    assert plan_drop(ACME_ID, [_account("acmeprint", "acme")], specs=ID_SPECS).empty
     with pytest.raises(ConfigError, match="acmeprint"):
         cli.resolve_ids([_account("acmeprint", "acme")], [ACME_ID], "acme")
 
