@@ -13,7 +13,8 @@ ones only every few minutes: "idle" means no job is due.
     right after `AppController.start`, which shows the tray);
   - registered: the item appeared in the watcher's RegisteredStatusNotifierItems (polled with dbus-send every
     ~10 ms, so this is an upper bound by one poll).
-Then, from 2 s after shown, utime+stime (/proc/PID/stat) over --idle-seconds give the idle CPU, and VmRSS / VmHWM
+Then, from 2 s after shown, utime+stime (/proc/PID/stat) over --idle-seconds give the idle CPU, the context switches
+of every thread (/proc/PID/task/*/status) the idle wakeups, and VmRSS / VmHWM
 (/proc/PID/status) the memory at the end. With --baseline, a bare PySide6 tray app (an icon, a menu, nothing else)
 is measured the same way for comparison.
 
@@ -96,6 +97,19 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime, stime (fields 14 and 15 of stat)
 
 
+def context_switches(pid: int) -> int:
+    """Voluntary + involuntary context switches of every thread: each one is a wakeup (TESTING.md)."""
+    total = 0
+    for status in Path(f"/proc/{pid}/task").glob("*/status"):
+        try:
+            for line in status.read_text().splitlines():
+                if line.startswith(("voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:")):
+                    total += int(line.split()[1])
+        except OSError:  # a thread that ended meanwhile
+            continue
+    return total
+
+
 def status_kb(pid: int, name: str) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(f"{name}:"):
@@ -135,9 +149,9 @@ def one_run(argv: list[str], idle_seconds: float, baseline: bool) -> dict[str, f
                 show_returned = float(ready.read_text())
                 shown = max(show_returned, registered)
                 time.sleep(max(0.0, shown + SETTLE_SECONDS - time.time()))
-                cpu0, t0 = cpu_seconds(proc.pid), time.monotonic()
+                cpu0, t0, ctx0 = cpu_seconds(proc.pid), time.monotonic(), context_switches(proc.pid)
                 time.sleep(idle_seconds)
-                cpu1, t1 = cpu_seconds(proc.pid), time.monotonic()
+                cpu1, t1, ctx1 = cpu_seconds(proc.pid), time.monotonic(), context_switches(proc.pid)
                 rss, hwm = status_kb(proc.pid, "VmRSS"), status_kb(proc.pid, "VmHWM")
                 requests = server.request_count
             finally:
@@ -159,6 +173,7 @@ def one_run(argv: list[str], idle_seconds: float, baseline: bool) -> dict[str, f
         "rss_mb": rss / 1024,
         "hwm_mb": hwm / 1024,
         "cpu_pct": 100 * (cpu1 - cpu0) / (t1 - t0),
+        "wakeups_per_s": (ctx1 - ctx0) / (t1 - t0),
         "requests": requests,
     }
 
@@ -188,7 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(
                 f"  {name} run {n + 1}: show() returned {run['show_returned']:.3f} s, registered "
                 f"{run['registered']:.3f} s, RSS {run['rss_mb']:.0f} MB (peak {run['hwm_mb']:.0f}), "
-                f"idle CPU {run['cpu_pct']:.2f} %, {run['requests']} requests",
+                f"idle CPU {run['cpu_pct']:.2f} %, {run['wakeups_per_s']:.2f} wakeups/s, {run['requests']} requests",
                 flush=True,
             )
         med = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
@@ -199,6 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"  {f'RSS after {args.idle_seconds:.0f} s idle, MB':<55} {med['rss_mb']:>8.0f}  target <= 100")
         print(f"  {'peak RSS (VmHWM), MB':<55} {med['hwm_mb']:>8.0f}")
         print(f"  {f'idle CPU over {args.idle_seconds:.0f} s, %':<55} {med['cpu_pct']:>8.2f}  target < 0.5")
+        print(f"  {'idle wakeups (context switches, all threads), /s':<55} {med['wakeups_per_s']:>8.2f}  target <= 0.2")
     return 0
 
 

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer, QUrl, Signal
+from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialog, QSystemTrayIcon
 
@@ -49,7 +49,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BENCH_READY_FILE_ENV = "JOBTRAY_BENCH_READY_FILE"  # bench/startup.py: where to write the time the tray was shown
-DATA_POLL_MS = 1000  # how soon a job added by `jobtray add` shows up
+DATA_POLL_MS = 1000  # where the database cannot be watched: how soon a job added by `jobtray add` shows up
+DATA_DEBOUNCE_MS = 50  # a commit touches the -wal file several times: re-read once, just after
 TRAY_UPDATE_MS = 100  # results come in bursts: the icon and tooltip (a pass over every job) follow once per burst
 STOP_TIMEOUT_S = 2.0
 KEY_RETRY_FIRST_S = 30.0  # a keyring locked at login: ask again after this, doubling up to KEY_RETRY_MAX_S
@@ -163,9 +164,13 @@ class AppController(QObject):
         self._accounts_dialog: AccountsDialog | None = None
         self._tray_wanted = show_tray
         self._show_tray = show_tray and QSystemTrayIcon.isSystemTrayAvailable()
+        # Another process's commit is seen through a file-system watch of the database (its -wal file changes),
+        # debounced; a fixed poll only where the watch cannot be set. Idle, nothing here wakes the process.
         self._data_timer = QTimer(self)
-        self._data_timer.setInterval(DATA_POLL_MS)
+        self._data_timer.setSingleShot(True)
+        self._data_timer.setInterval(DATA_DEBOUNCE_MS)
         self._data_timer.timeout.connect(self.poll_data_version)
+        self._db_watch: QFileSystemWatcher | None = None
         self._tray_timer = QTimer(self)
         self._tray_timer.setSingleShot(True)
         self._tray_timer.setInterval(TRAY_UPDATE_MS)
@@ -201,7 +206,7 @@ class AppController(QObject):
     def start(self, show_window: bool = False) -> None:
         """Load the jobs and show the tray at once; start the accounts' workers right after, in the event loop."""
         self.reload(with_accounts=False)
-        self._data_timer.start()
+        self._watch_database()
         tray_state = _autostart_state()
         self.tray.set_autostart(tray_state)
         if self._show_tray:
@@ -253,6 +258,34 @@ class AppController(QObject):
         return self._tray_wanted and not self._show_tray
 
     # ---- the store -> the views ----------------------------------------------------------------------------
+
+    def _watch_database(self) -> None:
+        folder = self.store.path.parent
+        watched = [str(folder), *(str(p) for p in self._database_files() if p.exists())]
+        self._db_watch = QFileSystemWatcher(self)
+        failed = self._db_watch.addPaths(watched)
+        if failed:
+            log.info("cannot watch %s for changes; looking every %d ms instead", failed, DATA_POLL_MS)
+            self._data_timer.setSingleShot(False)
+            self._data_timer.setInterval(DATA_POLL_MS)
+            self._data_timer.start()
+            return
+        self._db_watch.fileChanged.connect(self._database_touched)
+        self._db_watch.directoryChanged.connect(self._database_touched)
+
+    def _database_files(self) -> list[Path]:
+        path = self.store.path
+        return [path, path.with_name(path.name + "-wal")]
+
+    def _database_touched(self, _path: str = "") -> None:
+        if self._db_watch is not None:
+            # A checkpoint may replace the -wal file: watch it again (addPath ignores what is already watched).
+            present = [str(p) for p in self._database_files() if p.exists()]
+            missing = [p for p in present if p not in self._db_watch.files()]
+            if missing:
+                self._db_watch.addPaths(missing)
+        if not self._data_timer.isActive():
+            self._data_timer.start()
 
     def poll_data_version(self) -> None:
         """Re-read the store when another process has committed to it."""

@@ -10,13 +10,14 @@ import contextlib
 import logging
 import os
 import signal
+import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QSocketNotifier, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -38,7 +39,6 @@ __all__ = ["TRAY_UPDATE_MS", "AppController", "Notifier", "QuietNotifier", "run_
 
 log = logging.getLogger(__name__)
 
-SIGNAL_WAKE_MS = 250  # lets Python run its signal handlers while Qt's loop sleeps
 TRAY_BUSY_TIMEOUT_MS = 250
 
 
@@ -52,8 +52,13 @@ def _become_primary(folder: Path) -> tuple[bool, Any]:
     return bool(instance.try_become_primary()), instance
 
 
-def _install_signal_handlers(on_signal: Callable[[], None]) -> Callable[[], None]:
-    """SIGINT and SIGTERM quit cleanly; returns a function that restores the previous handlers."""
+def _install_signal_handlers(on_signal: Callable[[], None], parent: QObject) -> Callable[[], None]:
+    """SIGINT and SIGTERM quit cleanly; returns a function that restores the previous handlers.
+
+    Python runs signal handlers only between bytecodes, never while Qt's loop sleeps. Rather than waking the loop
+    on a timer (four wakeups a second for nothing), the C-level handler writes to a socket (`set_wakeup_fd`) that
+    a QSocketNotifier watches: the loop wakes when, and only when, a signal arrives.
+    """
     if sys.platform == "win32":
         return lambda: None
     previous: dict[int, Any] = {}
@@ -66,8 +71,23 @@ def _install_signal_handlers(on_signal: Callable[[], None]) -> Callable[[], None
             previous[signum] = signal.signal(signum, handler)
     except ValueError:  # not the main thread: leave signals alone
         return lambda: None
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    old_fd = signal.set_wakeup_fd(writer.fileno())
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, parent)
+
+    def drain() -> None:
+        with contextlib.suppress(OSError):
+            reader.recv(64)  # the Python handler has run (or runs right after this slot returns)
+
+    notifier.activated.connect(drain)
 
     def restore() -> None:
+        notifier.setEnabled(False)
+        signal.set_wakeup_fd(old_fd)
+        reader.close()
+        writer.close()
         for signum, old in previous.items():
             signal.signal(signum, old)
 
@@ -128,11 +148,7 @@ def _run(
         controller.quit_requested.connect(app.quit)
         if instance is not None:
             instance.activation_requested.connect(controller.show_window)
-        # Python runs signal handlers only between bytecodes; this timer gives it a chance while Qt waits.
-        wake = QTimer(controller)
-        wake.timeout.connect(lambda: None)
-        wake.start(SIGNAL_WAKE_MS)
-        restore_signals = _install_signal_handlers(lambda: QTimer.singleShot(0, app.quit))
+        restore_signals = _install_signal_handlers(lambda: QTimer.singleShot(0, app.quit), controller)
         quit_after = getattr(args, "quit_after", None)
         if quit_after is not None:
             QTimer.singleShot(max(0, int(quit_after * 1000)), controller, app.quit)

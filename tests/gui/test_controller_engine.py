@@ -207,3 +207,23 @@ def test_results_fetched_while_the_database_is_locked_are_written_when_it_is_fre
         finally:
             holder.close()
             controller.shutdown()
+
+
+def test_a_job_added_by_another_process_shows_up_without_a_polling_timer(data_dir: Path, store: Store, qtbot) -> None:
+    """Issue 15: the store's data version was polled every second (four wakeups a second idle, with the signal
+    timer). Now a file-system watch of the database wakes the controller, and idle nothing ticks."""
+    from PySide6.QtCore import QTimer
+
+    account = store.accounts.add(Account("acme", "pdfco", KeySource.ENV, key_env="UNSET_VAR_FOR_TEST"))
+    controller = AppController(store, show_tray=False, notifier=TellingNotifier())
+    try:
+        controller.start()
+        qtbot.wait(300)
+        ticking = [t for t in controller.findChildren(QTimer) if t.isActive() and not t.isSingleShot()]
+        assert ticking == []  # nothing wakes the process on its own
+        with Store(data_dir) as other:  # `jobtray add` from a terminal
+            other.jobs.add(account, "JOB-FROM-CLI")
+        qtbot.waitUntil(lambda: controller.model.rowCount() == 1, timeout=2000)
+        assert controller.model.jobs()[0].job_id == "JOB-FROM-CLI"
+    finally:
+        controller.shutdown()
