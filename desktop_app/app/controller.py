@@ -365,6 +365,7 @@ class AppController(QObject):
     def _start_worker(self, runtime: _AccountRuntime) -> bool:
         """Start polling the account; False (with the reason recorded, and a retry armed) if its key or settings
         cannot be read now."""
+        from desktop_app.engine.blocking import past_durations
         from desktop_app.engine.poller import AccountPoller
         from desktop_app.engine.results import error_result
         from desktop_app.engine.specs import poller_spec, thread_budget
@@ -377,7 +378,9 @@ class AppController(QObject):
             self._arm_key_retry(runtime)
             return False
         runtime.key_failures = 0
-        poller = AccountPoller(spec, budget=thread_budget(self.store.folder, account.name))
+        # The durations of its past jobs teach the schedule when this account's jobs tend to end (core/durations).
+        durations = past_durations(self.store, account.name)
+        poller = AccountPoller(spec, budget=thread_budget(self.store.folder, account.name), durations=durations)
         self._worker_pool().start(poller)
         runtime.polling = True
         runtime.sent = frozenset()
