@@ -29,6 +29,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialog, QSystemTrayIcon
 
 from desktop_app.core.errors import JobTrayError
+from desktop_app.core.handoff import WatchRequest
 from desktop_app.core.model import Account, Job, KeySource, StatusChange
 from desktop_app.core.urls import is_openable_link
 from desktop_app.store.database import Store
@@ -98,6 +99,7 @@ class QuietNotifier(QObject):
     open_url_requested = Signal(str)
     show_job_requested = Signal(int)
     show_window_requested = Signal()
+    watch_offer_accepted = Signal(str)
 
     def notify_changes(self, changes: list[StatusChange]) -> None:
         for change in changes:
@@ -112,6 +114,12 @@ class QuietNotifier(QObject):
 
     def clear_account_error(self, account: str) -> None:
         pass
+
+    def announce_watching(self, job: Job) -> None:
+        log.info("watching %s (handed over)", job.job_id)
+
+    def offer_watch(self, key: str, title: str, body: str) -> None:
+        log.info("offer: %s", title)
 
     def set_muted_until(self, until: datetime | None) -> None:
         pass
@@ -605,6 +613,28 @@ class AppController(QObject):
             self.window.show_message(f"Watching {len(added)} job(s)")
             self.window.select_job(added[-1].id)
         return added
+
+    def accept_handoff(self, request: WatchRequest) -> tuple[bool | None, str | None]:
+        """A job handed over by `jobtray add` or `jobtray open`: (created, None), or (None, why it was refused).
+
+        Untrusted (any program of this user can write to the socket): the account must exist and the ID must be
+        sendable for its provider, else nothing is added. The job is in the model at once and its first check goes
+        out now (a new job is due at once in its account's schedule).
+        """
+        from desktop_app.app.intake import validated_handoff
+
+        try:
+            account, job_id, label = validated_handoff(self.store.accounts.all(), request)
+            job, created = self.store.jobs.add(account, job_id, label)
+        except (JobTrayError, sqlite3.Error) as exc:
+            return None, str(exc)
+        if account.name not in self._accounts:
+            self.reload()  # an account added a moment ago by the CLI: start its worker first
+        self.model.upsert([job])
+        self._jobs_changed()
+        if request.announce:
+            self.notifier.announce_watching(job)
+        return created, None
 
     def _keep_open(self, dialog: QDialog) -> None:
         self._dialogs.append(dialog)

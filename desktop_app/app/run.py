@@ -148,6 +148,7 @@ def _run(
         controller.quit_requested.connect(app.quit)
         if instance is not None:
             instance.activation_requested.connect(controller.show_window)
+            instance.set_watch_handler(controller.accept_handoff)
         restore_signals = _install_signal_handlers(lambda: QTimer.singleShot(0, app.quit), controller)
         quit_after = getattr(args, "quit_after", None)
         if quit_after is not None:

@@ -1,58 +1,45 @@
 """One tray app per user and data folder: a second start asks the first to show its window, then exits.
 
 The first instance listens on a QLocalServer (a Unix socket; a named pipe on Windows); a later one connects, writes
-`activate`, and `try_become_primary` returns False. A socket left behind by a crashed instance refuses
+`activate`, and `try_become_primary` returns False. `jobtray add` and `jobtray open` hand jobs over on the same
+socket (`watch <json>`, answered `ok`/`refused`: the protocol is `core/handoff.py`, the Qt-free client
+`system/handoff.py`). A socket left behind by a crashed instance refuses
 connections: it is removed (`QLocalServer.removeServer`) and taken over. A QLockFile around "connect, else
 listen" keeps two instances that start at the same moment from both deciding they are first.
 """
 
 from __future__ import annotations
 
-import getpass
-import hashlib
 import logging
 import os
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QDir, QLockFile, QObject, Signal, Slot
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
+from desktop_app.core.handoff import (
+    ACTIVATE,
+    MAX_LINE_BYTES,
+    Activate,
+    HandOffError,
+    WatchRequest,
+    encode_reply,
+    parse_request,
+)
+from desktop_app.system.handoff import instance_key
+
+__all__ = ["SingleInstance", "WatchHandler", "instance_key"]
+
 log = logging.getLogger(__name__)
 
-MESSAGE = b"activate\n"
+MESSAGE = ACTIVATE
 CONNECT_TIMEOUT_MS = 1000
 LOCK_TIMEOUT_MS = 3000
-MAX_MESSAGE_BYTES = 64
+MAX_MESSAGE_BYTES = MAX_LINE_BYTES
 
-
-def instance_key(data_folder: Path) -> str:
-    """The server key for the app running on `data_folder`.
-
-    Two things go into it:
-    - the data folder (resolved, hashed): `jobtray demo` runs on a fresh temporary folder, so a demo and the
-      real app, or two demos, never take each other for "already running"; two apps on one database do.
-    - the user: where sockets share a folder (/tmp, or the Windows pipe namespace) users must not collide.
-
-    On Linux the socket goes into $XDG_RUNTIME_DIR (private to the user, 0700) as a full path, so no other user
-    can squat the name first. Elsewhere it is a short name: QLocalServer puts it in the temp folder (per user on
-    macOS) or the pipe namespace (Windows). The hash keeps it well under the 104-byte socket path limit.
-    """
-    try:
-        folder = str(data_folder.expanduser().resolve())
-    except OSError:
-        folder = str(data_folder)
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):  # no name for this UID (containers): the UID says the same
-        user = str(os.getuid()) if hasattr(os, "getuid") else "user"
-    digest = hashlib.sha256(f"{user}\0{folder}".encode()).hexdigest()[:16]
-    safe_user = "".join(c for c in user if c.isalnum())[:16] or "user"
-    name = f"jobtray-{safe_user}-{digest}"
-    runtime = os.environ.get("XDG_RUNTIME_DIR")
-    if sys.platform.startswith("linux") and runtime and Path(runtime).is_dir():
-        return str(Path(runtime) / name)
-    return name
+# Takes a job handed over by `jobtray add`/`open`; returns (created, None) or (None, the refusal shown to the CLI).
+WatchHandler = Callable[[WatchRequest], tuple[bool | None, str | None]]
 
 
 class SingleInstance(QObject):
@@ -69,6 +56,7 @@ class SingleInstance(QObject):
         self.key = key
         self._server: QLocalServer | None = None
         self._clients: dict[QLocalSocket, bytes] = {}  # connected clients and what they sent so far
+        self._watch_handler: WatchHandler | None = None
 
     def try_become_primary(self) -> bool:
         """True: this is the first instance and now listens. False: another one runs and was asked to show."""
@@ -155,13 +143,46 @@ class SingleInstance(QObject):
         if client not in self._clients:
             return
         data = self._clients[client] + bytes(client.readAll().data())
-        if MESSAGE in data:
+        if b"\n" not in data:
+            if len(data) > MAX_MESSAGE_BYTES:  # not one of ours
+                self._drop(client)
+            else:
+                self._clients[client] = data  # the rest is on its way
+            return
+        line = data.split(b"\n", 1)[0] + b"\n"
+        try:
+            request = parse_request(line)
+        except HandOffError as exc:
+            log.warning("ignored a malformed request on the single-instance socket: %s", exc)
+            self._drop(client)
+            return
+        if isinstance(request, Activate):
             self.activation_requested.emit()
             self._drop(client)
-        elif len(data) > MAX_MESSAGE_BYTES:  # not one of ours
-            self._drop(client)
+            return
+        self._answer(client, request)
+
+    def _answer(self, client: QLocalSocket, request: WatchRequest) -> None:
+        handler = self._watch_handler
+        if handler is None:
+            reply = encode_reply(None, "this JobTray does not take jobs over its socket")
         else:
-            self._clients[client] = data  # the rest is on its way
+            try:
+                created, refusal = handler(request)
+            except Exception:  # a bug in the handler must not kill the socket server
+                log.exception("handing over %s failed", request.job_id)
+                created, refusal = None, "JobTray hit an internal error; see its log"
+            reply = encode_reply(created, refusal)
+        self._clients.pop(client, None)
+        if client.state() == QLocalSocket.LocalSocketState.ConnectedState:
+            client.write(reply)
+            client.flush()
+            client.disconnectFromServer()
+        client.deleteLater()
+
+    def set_watch_handler(self, handler: WatchHandler | None) -> None:
+        """Who takes jobs handed over by `jobtray add` and `jobtray open` (the controller); None refuses them."""
+        self._watch_handler = handler
 
     def _read_and_drop(self, client: QLocalSocket) -> None:
         self._read(client)

@@ -27,6 +27,7 @@ from desktop_app.cli.output import (
 from desktop_app.core import ids
 from desktop_app.core.errors import ConfigError, JobTrayError
 from desktop_app.core.model import Account, KeySource, Secret
+from desktop_app.core.text import displayable
 from desktop_app.store.database import Store, data_dir
 
 if TYPE_CHECKING:
@@ -207,17 +208,57 @@ def resolve_ids(
 
 
 def cmd_add(args: argparse.Namespace, io: Output) -> int:
+    from desktop_app.cli import intake
+
+    piped = args.from_file is not None or args.ids == ["-"]
+    if not piped and not args.ids:
+        raise ConfigError("name a job ID (or text holding one), `-` to read a reply from stdin, or --from-file FILE")
+    if piped and args.ids and args.ids != ["-"]:
+        raise ConfigError("give job IDs or read a reply (`-` / --from-file), not both")
     with _open_store(args, io) as store:
         warnings: list[str] = []
-        pairs = resolve_ids(store.accounts.all(), args.ids, args.account, warnings)
+        accounts = store.accounts.all()
+        if piped:
+            placed = intake.place_input(accounts, intake.read_input(args.from_file), args.account, args.label, warnings)
+            how = "found in the input"
+        else:
+            pairs = resolve_ids(accounts, args.ids, args.account, warnings)
+            placed = [intake.Placed(account, job_id, args.label) for account, job_id in pairs]
+            how = ""
         for warning in warnings:
             io.warn(f"warning: {warning}")
-        with store.jobs.transaction():
-            results = [(account, *store.jobs.add(account, job_id, args.label)) for account, job_id in pairs]
-    for account, job, created in results:
-        verb = "watching" if created else "already watching"
-        chose = "" if args.account else f" (account {account.name}, matched by its {account.provider} ID pattern)"
-        io.line(f"{verb} {job.job_id}{chose}")
+        results = intake.watch(store, placed)
+    for result in results:
+        account = result.placed.account
+        verb = "watching" if result.created else "already watching"
+        if piped:
+            chose = f" (account {shown(account.name)}, {how})"
+        else:
+            chose = "" if args.account else f" (account {account.name}, matched by its {account.provider} ID pattern)"
+        io.line(f"{verb} {shown(result.placed.job_id)}{chose}")
+    return EXIT_OK
+
+
+def cmd_open(args: argparse.Namespace, io: Output) -> int:
+    from desktop_app.cli import intake
+    from desktop_app.core.links import parse_link
+    from desktop_app.providers.registry import PROVIDERS
+
+    link = parse_link(args.link)
+    cls = PROVIDERS.get(link.provider)
+    if cls is None:
+        raise ConfigError(f"the link names a provider JobTray does not know (known: {', '.join(PROVIDERS)}); refused")
+    with _open_store(args, io) as store:
+        account = intake.account_for(store.accounts.all(), link.provider, link.account, cls.display_name)
+        job_id, warning = ids.given_id(cls.id_spec, link.job_id, cls.display_name)
+        if warning is not None:
+            # A link is untrusted: an ID not of the vendor's documented form is refused, not added as given.
+            raise ConfigError(f"the link's job ID is not a {cls.display_name} job ID; refused")
+        label = displayable(link.label).strip() or None if link.label else None
+        results = intake.watch(store, [intake.Placed(account, job_id, label)], announce=True)
+    for result in results:
+        verb = "watching" if result.created else "already watching"
+        io.line(f"{verb} {shown(result.placed.job_id)} (account {shown(account.name)}, from a jobtray:// link)")
     return EXIT_OK
 
 
@@ -374,8 +415,15 @@ def build_parser() -> argparse.ArgumentParser:
     add = sub.add_parser("add", help="watch job IDs (or text and URLs containing them)")
     add.add_argument("--account", metavar="NAME")
     add.add_argument("--label", metavar="TEXT")
-    add.add_argument("ids", nargs="+", metavar="ID_OR_TEXT")
+    add.add_argument(
+        "--from-file", metavar="FILE", help="read a vendor's job-creation reply (or text holding IDs) from FILE"
+    )
+    add.add_argument("ids", nargs="*", metavar="ID_OR_TEXT", help="job IDs, text holding them, or - for stdin")
     add.set_defaults(func=cmd_add)
+
+    open_link = sub.add_parser("open", help="watch the job a jobtray://watch?... link names")
+    open_link.add_argument("link", metavar="LINK")
+    open_link.set_defaults(func=cmd_open)
 
     lst = sub.add_parser("list", help="list watched jobs")
     lst.add_argument("--json", action="store_true")

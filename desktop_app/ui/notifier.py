@@ -34,7 +34,7 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QSystemTrayIcon
 
 from desktop_app.core.ids import provider_display_name
-from desktop_app.core.model import StatusChange
+from desktop_app.core.model import Job, StatusChange
 from desktop_app.core.text import displayable
 from desktop_app.core.transitions import Event
 from desktop_app.core.urls import is_openable_link
@@ -55,6 +55,7 @@ CLOSE_TIMEOUT_SECONDS = 2.0
 # tests readable.
 ACTION_OPEN = "open-result"
 ACTION_SHOW = "show"
+ACTION_WATCH = "watch"
 
 _TITLES: dict[Event, str] = {
     Event.FINISHED: "Finished",
@@ -89,6 +90,7 @@ class _Message:
     job_row_id: int | None = None
     url: str | None = None
     warning: bool = False
+    watch_key: str | None = None  # an offer (clipboard): its only button is "Watch", which sends this key back
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -282,10 +284,14 @@ class _NativeSender:
             dispatched = True
 
         buttons: list[Button] = []
-        if message.url:
+        if message.watch_key is not None:
+            watch = self._emitter("watch", message.watch_key)
+            buttons.append(Button("Watch", on_pressed=watch, identifier=ACTION_WATCH))
+        elif message.url:
             buttons.append(Button("Open result", on_pressed=self._emitter("open", message.url), identifier=ACTION_OPEN))
         show_kind, show_payload = ("job", str(message.job_row_id)) if message.job_row_id is not None else ("window", "")
-        buttons.append(Button("Show", on_pressed=self._emitter(show_kind, show_payload), identifier=ACTION_SHOW))
+        if message.watch_key is None:
+            buttons.append(Button("Show", on_pressed=self._emitter(show_kind, show_payload), identifier=ACTION_SHOW))
         body = message.body
         if sys.platform.startswith("linux") or "bsd" in sys.platform:
             # freedesktop servers with body-markup (dunst, GNOME, KDE) would read "<" and "&" in a provider's
@@ -295,7 +301,8 @@ class _NativeSender:
             title=message.title,
             message=body,
             buttons=tuple(buttons),
-            on_clicked=self._emitter(show_kind, show_payload),
+            # An offer does nothing until its button is pressed; a click on its body only dismisses it.
+            on_clicked=None if message.watch_key is not None else self._emitter(show_kind, show_payload),
             on_dispatched=on_dispatched,
         )
         # desktop-notifier catches and logs its own send errors; `on_dispatched` tells us whether it went out.
@@ -336,6 +343,7 @@ class Notifier(QObject):
     open_url_requested = Signal(str)
     show_job_requested = Signal(int)
     show_window_requested = Signal()
+    watch_offer_accepted = Signal(str)
 
     def __init__(self, parent: QObject | None = None, app_icon_path: str | None = None) -> None:
         super().__init__(parent)
@@ -401,6 +409,22 @@ class Notifier(QObject):
             _Message(title=_shorten(title, MAX_LABEL_CHARS), body=_shorten(message, MAX_MESSAGE_CHARS), warning=True)
         )
 
+    def announce_watching(self, job: Job) -> None:
+        """A job came from outside (a jobtray:// link): say it is watched now (not while muted)."""
+        if self._is_muted():
+            return
+        body = f"{provider_display_name(job.provider)} ({_shorten(job.account, MAX_LABEL_CHARS)})"
+        self._show(_Message(title=f"Watching {_shorten(job.title, MAX_LABEL_CHARS)}", body=body, job_row_id=job.id))
+
+    def offer_watch(self, key: str, title: str, body: str) -> None:
+        """Offer to watch something (a job ID seen on the clipboard): its "Watch" button emits
+        `watch_offer_accepted(key)`; nothing happens without the click. Not shown while muted."""
+        if self._is_muted():
+            return
+        self._show(
+            _Message(title=_shorten(title, MAX_LABEL_CHARS), body=_shorten(body, MAX_MESSAGE_CHARS), watch_key=key)
+        )
+
     @Slot(str)
     def clear_account_error(self, account: str) -> None:
         """The account works again: its next error is a new outage."""
@@ -463,6 +487,8 @@ class Notifier(QObject):
                 self.open_url_requested.emit(payload)
         elif kind == "job":
             self.show_job_requested.emit(int(payload))
+        elif kind == "watch":
+            self.watch_offer_accepted.emit(payload)
         else:
             self.show_window_requested.emit()
 
@@ -483,7 +509,9 @@ class Notifier(QObject):
     @Slot()
     def _on_fallback_clicked(self) -> None:
         target = self._fallback_target
-        if target is not None and target.job_row_id is not None:
+        if target is not None and target.watch_key is not None:
+            self.watch_offer_accepted.emit(target.watch_key)  # the balloon has no buttons: a click is the Watch
+        elif target is not None and target.job_row_id is not None:
             self.show_job_requested.emit(target.job_row_id)
         else:
             self.show_window_requested.emit()
