@@ -68,6 +68,8 @@ def _read_key(io: Output) -> Secret:
 
 
 def cmd_account_add(args: argparse.Namespace, io: Output) -> int:
+    from desktop_app.cli.settings import account_settings_from_args
+    from desktop_app.core.settings import AccountSettings
     from desktop_app.engine.accounts import AccountService
 
     source = KeySource.ENV if args.key_env else KeySource.KEYRING
@@ -75,8 +77,11 @@ def cmd_account_add(args: argparse.Namespace, io: Output) -> int:
         service = AccountService(store)
         draft = _draft(args, args.provider, source)
         service.validate(draft)  # every check before the key is read
+        settings = account_settings_from_args(args, AccountSettings())
         secret = _read_key(io) if source == KeySource.KEYRING else None
         saved = service.add(draft, secret)
+        if settings != AccountSettings():
+            store.settings.save_account(saved.account.name, settings)
     for warning in saved.warnings:
         io.warn(f"warning: {warning}")
     account = saved.account
@@ -86,6 +91,7 @@ def cmd_account_add(args: argparse.Namespace, io: Output) -> int:
 
 
 def cmd_account_edit(args: argparse.Namespace, io: Output) -> int:
+    from desktop_app.cli.settings import account_settings_from_args
     from desktop_app.engine.accounts import AccountDraft, AccountService
 
     with _open_store(args, io) as store:
@@ -107,8 +113,12 @@ def cmd_account_edit(args: argparse.Namespace, io: Output) -> int:
             rate_limit=old.rate_limit if args.rate_limit is None else (args.rate_limit or None),
         )
         service.validate(draft, row_id=old.id)
+        old_settings = store.settings.account(old.name)
+        settings = account_settings_from_args(args, old_settings)
         secret = _read_key(io) if args.key_stdin else None
         saved = service.edit(old.name, draft, secret)
+        if settings != old_settings:
+            store.settings.save_account(saved.account.name, settings)
     for warning in saved.warnings:
         io.warn(f"warning: {warning}")
     io.line(f"changed account {saved.account.name} ({saved.account.provider})")
@@ -320,7 +330,7 @@ def cmd_watch(args: argparse.Namespace, io: Output) -> int:
     from desktop_app.cli.watch import watch
 
     with _open_store(args, io) as store:
-        return watch(store, io, timeout=args.timeout, exit_status=args.exit_status)
+        return watch(store, io, timeout=args.timeout, exit_status=args.exit_status, on_end=args.on_end or ())
 
 
 def cmd_simulate(args: argparse.Namespace, io: Output) -> int:
@@ -366,6 +376,9 @@ def provider_name(text: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from desktop_app.cli.settings import add_account_options
+    from desktop_app.cli.settings import add_parser as add_settings_parser
+
     parser = argparse.ArgumentParser(
         prog="jobtray", description="Watch long-running cloud jobs and hear the moment they finish or fail."
     )
@@ -394,6 +407,7 @@ def build_parser() -> argparse.ArgumentParser:
     key = add_acc.add_mutually_exclusive_group(required=True)
     key.add_argument("--key-env", metavar="VAR", help="read the key from this environment variable at poll time")
     key.add_argument("--key-stdin", action="store_true", help="read the key once from stdin into the keyring")
+    add_account_options(add_acc)
     add_acc.set_defaults(func=cmd_account_add)
     list_acc = account_sub.add_parser("list", help="list accounts")
     list_acc.add_argument("--json", action="store_true")
@@ -407,6 +421,7 @@ def build_parser() -> argparse.ArgumentParser:
     edit_key = edit_acc.add_mutually_exclusive_group()
     edit_key.add_argument("--key-env", metavar="VAR", help="read the key from this environment variable")
     edit_key.add_argument("--key-stdin", action="store_true", help="read a new key from stdin into the keyring")
+    add_account_options(edit_acc)
     edit_acc.set_defaults(func=cmd_account_edit)
     rm_acc = account_sub.add_parser("remove", help="remove an account, its jobs and its keyring entry")
     rm_acc.add_argument("name")
@@ -453,7 +468,11 @@ def build_parser() -> argparse.ArgumentParser:
     watch = sub.add_parser("watch", help="keep checking until every job is finished")
     watch.add_argument("--exit-status", action="store_true", help="exit 1 if any job failed, was cancelled or lost")
     watch.add_argument("--timeout", type=float, metavar="SECONDS", help="give up after this long (exit 3)")
+    watch.add_argument(
+        "--on-end", action="append", metavar="CMD", help="run CMD (split like a shell, no shell) when a job ends"
+    )
     watch.set_defaults(func=cmd_watch)
+    add_settings_parser(sub)
 
     sim = sub.add_parser("simulate", help="run the local provider simulators until Ctrl-C")
     sim.add_argument("--port", type=int, default=0, help="first port to use (default: any free ports)")

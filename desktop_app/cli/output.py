@@ -52,6 +52,8 @@ def job_json(job: Job) -> dict[str, Any]:
         "progress": job.progress,
         "message": job.message,
         "result_url": job.result_url,
+        "result_file": job.result_file,
+        "download_error": job.download_error,
         "created_at": to_text(job.created_at),
         "updated_at": to_text(job.updated_at),
         "finished_at": None if job.finished_at is None else to_text(job.finished_at),

@@ -9,11 +9,15 @@ a check failed; 3 on --timeout.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
-from desktop_app.cli.output import EXIT_ERROR, EXIT_JOB_FAILED, EXIT_OK, EXIT_TIMEOUT, format_change
+from desktop_app.cli.output import EXIT_ERROR, EXIT_JOB_FAILED, EXIT_OK, EXIT_TIMEOUT, format_change, shown
+from desktop_app.core.model import StatusChange
+from desktop_app.core.settings import AccountSettings, parse_command
+from desktop_app.engine.after_end import BackgroundFinisher, plan_end
 from desktop_app.engine.blocking import BlockingEngine, WatchOutcome
+from desktop_app.engine.downloads import DEFAULT_DEADLINE, DownloadOutcome
 from desktop_app.store.database import Store
 
 
@@ -33,11 +37,44 @@ def watch(
     clock: Callable[[], float] = time.monotonic,
     environ: Mapping[str, str] | None = None,
     engine_options: Mapping[str, object] | None = None,
+    on_end: Sequence[str] = (),
+    download_options: Mapping[str, object] | None = None,
 ) -> int:
-    """Check open jobs until none is open; returns the exit code. `sleep` and `clock` are injected together."""
+    """Check open jobs until none is open; returns the exit code. `sleep` and `clock` are injected together.
+
+    Results are saved (accounts with `--save-results`) and commands run (`on_end`, the settings) in background
+    threads as jobs end; `watch` waits for them before it returns.
+    """
+    for line in on_end:
+        parse_command(line)  # a command that cannot be split is refused before anything is polled
+    app_settings = store.settings.app()
+    account_settings = store.settings.accounts()
+    engine: BlockingEngine
+
+    def saved(outcome: DownloadOutcome) -> None:
+        io.line(f"{shown(outcome.account)}\t{shown(outcome.job_id)}\tsaved {shown(outcome.path)}")
+
+    finisher = BackgroundFinisher(
+        store.folder,
+        on_warning=io.warn,
+        on_saved=saved,
+        config_for=lambda name: engine.pollers[name].spec.config if name in engine.pollers else None,
+        hidden_env=[account.key_env for account in store.accounts.all() if account.key_env],
+        environ=environ,
+        command_timeout=app_settings.command_timeout,
+        download_options=download_options,
+    )
+
+    def changed(change: StatusChange) -> None:
+        io.line(format_change(change))
+        settings = account_settings.get(change.job.account, AccountSettings())
+        plan = plan_end(change, settings, app_settings, on_end)
+        if plan is not None:
+            finisher.handle(plan, app_settings.download_cap)
+
     engine = BlockingEngine(
         store,
-        on_change=lambda change: io.line(format_change(change)),
+        on_change=changed,
         on_warning=io.warn,
         environ=environ,
         clock=clock,
@@ -48,6 +85,7 @@ def watch(
         outcome = engine.watch(timeout)
     finally:
         engine.close()
+        finisher.wait(DEFAULT_DEADLINE + app_settings.command_timeout + 10.0)
     if outcome == WatchOutcome.CONFIG_ERROR:
         return EXIT_ERROR
     if outcome == WatchOutcome.TIMED_OUT:

@@ -127,6 +127,8 @@ class Job:
     archived: bool = False
     last_error: str | None = None
     checks: int = 0
+    result_file: str | None = None  # where the result was saved (`--save-results`)
+    download_error: str | None = None  # why saving the result failed (the job still succeeded)
 
     @property
     def title(self) -> str:

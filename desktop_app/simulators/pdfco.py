@@ -10,10 +10,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from desktop_app.simulators.faults import FaultQueue, RequestRateLimit
+from desktop_app.simulators.objects import ObjectStoreServer
 from desktop_app.simulators.script import JobBook, Step
 from desktop_app.simulators.server import SimRequest, SimResponse
 
 _ALPHABET = string.ascii_uppercase + string.digits
+_DEFAULT_RESULT = b'{"pages": 3, "text": "simulated result"}'
 
 
 def new_job_id() -> str:
@@ -59,9 +61,37 @@ class PdfCoSimulator:
         self.base_url = ""  # set by whoever serves it, for result links
         self.rate_limit = RequestRateLimit(rate_limit_per_second, clock)
         self.remaining_credits = 60227
+        # Where result files live, as on PDF.co (a presigned S3 link); None: this server's own /files/.
+        self.results: ObjectStoreServer | None = None
+        self._result_files: dict[str, tuple[str, bytes, dict[str, Any]]] = {}
 
-    def add_job(self, steps: Sequence[Step], job_id: str | None = None) -> str:
-        return self.jobs.add(job_id or new_job_id(), steps)
+    def add_job(
+        self,
+        steps: Sequence[Step],
+        job_id: str | None = None,
+        *,
+        result: bytes | None = None,
+        result_name: str = "result.json",
+        **result_options: Any,
+    ) -> str:
+        """A scripted job; `result` (and its name, and `ObjectStoreServer.put` options) is served from `results`."""
+        job_id = self.jobs.add(job_id or new_job_id(), steps)
+        if result is not None:
+            self._result_files[job_id] = (result_name, result, result_options)
+        return job_id
+
+    def result_key(self, job_id: str) -> str:
+        name = self._result_files.get(job_id, ("result.json", b"", {}))[0]
+        return f"{job_id.split('--', maxsplit=1)[0]}/{name}"
+
+    def _result_url(self, job_id: str) -> str:
+        if self.results is None:
+            return f"{self.base_url}/files/{job_id}/result.json?X-Amz-Expires=3600"
+        _name, body, options = self._result_files.get(job_id, ("result.json", _DEFAULT_RESULT, {}))
+        key = self.result_key(job_id)
+        if not self.results.has(key):
+            self.results.put(key, body, **options)
+        return self.results.url(key)
 
     def _error(self, status: int, message: str) -> SimResponse:
         return SimResponse.json_body({"error": True, "status": status, "message": message}, status)
@@ -114,7 +144,7 @@ class PdfCoSimulator:
         answer["remainingCredits"] = self.remaining_credits
         if answer["status"] == "success":
             answer.setdefault("jobId", job_id)
-            answer["url"] = f"{self.base_url}/files/{job_id}/result.json?X-Amz-Expires=3600"
+            answer["url"] = self._result_url(job_id)
             answer["credits"] = 2
             answer["duration"] = 33
         return SimResponse(200, json.dumps(answer).encode(), "application/json")

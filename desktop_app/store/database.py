@@ -14,6 +14,7 @@ from desktop_app.store.accounts import AccountStore
 from desktop_app.store.clock import Clock, utc_now
 from desktop_app.store.db import DB_FILENAME, StoreError, connect
 from desktop_app.store.jobs import JobStore
+from desktop_app.store.settings import SettingsStore
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,7 @@ class Store:
             self.conn = connect(self.path, busy_timeout_ms)
         self.accounts = AccountStore(self.conn, clock)
         self.jobs = JobStore(self.conn, clock)
+        self.settings = SettingsStore(self.conn)
 
     @property
     def recovery_message(self) -> str | None:

@@ -242,8 +242,30 @@ def _v3(conn: sqlite3.Connection) -> None:
     )
 
 
+def _settings_and_result_files(conn: sqlite3.Connection) -> None:
+    # Choices that survive a restart (mute, notifications, downloads, commands: text values, never a secret),
+    # the app's and each account's; and where a job's result was saved, or why saving it failed.
+    _run_script(
+        conn,
+        """
+        CREATE TABLE settings (
+            key     TEXT PRIMARY KEY,
+            value   TEXT NOT NULL
+        );
+        CREATE TABLE account_settings (
+            account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+            key         TEXT NOT NULL,
+            value       TEXT NOT NULL,
+            PRIMARY KEY (account_id, key)
+        );
+        ALTER TABLE jobs ADD COLUMN result_file TEXT;
+        ALTER TABLE jobs ADD COLUMN download_error TEXT
+        """,
+    )
+
+
 # Each entry moves the schema from version i to i + 1; append only, never edit a shipped one.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _settings_and_result_files]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

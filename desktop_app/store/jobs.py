@@ -41,6 +41,8 @@ def _job(row: sqlite3.Row) -> Job:
         archived=bool(row["archived"]),
         last_error=row["last_error"],
         checks=row["checks"],
+        result_file=row["result_file"],
+        download_error=row["download_error"],
     )
 
 
@@ -188,6 +190,13 @@ class JobStore:
         self._conn.execute(
             "UPDATE jobs SET last_error = ?, last_checked_at = ? WHERE id = ?",
             (message, to_text(self._clock()), row_id),
+        )
+
+    def set_result_file(self, row_id: int, path: str | None, error: str | None = None) -> None:
+        """Where the job's result was saved (None: not saved), or why saving it failed."""
+        self._conn.execute(
+            "UPDATE jobs SET result_file = ?, download_error = ? WHERE id = ?",
+            (path, storable_or_none(error), row_id),
         )
 
     def history(self, row_id: int) -> list[HistoryEntry]:

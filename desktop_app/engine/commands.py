@@ -1,0 +1,220 @@
+"""Commands run when a job ends (`watch --on-end`, the account's and the app's "run a command" settings).
+
+The command line is split with `shlex` and run without a shell, in the background (a thread per command, so
+polling never waits), with a time limit (the whole process group is killed at it), its output in the log. The
+environment tells it about the job (`JOBTRAY_*`) and carries no key: the variables the accounts read their keys
+from are removed, and so is any value that is a key JobTray knows.
+
+A failing or hanging command is reported once (per command line and kind of failure), through `on_problem`.
+Qt-free: the tray and `jobtray watch` share it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from desktop_app.core.model import Job
+from desktop_app.core.settings import DEFAULT_COMMAND_TIMEOUT, ending_name
+from desktop_app.system.logs import redact
+
+log = logging.getLogger(__name__)
+
+MAX_OUTPUT_BYTES = 64 * 1024  # of a command's output kept for the log
+ENV_PREFIX = "JOBTRAY_"
+
+
+@dataclass(frozen=True, slots=True)
+class CommandOutcome:
+    """How one run ended. `returncode` None: it was killed at the time limit (or could not start: `error`)."""
+
+    argv: tuple[str, ...]
+    job_id: str
+    returncode: int | None
+    output: str
+    seconds: float
+    timed_out: bool = False
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and self.error is None and not self.timed_out
+
+    def describe(self) -> str:
+        name = os.path.basename(self.argv[0]) if self.argv else "?"
+        if self.error is not None:
+            return f"the command {name} could not run: {self.error}"
+        if self.timed_out:
+            return f"the command {name} ran longer than its time limit and was stopped ({self.seconds:.0f} s)"
+        return f"the command {name} failed (exit status {self.returncode}) for job {self.job_id}"
+
+
+def job_environment(
+    job: Job,
+    result_file: str | None = None,
+    base: Mapping[str, str] | None = None,
+    hidden: Iterable[str] = (),
+) -> dict[str, str]:
+    """The command's environment: `base` (default: ours) without any key, plus what it needs to know of the job.
+
+    Args:
+        hidden: names of variables that hold keys (the accounts' `--key-env`); they are removed.
+    """
+    env = dict(os.environ if base is None else base)
+    for name in [*hidden]:
+        env.pop(name, None)
+    for name in [n for n in env if n.startswith(ENV_PREFIX)]:
+        del env[name]  # ours, from a JobTray that started us: not about this job
+    # Any value that is a key we know (registered by the providers) goes too, whatever its name.
+    for name in [n for n, value in env.items() if value and redact(value) != value]:
+        del env[name]
+    state = ending_name(job.state) or job.state.value
+    env.update(
+        {
+            "JOBTRAY_JOB_ID": job.job_id,
+            "JOBTRAY_LABEL": job.label or "",
+            "JOBTRAY_PROVIDER": job.provider,
+            "JOBTRAY_ACCOUNT": job.account,
+            "JOBTRAY_STATE": state,
+            "JOBTRAY_MESSAGE": redact(job.message or ""),
+            "JOBTRAY_RESULT_URL": job.result_url or "",
+            "JOBTRAY_RESULT_FILE": result_file or job.result_file or "",
+        }
+    )
+    # Environment values cannot hold NUL; a server's message could.
+    return {name: value.replace("\x00", "") for name, value in env.items()}
+
+
+def run_command(argv: tuple[str, ...], env: Mapping[str, str], timeout: float, job_id: str = "") -> CommandOutcome:
+    """Run one command to its end or its time limit, in this thread; never raises for the command's failures."""
+    started = time.monotonic()
+    try:
+        process = subprocess.Popen(
+            list(argv),
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: the limit stops what it started, too
+            close_fds=True,
+        )
+    except (OSError, ValueError) as exc:
+        message = getattr(exc, "strerror", None) or str(exc)
+        return CommandOutcome(argv, job_id, None, "", time.monotonic() - started, error=message)
+    timed_out = False
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        _kill_group(process)
+        try:
+            output, _ = process.communicate(timeout=5.0)
+        except subprocess.TimeoutExpired:  # a grandchild holds the pipe open: stop reading
+            output = b""
+    text = redact(output[-MAX_OUTPUT_BYTES:].decode("utf-8", errors="replace"))
+    return CommandOutcome(
+        argv,
+        job_id,
+        None if timed_out else process.returncode,
+        text,
+        time.monotonic() - started,
+        timed_out=timed_out,
+    )
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(OSError):
+        if hasattr(os, "killpg"):
+            os.killpg(process.pid, signal.SIGKILL)
+        else:  # Windows
+            process.kill()
+
+
+class CommandRunner:
+    """Runs commands in background threads and reports each kind of failure of each command line once.
+
+    Args:
+        on_problem: called (from the command's thread) with one line, the first time a command fails or hangs.
+        on_done: called (from the command's thread) with every outcome.
+        timeout: the default time limit in seconds.
+    """
+
+    def __init__(
+        self,
+        on_problem: Callable[[str], None] = lambda text: None,
+        on_done: Callable[[CommandOutcome], None] = lambda outcome: None,
+        timeout: float = DEFAULT_COMMAND_TIMEOUT,
+    ) -> None:
+        self._on_problem = on_problem
+        self._on_done = on_done
+        self.timeout = timeout
+        self._lock = threading.Lock()
+        self._told: set[tuple[tuple[str, ...], str]] = set()
+        self._threads: set[threading.Thread] = set()
+
+    def start(
+        self, argv: tuple[str, ...], env: Mapping[str, str], job_id: str = "", timeout: float | None = None
+    ) -> threading.Thread:
+        """Run `argv` in the background; returns its thread (daemon: a hanging command never holds up a quit)."""
+        limit = self.timeout if timeout is None else timeout
+        thread = threading.Thread(
+            target=self._run, args=(argv, dict(env), job_id, limit), name="jobtray-command", daemon=True
+        )
+        with self._lock:
+            self._threads.add(thread)
+        thread.start()
+        return thread
+
+    def _run(self, argv: tuple[str, ...], env: dict[str, str], job_id: str, timeout: float) -> None:
+        try:
+            outcome = run_command(argv, env, timeout, job_id)
+            self._log(outcome)
+            if not outcome.ok:
+                kind = "error" if outcome.error else "timeout" if outcome.timed_out else "status"
+                with self._lock:
+                    first = (argv, kind) not in self._told
+                    self._told.add((argv, kind))
+                if first:
+                    self._on_problem(outcome.describe())
+            self._on_done(outcome)
+        except Exception:  # a callback failing must not kill the thread silently
+            log.exception("a command's report failed")
+        finally:
+            with self._lock:
+                self._threads.discard(threading.current_thread())
+
+    @staticmethod
+    def _log(outcome: CommandOutcome) -> None:
+        name = os.path.basename(outcome.argv[0]) if outcome.argv else "?"
+        level = logging.INFO if outcome.ok else logging.WARNING
+        log.log(
+            level,
+            "command %s for job %s: %s after %.1f s",
+            name,
+            outcome.job_id,
+            "ok" if outcome.ok else outcome.describe(),
+            outcome.seconds,
+        )
+        if outcome.output.strip():
+            log.log(level, "output of %s:\n%s", name, outcome.output.rstrip())
+
+    @property
+    def running(self) -> int:
+        with self._lock:
+            return sum(1 for t in self._threads if t.is_alive())
+
+    def wait(self, timeout: float) -> bool:
+        """Wait (at most `timeout` in all) for the commands started so far; True if all ended."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            threads = list(self._threads)
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        return not any(t.is_alive() for t in threads)
