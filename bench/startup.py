@@ -117,7 +117,7 @@ def status_kb(pid: int, name: str) -> int:
     return 0
 
 
-def one_run(argv: list[str], idle_seconds: float, baseline: bool) -> dict[str, float]:
+def one_run(argv: list[str], idle_seconds: float, baseline: bool, running: int = 5) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="jobtray-startup-") as tmp:
         root = Path(tmp)
         desktop = new_session(root / "desktop")
@@ -128,7 +128,7 @@ def one_run(argv: list[str], idle_seconds: float, baseline: bool) -> dict[str, f
             desktop.start_dbus()
             desktop.start_sni_host()
             data = root / "data"
-            seed(data, server, sim, ended=1000, running=5)
+            seed(data, server, sim, ended=1000, running=running)
             ready = root / "ready"
             env = dict(desktop.env, **{READY_ENV: str(ready), KEY_ENV: KEY, "PYTHONPATH": str(ROOT)})
             command = [sys.executable, "-c", BASELINE] if baseline else [*argv, "--data-dir", str(data)]
@@ -183,6 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--idle-seconds", type=float, default=30.0)
     parser.add_argument("--baseline", action="store_true", help="also measure a bare PySide6 tray app")
+    parser.add_argument("--running", type=int, default=5, help="jobs still running (0: a tray with nothing to do)")
     parser.add_argument(
         "--command", metavar="EXE", help="measure this jobtray executable (e.g. dist/jobtray/jobtray), not the venv's"
     )
@@ -192,13 +193,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"JobTray startup benchmark: Python {sys.version.split()[0]}, PySide6 {pyside_version}, {os.cpu_count()} CPUs"
     )
-    print("1,000 ended jobs + 5 running (checked every few minutes), Xvfb + gtk-sni-tray-standalone")
+    print(f"1,000 ended jobs + {args.running} running (checked every few minutes), Xvfb + gtk-sni-tray-standalone")
     subjects = [("jobtray", False)] + ([("bare PySide6 tray", True)] if args.baseline else [])
     app_argv = [os.path.abspath(args.command)] if args.command else [sys.executable, "-m", "desktop_app"]
     for name, baseline in subjects:
         runs = []
         for n in range(args.runs):
-            run = one_run(app_argv, args.idle_seconds, baseline)
+            run = one_run(app_argv, args.idle_seconds, baseline, args.running)
             runs.append(run)
             print(
                 f"  {name} run {n + 1}: show() returned {run['show_returned']:.3f} s, registered "
