@@ -92,6 +92,11 @@ class _AccountRuntime:
     key_failures: int = 0
     key_retry: QTimer | None = None
 
+    @property
+    def waiting_for_key(self) -> bool:
+        """Its key could not be read; a retry is armed (or "Check now" asks again)."""
+        return self.key_retry is not None and self.key_retry.isActive()
+
 
 class QuietNotifier(QObject):
     """A notifier that only logs: for benchmarks and tests that measure or check something else."""
@@ -334,8 +339,6 @@ class AppController(QObject):
         self.tray.set_jobs(self.model.jobs())
 
     def _push_open_jobs(self) -> None:
-        if self._pool is None:
-            return
         now = datetime.now(UTC)
         waiting = self._recorder.pending_job_ids if self._recorder is not None else (lambda _name: set())
         open_by_account: dict[str, list[tuple[str, float]]] = {name: [] for name in self._accounts}
@@ -344,7 +347,10 @@ class AppController(QObject):
                 open_by_account[job.account].append((job.job_id, (now - job.created_at).total_seconds()))
         for name, candidates in open_by_account.items():
             runtime = self._accounts[name]
-            if not runtime.polling:
+            if not runtime.polling and candidates and not runtime.waiting_for_key:
+                # Started with its first open job: a tray with nothing to watch loads no HTTP stack or keyring.
+                self._start_worker(runtime)
+            if not runtime.polling or self._pool is None:
                 continue
             # A job whose news waits to be written still looks open here: the worker already knows better.
             pending = waiting(name)
@@ -366,9 +372,7 @@ class AppController(QObject):
                     self._recorder.drop_account(name)
         for name, account in wanted.items():
             if name not in self._accounts:
-                runtime = _AccountRuntime(account)
-                self._accounts[name] = runtime
-                self._start_worker(runtime)
+                self._accounts[name] = _AccountRuntime(account)  # its worker starts with its first open job
 
     def _start_worker(self, runtime: _AccountRuntime) -> bool:
         """Start polling the account; False (with the reason recorded, and a retry armed) if its key or settings

@@ -227,3 +227,49 @@ def test_a_job_added_by_another_process_shows_up_without_a_polling_timer(data_di
         assert controller.model.jobs()[0].job_id == "JOB-FROM-CLI"
     finally:
         controller.shutdown()
+
+
+IDLE_TRAY_SCRIPT = """
+import os, sys, time
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from pathlib import Path
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from desktop_app.app.run import AppController, QuietNotifier
+from desktop_app.store.database import Store
+store = Store(Path(sys.argv[1]))
+controller = AppController(store, show_tray=False, notifier=QuietNotifier())
+controller.start()
+end = time.monotonic() + 0.5
+while time.monotonic() < end:
+    app.processEvents()
+print("idle:", "requests" in sys.modules, "keyring" in sys.modules)
+with Store(Path(sys.argv[1])) as other:
+    other.jobs.add(other.accounts.get("acme"), "JOB-1")
+end = time.monotonic() + 3
+while time.monotonic() < end and "requests" not in sys.modules:
+    app.processEvents()
+print("with a job:", "requests" in sys.modules)
+controller.shutdown()
+"""
+
+
+def test_a_tray_with_nothing_to_watch_loads_no_http_stack(data_dir: Path, store: Store) -> None:
+    """Issue 15 (memory): requests alone is ~20 MB. An account's worker, and with it requests and the keyring,
+    starts with its first open job."""
+    import subprocess
+    import sys
+
+    from tests.conftest import subprocess_env
+
+    account = store.accounts.add(Account("acme", "pdfco", KeySource.ENV, key_env="PDFCO_KEY"))
+    job, _ = store.jobs.add(account, "DONE-1")
+    store.jobs.record_status(job.id, Status("DONE-1", JobState.SUCCEEDED, "success"))
+    result = subprocess.run(
+        [sys.executable, "-c", IDLE_TRAY_SCRIPT, str(data_dir)],
+        env=subprocess_env(PDFCO_KEY=PDFCO_KEY),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.splitlines() == ["idle: False False", "with a job: True"], result.stderr[-2000:]
