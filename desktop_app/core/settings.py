@@ -228,7 +228,9 @@ def _read(field_name: str, text: str) -> Any:
     raise ConfigError(f"unknown setting {_key(field_name)!r}")
 
 
-def _write(value: Any) -> str:
+def _write(value: Any, field_name: str = "") -> str:
+    if field_name == "download_cap" and isinstance(value, int):
+        return size_text(value)
     if isinstance(value, frozenset):
         return endings_text(value)
     if isinstance(value, bool):
@@ -276,7 +278,9 @@ def to_values(settings: AccountSettings | GlobalSettings) -> dict[str, str]:
     """Every value that differs from its default, as text (what the store keeps)."""
     defaults = _defaults_of(type(settings))
     return {
-        _key(name): _write(getattr(settings, name)) for name in defaults if getattr(settings, name) != defaults[name]
+        _key(name): _write(getattr(settings, name), name)
+        for name in defaults
+        if getattr(settings, name) != defaults[name]
     }
 
 
@@ -304,7 +308,7 @@ def global_from_values(values: Mapping[str, str]) -> GlobalSettings:
 
 def describe(settings: AccountSettings | GlobalSettings) -> dict[str, str]:
     """Every value (defaults included) as text, in a fixed order: what `jobtray settings` prints."""
-    return {_key(f.name): _write(getattr(settings, f.name)) for f in fields(settings)}
+    return {_key(f.name): _write(getattr(settings, f.name), f.name) for f in fields(settings)}
 
 
 def as_json(settings: AccountSettings | GlobalSettings) -> dict[str, Any]:

@@ -52,7 +52,7 @@ class CommandOutcome:
         if self.error is not None:
             return f"the command {name} could not run: {self.error}"
         if self.timed_out:
-            return f"the command {name} ran longer than its time limit and was stopped ({self.seconds:.0f} s)"
+            return f"the command {name} ran longer than its time limit and was stopped after {self.seconds:.1f} s"
         return f"the command {name} failed (exit status {self.returncode}) for job {self.job_id}"
 
 
@@ -193,7 +193,8 @@ class CommandRunner:
     @staticmethod
     def _log(outcome: CommandOutcome) -> None:
         name = os.path.basename(outcome.argv[0]) if outcome.argv else "?"
-        level = logging.INFO if outcome.ok else logging.WARNING
+        # INFO either way: a failure is told once through on_problem, not again on stderr for every run.
+        level = logging.INFO
         log.log(
             level,
             "command %s for job %s: %s after %.1f s",
