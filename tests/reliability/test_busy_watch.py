@@ -18,20 +18,9 @@ from desktop_app.core.model import Account, JobState, KeySource
 from desktop_app.simulators import pdfco as pdfco_sim
 from desktop_app.store.database import Store
 from tests.conftest import PDFCO_KEY, subprocess_env
+from tests.support.cli import RecordingPrinter
 
 HOLD_S = 1.5  # the real-world case is 30 s and more; the mechanism is the same
-
-
-class Lines:
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-        self.warnings: list[str] = []
-
-    def line(self, text: str = "") -> None:
-        self.lines.append(text)
-
-    def warn(self, text: str) -> None:
-        self.warnings.append(text)
 
 
 def _hold(path: Path, seconds: float, held: threading.Event) -> None:
@@ -57,7 +46,7 @@ def test_watch_keeps_a_result_fetched_while_the_database_is_locked(data_dir: Pat
         holder = threading.Thread(target=_hold, args=(store.path, HOLD_S, held))
         holder.start()
         held.wait(5)
-        out = Lines()
+        out = RecordingPrinter()
         started = time.monotonic()
         try:
             code = watch(store, out, timeout=30, environ={"PDFCO_KEY": PDFCO_KEY})

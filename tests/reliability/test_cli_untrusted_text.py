@@ -4,16 +4,15 @@ and nothing crashes (the surrogate used to raise UnicodeEncodeError from SQLite 
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
 import pytest
 
-from desktop_app.cli import commands as cli
 from desktop_app.core.model import Account, KeySource
 from desktop_app.store.database import Store
 from tests.conftest import PDFCO_KEY
+from tests.support.cli import run_cli
 from tests.support.fault_server import Fault, FaultServer
 
 JOB = "6YSZD3U872ZYYFEDMQCQSGEEO8YSF5WA--151-300"
@@ -23,12 +22,6 @@ HOSTILE_BODY = (
     f' "error": false, "jobId": "{JOB}"}}'
 )
 RAW = ("\x1b", "\x00", "\u202e", "\x07", "\ud800")
-
-
-def _run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.main(list(argv), out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def _assert_safe(text: str) -> None:
@@ -51,21 +44,21 @@ def hostile(data_dir: Path, monkeypatch: pytest.MonkeyPatch):
 
 @pytest.mark.parametrize("front", ["poll", "watch"])
 def test_hostile_text_is_recorded_and_shown_escaped(hostile: FaultServer, front: str) -> None:
-    code, out, err = _run(front) if front == "poll" else _run("watch", "--timeout", "20")
+    code, out, err = run_cli(front) if front == "poll" else run_cli("watch", "--timeout", "20")
     assert code == 0, err
     assert "-> failed" in out
     _assert_safe(out + err)
     assert "\\u202eevil" in out and "\\x00" in out  # shown escaped, so the user sees something odd arrived
     assert "Traceback" not in err
 
-    code, out, err = _run("list")
+    code, out, err = run_cli("list")
     assert code == 0
     _assert_safe(out + err)
-    code, out, err = _run("history", JOB)
+    code, out, err = run_cli("history", JOB)
     assert code == 0
     _assert_safe(out + err)
 
-    code, out, _ = _run("list", "--json")
+    code, out, _ = run_cli("list", "--json")
     [job] = json.loads(out)
     _assert_safe(out)  # json.dumps escapes every control character
     # Exact, except the lone surrogate (SQLite cannot hold it): the escapes are all still there.

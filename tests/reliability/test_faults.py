@@ -19,6 +19,7 @@ from desktop_app.engine.results import CheckResult, ErrorKind, check_batch
 from desktop_app.store.database import Store
 from tests.conftest import subprocess_env
 from tests.reliability.conftest import other_host_url
+from tests.support.cli import RecordingPrinter
 from tests.support.fault_server import Fault, FaultServer, RecordingServer
 from tests.support.providers import Harness, make_harness
 
@@ -146,18 +147,6 @@ def test_a_huge_answer_is_read_only_up_to_the_cap(harness: Harness, faults: Faul
 # ---- told once per outage, Retry-After honoured, resumes by itself: the `watch` loop ----------------------------
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-        self.warnings: list[str] = []
-
-    def line(self, text: str = "") -> None:
-        self.lines.append(text)
-
-    def warn(self, text: str) -> None:
-        self.warnings.append(text)
-
-
 class _Stop(Exception):
     pass
 
@@ -199,7 +188,7 @@ def test_watch_tells_once_per_outage_honours_retry_after_and_resumes(
         if sleeps > 20:
             raise AssertionError("watch did not finish after the outages")
 
-    out = Recorder()
+    out = RecordingPrinter()
     try:
         code = watch(store, out, sleep=fake_sleep, clock=lambda: now)
     except _Stop:

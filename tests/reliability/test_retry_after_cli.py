@@ -3,7 +3,6 @@ process honours it (it was forgotten); a Retry-After like "\xb2" (which passes s
 
 from __future__ import annotations
 
-import io
 import time
 from pathlib import Path
 
@@ -13,14 +12,10 @@ from desktop_app.cli import commands as cli
 from desktop_app.core.model import Account, KeySource
 from desktop_app.store.database import Store
 from tests.conftest import PDFCO_KEY
+from tests.support.cli import run_cli
 from tests.support.fault_server import Fault, FaultServer
 
 JOB = "6YSZD3U872ZYYFEDMQCQSGEEO8YSF5WA--151-300"
-
-
-def _run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    return cli.main(list(argv), out=out, err=err), out.getvalue(), err.getvalue()
 
 
 @pytest.fixture
@@ -42,12 +37,12 @@ def test_a_huge_retry_after_is_capped_told_and_kept_for_the_next_poll(faults: Fa
             429, b'{"error": true, "message": "Too many requests"}', "application/json", **{"Retry-After": value}
         )
     )
-    code, _, err = _run("poll")
+    code, _, err = run_cli("poll")
     assert code == 2
     assert "PDF.co asked us to wait until" in err and err.count("\n") == 1, err  # one line, saying when
     faults.heal()
     before = faults.request_count
-    code, _, err = _run("poll")  # a new process (a cron'd poll): the wait holds
+    code, _, err = run_cli("poll")  # a new process (a cron'd poll): the wait holds
     assert faults.request_count == before  # nothing was sent
     assert code == 2 and "not checked" in err and "wait until" in err, err
     with Store(Path(cli.data_dir(None))) as store:
@@ -58,6 +53,6 @@ def test_a_huge_retry_after_is_capped_told_and_kept_for_the_next_poll(faults: Fa
 
 def test_a_retry_after_of_superscript_two_is_ignored_and_watch_goes_on(faults: FaultServer) -> None:
     faults.inject(Fault.http(429, b"slow down", "text/plain", **{"Retry-After": "\u00b2"}), times=1)
-    code, _, err = _run("watch", "--timeout", "1")
+    code, _, err = run_cli("watch", "--timeout", "1")
     assert code == 3, err  # the job stays open: timed out, not crashed (exit 1 meant "a job failed")
     assert "Traceback" not in err
