@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QSocketNotifier, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QIcon
@@ -29,10 +29,12 @@ from desktop_app.app.controller import (
     QuietNotifier,
     app_icon_path,
 )
-from desktop_app.app.demo import DemoEnvironment
 from desktop_app.store.database import Store, data_dir
 from desktop_app.ui.icons import TrayIconKey, TrayLook, tray_icon
 from desktop_app.ui.notifier import Notifier
+
+if TYPE_CHECKING:
+    from desktop_app.app.demo import DemoEnvironment
 
 # Re-exported: tests, bench/ and docs/screenshots reach these through desktop_app.app.run.
 __all__ = ["TRAY_UPDATE_MS", "AppController", "Notifier", "QuietNotifier", "run_app"]
@@ -102,7 +104,12 @@ class _ProblemRelay(QObject):
 
 def run_app(args: argparse.Namespace, on_ready: Callable[[AppController], None] | None = None) -> int:
     """Run the tray app until quit; returns the exit code. `on_ready` lets tests reach the controller."""
-    demo = DemoEnvironment() if getattr(args, "demo", False) else None
+    demo = None
+    if getattr(args, "demo", False):
+        # Imported only for the demo: the simulators bring http.server along (~4 MB the real app never needs).
+        from desktop_app.app.demo import DemoEnvironment
+
+        demo = DemoEnvironment()
     try:
         return _run(args, demo, on_ready)
     finally:
