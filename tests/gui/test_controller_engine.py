@@ -273,3 +273,39 @@ def test_a_tray_with_nothing_to_watch_loads_no_http_stack(data_dir: Path, store:
         timeout=60,
     )
     assert result.stdout.splitlines() == ["idle: False False", "with a job: True"], result.stderr[-2000:]
+
+
+def test_a_keyring_locked_at_login_is_polled_once_it_unlocks(
+    store: Store, pdfco_simulator, qtbot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 10: a keyring locked at login meant the account was never polled, not even after "Check now"."""
+    import keyring
+
+    from tests.support.locked_keyring import LockedKeyring
+
+    sim, server = pdfco_simulator
+    job_id = sim.add_job([pdfco_sim.success()])
+    backend = LockedKeyring()
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    monkeypatch.setattr(controller_module, "KEY_RETRY_FIRST_S", 0.2)
+    controller = None
+    try:
+        saved = AccountService(store).add(
+            AccountDraft("acme", "pdfco", KeySource.KEYRING, base_url=server.base_url), Secret(PDFCO_KEY)
+        )
+        store.jobs.add(saved.account, job_id)
+        backend.locked = True  # the session starts with the collection locked
+        controller = _controller(store, {})
+        controller.start()
+        qtbot.waitUntil(
+            lambda: "acme" in controller._accounts and controller._accounts["acme"].key_failures, timeout=3000
+        )
+        assert not controller._accounts["acme"].polling
+        assert "is it unlocked?" in (store.accounts.last_error("acme") or "")
+        backend.locked = False  # the user unlocks it
+        qtbot.waitUntil(lambda: store.jobs.find(job_id)[0].state == JobState.SUCCEEDED, timeout=5000)
+    finally:
+        if controller is not None:
+            assert controller.shutdown()
+        keyring.set_keyring(previous)
