@@ -43,6 +43,8 @@ from desktop_app.ui.window import JobWindow
 
 if TYPE_CHECKING:
     # Imported when the first worker starts, after the tray icon is up: they bring in requests (~80 ms).
+    from desktop_app.engine.discovery import DiscoveryPage
+    from desktop_app.engine.poller import AccountPoller
     from desktop_app.engine.recorder import ResultRecorder
     from desktop_app.engine.results import CheckResult
     from desktop_app.workers.pool import WorkerPool
@@ -89,6 +91,7 @@ class _AccountRuntime:
     account: Account
     polling: bool = False
     sent: frozenset[str] = field(default_factory=frozenset)
+    discovering: bool = False
     key_failures: int = 0
     key_retry: QTimer | None = None
 
@@ -240,6 +243,7 @@ class AppController(QObject):
             log.exception("cannot read the accounts")
             return
         self._sync_accounts(accounts)
+        self._sync_discovery()
         self._push_open_jobs()
 
     def shutdown(self) -> bool:
@@ -320,6 +324,7 @@ class AppController(QObject):
             self._data_version = self.store.jobs.data_version()
             if with_accounts:
                 self._sync_accounts(self.store.accounts.all())
+                self._sync_discovery()
             jobs = self.store.jobs.all()
         except (sqlite3.Error, JobTrayError):
             log.exception("cannot read the database")
@@ -393,6 +398,7 @@ class AppController(QObject):
         # The durations of its past jobs teach the schedule when this account's jobs tend to end (core/durations).
         durations = past_durations(self.store, account.name)
         poller = AccountPoller(spec, budget=thread_budget(self.store.folder, account.name), durations=durations)
+        self._attach_discovery(poller, account)
         self._worker_pool().start(poller)
         runtime.polling = True
         runtime.sent = frozenset()
@@ -404,6 +410,7 @@ class AppController(QObject):
 
             self._pool = WorkerPool(self)
             self._pool.result_ready.connect(self.apply)  # delivered in the main thread
+            self._pool.discovered.connect(self.apply_discovery)
         return self._pool
 
     def _arm_key_retry(self, runtime: _AccountRuntime) -> None:
@@ -617,6 +624,48 @@ class AppController(QObject):
             self.window.show_message(f"Watching {len(added)} job(s)")
             self.window.select_job(added[-1].id)
         return added
+
+    # ---- account discovery ---------------------------------------------------------------------------------
+
+    def _attach_discovery(self, poller: AccountPoller, account: Account) -> None:
+        from desktop_app.engine.discovery import Discoverer, can_discover
+
+        runtime = self._accounts.get(account.name)
+        state = self.store.discovery.state(account.name) if can_discover(account.provider) else None
+        if runtime is not None:
+            runtime.discovering = state is not None
+        if state is not None:
+            poller.discovery = Discoverer(account.name, account.provider, state)
+
+    def _sync_discovery(self) -> None:
+        """Discovery switched on or off by the CLI or the dialog: that account's worker starts again with it."""
+        enabled = self.store.discovery.enabled()
+        for runtime in self._accounts.values():
+            on = runtime.account.name in enabled
+            if runtime.polling and runtime.discovering != on:
+                self._stop_worker(runtime.account.name)
+                self._start_worker(runtime)
+            elif on and not runtime.polling and not runtime.waiting_for_key:
+                self._start_worker(runtime)  # discovery needs the worker even with no job open yet
+
+    def apply_discovery(self, page: DiscoveryPage) -> None:
+        """A page of an account's discovery look: new media become discovered jobs, in the window at once."""
+        from desktop_app.engine.discovery import record_page
+
+        runtime = self._accounts.get(page.account)
+        if runtime is None:
+            return
+        if page.error is not None:
+            log.warning("account %s: discovery failed: %s", page.account, page.error)
+            return
+        try:
+            added = record_page(self.store, runtime.account, page)
+        except (JobTrayError, sqlite3.Error):
+            log.exception("cannot record what discovery found at %s", page.account)
+            return
+        if added:
+            self.model.upsert(added)
+            self._jobs_changed()
 
     def accept_handoff(self, request: WatchRequest) -> tuple[bool | None, str | None]:
         """A job handed over by `jobtray add` or `jobtray open`: (created, None), or (None, why it was refused).

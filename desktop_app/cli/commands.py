@@ -77,9 +77,11 @@ def cmd_account_add(args: argparse.Namespace, io: Output) -> int:
         service = AccountService(store)
         draft = _draft(args, args.provider, source)
         service.validate(draft)  # every check before the key is read
+        _check_discovery(args, args.provider)
         settings = account_settings_from_args(args, AccountSettings())
         secret = _read_key(io) if source == KeySource.KEYRING else None
         saved = service.add(draft, secret)
+        _apply_discovery(store, args, saved.account.name, io)
         if settings != AccountSettings():
             store.settings.save_account(saved.account.name, settings)
     for warning in saved.warnings:
@@ -113,10 +115,12 @@ def cmd_account_edit(args: argparse.Namespace, io: Output) -> int:
             rate_limit=old.rate_limit if args.rate_limit is None else (args.rate_limit or None),
         )
         service.validate(draft, row_id=old.id)
+        _check_discovery(args, old.provider)
         old_settings = store.settings.account(old.name)
         settings = account_settings_from_args(args, old_settings)
         secret = _read_key(io) if args.key_stdin else None
         saved = service.edit(old.name, draft, secret)
+        _apply_discovery(store, args, saved.account.name, io)
         if settings != old_settings:
             store.settings.save_account(saved.account.name, settings)
     for warning in saved.warnings:
@@ -125,10 +129,31 @@ def cmd_account_edit(args: argparse.Namespace, io: Output) -> int:
     return EXIT_OK
 
 
+def _check_discovery(args: argparse.Namespace, provider: str) -> None:
+    from desktop_app.engine.discovery import can_discover
+
+    if getattr(args, "discover", None) and not can_discover(provider):
+        raise ConfigError(f"--discover works for encoding.com accounts only ({provider} has no list of its jobs)")
+
+
+def _apply_discovery(store: Store, args: argparse.Namespace, name: str, io: Output) -> None:
+    import time
+
+    wanted = getattr(args, "discover", None)
+    if wanted is None:
+        return
+    if not wanted:
+        store.discovery.disable(name)
+        io.line(f"discovery off for {shown(name)}")
+    elif store.discovery.enable(name, time.time()):
+        io.line(f"discovery on for {shown(name)}: media created from now on are watched (the tray looks each minute)")
+
+
 def cmd_account_list(args: argparse.Namespace, io: Output) -> int:
     with _open_store(args, io) as store:
         accounts = store.accounts.all()
         errors = {a.name: store.accounts.last_error(a.name) for a in accounts}
+        discovering = store.discovery.enabled()
     if args.json:
         rows = [
             {
@@ -140,6 +165,7 @@ def cmd_account_list(args: argparse.Namespace, io: Output) -> int:
                 "key_env": a.key_env,
                 "rate_limit": a.rate_limit,
                 "last_error": errors[a.name],
+                "discover": a.name in discovering,
             }
             for a in accounts
         ]
@@ -408,6 +434,9 @@ def build_parser() -> argparse.ArgumentParser:
     key.add_argument("--key-env", metavar="VAR", help="read the key from this environment variable at poll time")
     key.add_argument("--key-stdin", action="store_true", help="read the key once from stdin into the keyring")
     add_account_options(add_acc)
+    add_acc.add_argument(
+        "--discover", action="store_true", default=None, help="watch new media by themselves (encoding.com)"
+    )
     add_acc.set_defaults(func=cmd_account_add)
     list_acc = account_sub.add_parser("list", help="list accounts")
     list_acc.add_argument("--json", action="store_true")
@@ -422,6 +451,9 @@ def build_parser() -> argparse.ArgumentParser:
     edit_key.add_argument("--key-env", metavar="VAR", help="read the key from this environment variable")
     edit_key.add_argument("--key-stdin", action="store_true", help="read a new key from stdin into the keyring")
     add_account_options(edit_acc)
+    discover = edit_acc.add_mutually_exclusive_group()
+    discover.add_argument("--discover", action="store_true", default=None, help="watch new media by themselves")
+    discover.add_argument("--no-discover", dest="discover", action="store_false", help="stop discovering")
     edit_acc.set_defaults(func=cmd_account_edit)
     rm_acc = account_sub.add_parser("remove", help="remove an account, its jobs and its keyring entry")
     rm_acc.add_argument("name")

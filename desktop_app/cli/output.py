@@ -58,6 +58,7 @@ def job_json(job: Job) -> dict[str, Any]:
         "updated_at": to_text(job.updated_at),
         "finished_at": None if job.finished_at is None else to_text(job.finished_at),
         "archived": job.archived,
+        "discovered": job.discovered,
         "last_error": job.last_error,
     }
 

@@ -124,6 +124,7 @@ class Job:
     created_at: datetime
     updated_at: datetime
     finished_at: datetime | None
+    discovered: bool = False  # found by the account's discovery, not added by the user
     archived: bool = False
     last_error: str | None = None
     checks: int = 0

@@ -27,6 +27,7 @@ from desktop_app.core.model import Status
 from desktop_app.core.ratelimit import RateLimit
 from desktop_app.core.schedule import AccountSchedule, PollPolicy, UnitRandom
 from desktop_app.engine.budget import Budget, LocalBudget
+from desktop_app.engine.discovery import Discoverer, DiscoveryPage
 from desktop_app.engine.results import CheckResult, ErrorKind, check_batch, error_result
 from desktop_app.providers.base import HttpProvider, ProviderConfig
 
@@ -101,6 +102,9 @@ class AccountPoller:
         self._lock = threading.Lock()  # guards _provider between the polling thread and abandon()
         self._held_until = 0.0  # the shared budget or a stored Retry-After says: nothing before this
         self.held_reason: str | None = None  # a stored Retry-After's reason while it holds the account
+        # Account discovery (engine/discovery.py), set by the front when the account has it on: its looks share
+        # this poller's provider client and rate budget, one request per due step like the status checks.
+        self.discovery: Discoverer | None = None
 
     # ---- the jobs -------------------------------------------------------------------------------------------
 
@@ -136,9 +140,29 @@ class AccountPoller:
     def next_due(self) -> float | None:
         """Clock time of the next request (schedule, rate limits, Retry-After); None while idle or paused."""
         due = self.schedule.next_due()
+        if self.discovery is not None:
+            look = self.discovery.next_due()
+            due = look if due is None else min(due, look)
         if due is None:
             return None
         return max(due, self._held_until)
+
+    def discover_step(self) -> DiscoveryPage | None:
+        """One discovery request if a look is due (and the budget and any Retry-After allow it); else None."""
+        if self.discovery is None or self._abandoned.is_set() or self._clock() < self._held_until:
+            return None
+        if self.discovery.next_due() > self._clock():
+            return None
+        waiting = self._budget.server_wait()
+        if waiting is not None and waiting[0] > CLOCK_TOLERANCE:
+            self._held_until = self._clock() + waiting[0]
+            return None
+        try:
+            provider = self._provider_client()
+        except JobTrayError as exc:
+            log.warning("account %s: cannot discover jobs: %s", self.account, exc)
+            return None
+        return self.discovery.step(provider, self._budget, self.spacing)
 
     def take_due(self) -> list[str]:
         """The batch to send now, or [] (woken early, or another process has used the shared budget)."""

@@ -4,6 +4,11 @@ Errors come back with HTTP 200, as the real service does. Extended mode answers 
 mode with one ID answers a flat `<response>`. An unknown media ID makes the whole answer an errors reply naming
 each unknown ID (our decision: the real text is undocumented). It counts GetStatus requests and the media IDs each
 one carried, so a test can prove one request per poll.
+
+GetMediaList version 3 (account discovery) is read strictly: `version` 3, `date_from` as "YYYY-MM-DD HH:MM:SS",
+`page` >= 1 and `per_page` 1-100 (anything else is an errors reply); it lists the media created at or after
+`date_from`, newest first, `per_page` a page. Dates are written and read in the server's zone
+(`utc_offset_hours`, 0 by default), so a test can play a server that does not speak UTC.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -23,6 +29,8 @@ from desktop_app.simulators.script import JobBook, Step
 from desktop_app.simulators.server import SimRequest, SimResponse
 
 AUTH_ERROR = "Wrong user id or key!"
+MAX_PER_PAGE = 100
+DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
 def new_job_id() -> str:
@@ -144,8 +152,15 @@ class EncodingComSimulator:
         userkey: str,
         clock: Callable[[], float] = time.monotonic,
         rate_limit_per_second: float | None = None,
+        *,
+        utc_offset_hours: float = 0.0,
+        wall: Callable[[], float] = time.time,
     ) -> None:
         self.userid = userid
+        self.utc_offset = timedelta(hours=utc_offset_hours)
+        self._wall = wall
+        self.media: dict[str, tuple[datetime, str]] = {}  # media ID -> (created, UTC; source file URL)
+        self.list_requests: list[tuple[str, int]] = []  # (date_from, page) of each GetMediaList
         self.userkey = userkey
         self.jobs = JobBook(clock)
         self.faults = FaultQueue()
@@ -154,8 +169,20 @@ class EncodingComSimulator:
         self._lock = threading.Lock()
         self.status_requests: list[list[str]] = []  # the media IDs of each GetStatus request, in order
 
-    def add_job(self, steps: Sequence[Step], job_id: str | None = None) -> str:
-        return self.jobs.add(job_id or new_job_id(), steps)
+    def add_job(
+        self,
+        steps: Sequence[Step],
+        job_id: str | None = None,
+        *,
+        created: datetime | None = None,
+        source: str = "http://example.com/source.mov",
+    ) -> str:
+        """A scripted media; `created` (UTC; default: now on the wall clock) and `source` as GetMediaList lists it."""
+        media_id = self.jobs.add(job_id or new_job_id(), steps)
+        when = created if created is not None else datetime.fromtimestamp(self._wall(), UTC)
+        with self._lock:
+            self.media[media_id] = (when.astimezone(UTC), source)
+        return media_id
 
     def handle(self, request: SimRequest) -> SimResponse:
         if request.path not in ("/", "") or request.method != "POST":
@@ -181,6 +208,8 @@ class EncodingComSimulator:
         if text(child(query, "userid")) != self.userid or text(child(query, "userkey")) != self.userkey:
             return SimResponse.xml_body(errors_reply(AUTH_ERROR))
         action = (text(child(query, "action")) or "").casefold()
+        if action == "getmedialist":
+            return self._media_list(query)
         if action != "getstatus":
             return SimResponse.xml_body(errors_reply(f"Wrong action: {text(child(query, 'action')) or ''}"))
         media_ids = [m.strip() for m in (text(child(query, "mediaid")) or "").split(",") if m.strip()]
@@ -204,6 +233,51 @@ class EncodingComSimulator:
             jobs = "".join(f"<job>{_media_fields(m, self.userid, s)}</job>" for m, s in states)
             body = f"<response>{jobs}</response>"
         return SimResponse.xml_body('<?xml version="1.0"?>\n' + body)
+
+    def _media_list(self, query: Any) -> SimResponse:
+        if text(child(query, "version")) != "3":
+            return SimResponse.xml_body(errors_reply("This simulator answers GetMediaList version 3 only"))
+        raw_from = text(child(query, "date_from")) or ""
+        try:
+            local_from = datetime.strptime(raw_from, DATE_FORMAT)
+        except ValueError:
+            return SimResponse.xml_body(errors_reply(f"Wrong date_from: {raw_from}"))
+        page_text, per_page_text = text(child(query, "page")) or "1", text(child(query, "per_page")) or "100"
+        if not page_text.isdigit() or int(page_text) < 1:
+            return SimResponse.xml_body(errors_reply(f"Wrong page: {page_text}"))
+        if not per_page_text.isdigit() or not 1 <= int(per_page_text) <= MAX_PER_PAGE:
+            return SimResponse.xml_body(errors_reply(f"Wrong per_page: {per_page_text}"))
+        page, per_page = int(page_text), int(per_page_text)
+        date_from = (local_from - self.utc_offset).replace(tzinfo=UTC)
+        with self._lock:
+            self.list_requests.append((raw_from, page))
+            listed = sorted(
+                (
+                    (created, media_id, source)
+                    for media_id, (created, source) in self.media.items()
+                    if created >= date_from
+                ),
+                reverse=True,
+            )
+        items = []
+        for created, media_id, source in listed[(page - 1) * per_page : page * per_page]:
+            state = self.jobs.peek(media_id)
+            assert isinstance(state, MediaState)
+            shown = (created + self.utc_offset).strftime(DATE_FORMAT)
+            fields = [
+                _element("mediafile", source),
+                _element("mediaid", media_id),
+                _element("mediastatus", state.status),
+                _element("createdate", shown),
+                _element("startdate", shown),
+                _element("finishdate", "0000-00-00 00:00:00"),
+            ]
+            items.append("<media>" + "".join(fields) + "</media>")
+        return SimResponse.xml_body('<?xml version="1.0"?>\n<response>' + "".join(items) + "</response>")
+
+    def list_requests_made(self) -> int:
+        with self._lock:
+            return len(self.list_requests)
 
     def requests_made(self) -> int:
         with self._lock:

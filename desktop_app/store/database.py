@@ -13,6 +13,7 @@ import platformdirs
 from desktop_app.store.accounts import AccountStore
 from desktop_app.store.clock import Clock, utc_now
 from desktop_app.store.db import DB_FILENAME, StoreError, connect
+from desktop_app.store.discovery import DiscoveryStore
 from desktop_app.store.jobs import JobStore
 from desktop_app.store.settings import SettingsStore
 
@@ -79,6 +80,7 @@ class Store:
             # INFO: the user is told by whoever opened the store (CLI line, tray notification), not twice.
             log.info("the database %s was damaged: kept as %s, starting a new one", self.path, self.recovered_from)
             self.conn = connect(self.path, busy_timeout_ms)
+        self.discovery = DiscoveryStore(self.conn)
         self.accounts = AccountStore(self.conn, clock)
         self.jobs = JobStore(self.conn, clock)
         self.settings = SettingsStore(self.conn)

@@ -264,8 +264,30 @@ def _settings_and_result_files(conn: sqlite3.Connection) -> None:
     )
 
 
+def _discovery(conn: sqlite3.Connection) -> None:
+    # Jobs that come by themselves (issue 12): an account's discovery (on since when, its last look), every media
+    # discovery has decided about (watched, finished already, or there before the switch-on), so that a discovered
+    # job the user removed never comes back; and which jobs were discovered rather than added.
+    _run_script(
+        conn,
+        """
+        CREATE TABLE account_discovery (
+            account_id  INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+            since       REAL NOT NULL,
+            last_look   REAL
+        );
+        CREATE TABLE discovery_seen (
+            account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+            job_id      TEXT NOT NULL,
+            PRIMARY KEY (account_id, job_id)
+        );
+        ALTER TABLE jobs ADD COLUMN discovered INTEGER NOT NULL DEFAULT 0
+        """,
+    )
+
+
 # Each entry moves the schema from version i to i + 1; append only, never edit a shipped one.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _settings_and_result_files]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _settings_and_result_files, _discovery]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

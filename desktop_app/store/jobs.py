@@ -38,6 +38,7 @@ def _job(row: sqlite3.Row) -> Job:
         created_at=created,
         updated_at=updated,
         finished_at=from_text(row["finished_at"]),
+        discovered=bool(row["discovered"]),
         archived=bool(row["archived"]),
         last_error=row["last_error"],
         checks=row["checks"],

@@ -26,10 +26,12 @@ class PollWorker(QObject):
 
     Signals:
         result_ready(CheckResult): one provider call finished (statuses or an error).
+        discovered(DiscoveryPage): a page of the account's discovery look came back.
         stopped(): `stop()` ran and the worker is back on the main thread; its thread may quit.
     """
 
     result_ready = Signal(object)
+    discovered = Signal(object)
     stopped = Signal()
 
     def __init__(self, poller: AccountPoller, clock: MonotonicClock = time.monotonic) -> None:
@@ -100,6 +102,11 @@ class PollWorker(QObject):
     def _tick(self) -> None:
         if self._stopping.is_set():
             return
+        page = self.poller.discover_step()
+        if self._stopping.is_set():
+            return
+        if page is not None:
+            self.discovered.emit(page)
         result = self.poller.step()
         if self._stopping.is_set():
             return  # abandoned while in flight: nobody wants this answer

@@ -30,6 +30,7 @@ class _Inbox(QObject):
     set_jobs = Signal(object)
     check_now = Signal()
     result_ready = Signal(object)
+    discovered = Signal(object)
     thread_finished = Signal()
 
 
@@ -49,6 +50,7 @@ class _Running:
         self.inbox.set_jobs.connect(worker.set_jobs)
         self.inbox.check_now.connect(worker.check_now)
         worker.result_ready.connect(self.inbox.result_ready)
+        worker.discovered.connect(self.inbox.discovered)
         self.thread.finished.connect(self.inbox.thread_finished)
         self.retired = False
         self.released = False
@@ -67,10 +69,12 @@ class WorkerPool(QObject):
 
     Signals:
         result_ready(CheckResult): a result of a current (not retired) worker, in the main thread.
+        discovered(DiscoveryPage): a discovery page of a current worker, in the main thread.
         worker_ended(str): a worker's thread has finished and been released (its account name).
     """
 
     result_ready = Signal(object)
+    discovered = Signal(object)
     worker_ended = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -85,6 +89,9 @@ class WorkerPool(QObject):
         self.retire(poller.account)
         running = _Running(PollWorker(poller))
         running.inbox.result_ready.connect(lambda result, r=running: self._deliver(r, result))
+        running.inbox.discovered.connect(
+            lambda page, r=running: self.discovered.emit(page) if self._current.get(r.account) is r else None
+        )
         running.inbox.thread_finished.connect(lambda r=running: self._reap(r))
         self._current[running.account] = running
         running.thread.start()

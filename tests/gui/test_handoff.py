@@ -69,7 +69,7 @@ def tray(
     assert instance.try_become_primary()
     instance.set_watch_handler(controller.accept_handoff)
     controller.start()
-    qtbot.waitUntil(lambda: "pdfs" in controller._accounts and controller._accounts["pdfs"].polling, timeout=3000)
+    qtbot.waitUntil(lambda: "pdfs" in controller._accounts, timeout=3000)  # its worker starts with its first job
     try:
         yield controller, instance, notifier
     finally:

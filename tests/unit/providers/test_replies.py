@@ -56,7 +56,10 @@ def test_encodingcom_json_errors_and_several_errors() -> None:
 
 
 def test_ipaper_guid_found_by_name_or_shape_never_by_position() -> None:
-    by_other_name = b"<result><code>SUCCESS</code><data><ProcessingJobGUID>{0A1B2C3D-0000-4000-8000-00000000000A}</ProcessingJobGUID></data></result>"
+    by_other_name = (
+        b"<result><code>SUCCESS</code><data>"
+        b"<ProcessingJobGUID>{0A1B2C3D-0000-4000-8000-00000000000A}</ProcessingJobGUID></data></result>"
+    )
     assert parse_reply(by_other_name) == CreationReply("ipaper", "{0A1B2C3D-0000-4000-8000-00000000000A}")
     bare = b"<result><code>SUCCESS</code><data><![CDATA[ 0a1b2c3d-0000-4000-8000-00000000000b ]]></data></result>"
     assert parse_reply(bare) == CreationReply("ipaper", "0a1b2c3d-0000-4000-8000-00000000000b")

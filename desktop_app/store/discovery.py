@@ -1,0 +1,78 @@
+"""Account discovery in the store: which accounts look for jobs by themselves (since when, their last look), every
+job ID discovery has decided about (so a removed discovered job never comes back), and the `discovered` mark."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from desktop_app.core.errors import ConfigError
+from desktop_app.store.db import write_transaction
+
+
+@dataclass(frozen=True, slots=True)
+class DiscoveryState:
+    """Wall-clock epoch seconds: discovery was switched on at `since`; its last complete look began at `last_look`."""
+
+    since: float
+    last_look: float | None = None
+
+
+class DiscoveryStore:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def _account_id(self, name: str) -> int:
+        row = self._conn.execute("SELECT id FROM accounts WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            raise ConfigError(f"no account named {name!r} (see `jobtray account list`)")
+        return int(row[0])
+
+    def enable(self, name: str, since: float) -> bool:
+        """Discovery on for `name` from `since` on; False (nothing changed) if it was on already."""
+        cursor = self._conn.execute(
+            "INSERT INTO account_discovery (account_id, since) VALUES (?, ?) ON CONFLICT (account_id) DO NOTHING",
+            (self._account_id(name), since),
+        )
+        return cursor.rowcount == 1
+
+    def disable(self, name: str) -> None:
+        """Discovery off; the IDs it decided about are kept (switched on again, it still never re-adds them)."""
+        self._conn.execute("DELETE FROM account_discovery WHERE account_id = ?", (self._account_id(name),))
+
+    def state(self, name: str) -> DiscoveryState | None:
+        row = self._conn.execute(
+            "SELECT d.since, d.last_look FROM account_discovery d JOIN accounts a ON a.id = d.account_id "
+            "WHERE a.name = ?",
+            (name,),
+        ).fetchone()
+        return None if row is None else DiscoveryState(float(row[0]), None if row[1] is None else float(row[1]))
+
+    def enabled(self) -> dict[str, DiscoveryState]:
+        rows = self._conn.execute(
+            "SELECT a.name, d.since, d.last_look FROM account_discovery d JOIN accounts a ON a.id = d.account_id"
+        )
+        return {r[0]: DiscoveryState(float(r[1]), None if r[2] is None else float(r[2])) for r in rows}
+
+    def seen(self, name: str) -> set[str]:
+        rows = self._conn.execute(
+            "SELECT s.job_id FROM discovery_seen s JOIN accounts a ON a.id = s.account_id WHERE a.name = ?", (name,)
+        )
+        return {r[0] for r in rows}
+
+    def mark_seen(self, name: str, job_ids: list[str]) -> None:
+        account_id = self._account_id(name)
+        with write_transaction(self._conn):
+            for job_id in job_ids:
+                self._conn.execute(
+                    "INSERT INTO discovery_seen (account_id, job_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                    (account_id, job_id),
+                )
+
+    def set_last_look(self, name: str, at: float) -> None:
+        self._conn.execute(
+            "UPDATE account_discovery SET last_look = ? WHERE account_id = ?", (at, self._account_id(name))
+        )
+
+    def mark_discovered(self, row_id: int) -> None:
+        self._conn.execute("UPDATE jobs SET discovered = 1 WHERE id = ?", (row_id,))

@@ -1,0 +1,140 @@
+"""Account discovery against the encoding.com simulator over real HTTP, on a virtual clock: three pages of media,
+new ones found, finished ones not added, media from before the switch-on never counted, removed ones not re-added,
+one request per due step, the account's rate budget kept."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from desktop_app.core.model import Account, KeySource, Secret
+from desktop_app.core.ratelimit import parse_rate_limit
+from desktop_app.engine.budget import LocalBudget
+from desktop_app.engine.discovery import LOOK_INTERVAL, Discoverer, record_page
+from desktop_app.engine.poller import AccountPoller, PollerSpec
+from desktop_app.providers.base import ProviderConfig
+from desktop_app.providers.encodingcom import EncodingComProvider
+from desktop_app.simulators import encodingcom as enc
+from desktop_app.simulators.server import SimulatorServer, serve
+from desktop_app.store.database import Store
+
+USER, KEY = "48151", "discovery-key"
+SWITCH_ON = datetime(2026, 12, 1, 12, 0, 0, tzinfo=UTC)
+
+
+class VirtualClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def mono(self) -> float:
+        return self.now
+
+    def wall(self) -> float:
+        return SWITCH_ON.timestamp() + (self.now - 1000.0)
+
+
+@pytest.fixture(params=[0.0, -5.0, 9.0], ids=["utc", "utc-5", "utc+9"])
+def served(request: pytest.FixtureRequest) -> Iterator[tuple[enc.EncodingComSimulator, SimulatorServer]]:
+    sim = enc.EncodingComSimulator(USER, KEY, utc_offset_hours=request.param)
+    server = serve(sim)
+    try:
+        yield sim, server
+    finally:
+        server.stop()
+
+
+def test_discovery_over_three_pages(served: tuple[enc.EncodingComSimulator, SimulatorServer], store: Store) -> None:
+    sim, server = served
+    clock = VirtualClock()
+    account = store.accounts.add(
+        Account("video", "encodingcom", KeySource.ENV, base_url=server.base_url, username=USER, key_env="K")
+    )
+    store.discovery.enable("video", SWITCH_ON.timestamp())
+    # There before the switch-on: an hour before (listed by the first look, never counted) and a day before.
+    before = [sim.add_job([enc.running()], created=SWITCH_ON - timedelta(hours=1)) for _ in range(3)]
+    sim.add_job([enc.running()], created=SWITCH_ON - timedelta(days=1))
+    spec = PollerSpec(
+        "video",
+        "encoding.com",
+        EncodingComProvider,
+        ProviderConfig(base_url=server.base_url, secret=Secret(KEY), username=USER),
+        parse_rate_limit("1/s"),
+    )
+    budget = LocalBudget(wall=clock.wall)
+    poller = AccountPoller(spec, budget=budget, clock=clock.mono)
+    state = store.discovery.state("video")
+    assert state is not None
+    poller.discovery = Discoverer("video", "encodingcom", state, clock=clock.mono, wall=clock.wall)
+    sent_at: list[float] = []
+
+    def run_until_idle(limit: int = 20) -> None:
+        for _ in range(limit):
+            due = poller.next_due()
+            assert due is not None
+            if due > clock.now:
+                if due - clock.now > 5:  # the next look: not within this round
+                    return
+                clock.now = due
+            before_count = sim.list_requests_made()
+            page = poller.discover_step()
+            assert sim.list_requests_made() - before_count <= 1  # one request per due step
+            if page is not None:
+                sent_at.append(clock.now)
+                assert page.error is None, page.error
+                record_page(store, account, page)
+        pytest.fail("the look did not end")
+
+    # Woken early, nothing goes out.
+    clock.now -= 1
+    assert poller.discover_step() is None and sim.list_requests_made() == 0
+    clock.now += 1
+    run_until_idle()  # the first look, at the switch-on: the baseline
+    assert [page for _, page in sim.list_requests] == [1]
+    assert store.jobs.all() == []
+
+    # Created after: 215 still running, 10 finished, 5 failed: 230 new media, three pages of 100.
+    new_running = [
+        sim.add_job(
+            [enc.running()], created=SWITCH_ON + timedelta(seconds=i), source=f"http://cdn.example/v/clip{i}.mov"
+        )
+        for i in range(215)
+    ]
+    done = [sim.add_job([enc.finished()], created=SWITCH_ON + timedelta(seconds=300 + i)) for i in range(10)]
+    done += [sim.add_job([enc.error()], created=SWITCH_ON + timedelta(seconds=400 + i)) for i in range(5)]
+    clock.now += 30
+    assert poller.discover_step() is None and sim.list_requests_made() == 1  # at most one look a minute
+    clock.now = sent_at[0] + LOOK_INTERVAL
+    run_until_idle()
+    assert [page for _, page in sim.list_requests] == [1, 1, 2, 3]
+    jobs = {job.job_id: job for job in store.jobs.all()}
+    assert set(jobs) == set(new_running)  # finished and older media not added
+    assert all(job.discovered for job in jobs.values())
+    assert jobs[new_running[7]].label == "clip7.mov"
+    assert not set(before) & set(jobs) and not set(done) & set(jobs)
+    spacing = poller.spacing
+    assert all(b - a >= spacing - 1e-6 for a, b in itertools.pairwise(sent_at))  # the budget held
+
+    # The user removes a discovered job; a new media appears; the next look comes a minute later.
+    removed = new_running[0]
+    store.jobs.remove(store.jobs.find(removed)[0].id)
+    later = sim.add_job([enc.new()], created=SWITCH_ON + timedelta(minutes=2), source="http://cdn.example/late.mp4")
+    requests_so_far = sim.list_requests_made()
+    clock.now += 30
+    assert poller.discover_step() is None and sim.list_requests_made() == requests_so_far  # not yet
+    clock.now = sent_at[1] + LOOK_INTERVAL
+    run_until_idle()
+    jobs = {job.job_id: job for job in store.jobs.all()}
+    assert later in jobs and jobs[later].label == "late.mp4" and jobs[later].discovered
+    assert removed not in jobs
+    assert store.discovery.state("video").last_look is not None  # type: ignore[union-attr]
+
+
+def test_a_manually_added_job_is_not_marked_discovered_and_list_json_shows_the_flag(store: Store) -> None:
+    account = store.accounts.add(Account("video", "encodingcom", KeySource.ENV, username=USER, key_env="K"))
+    job, _ = store.jobs.add(account, "12345678")
+    assert not job.discovered
+    store.discovery.mark_discovered(job.id)
+    assert store.jobs.get(job.id).discovered
