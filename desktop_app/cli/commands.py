@@ -519,7 +519,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     io = Output(out or sys.stdout, err or sys.stderr)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments and arguments[-1].lower().startswith("jobtray:") and "open" not in arguments:
+        # The desktop entry's `Exec=jobtray %u`: a jobtray:// link handed over by a browser or xdg-open.
+        arguments = [*arguments[:-1], "open", arguments[-1]]
+    args = parser.parse_args(arguments)
     if not hasattr(args, "demo"):
         args.demo = False
     func: Callable[[argparse.Namespace, Output], int] = args.func

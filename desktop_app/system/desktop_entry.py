@@ -48,7 +48,8 @@ def install(command: list[str] | None = None, target: Path | None = None) -> lis
     entry.parent.mkdir(parents=True, exist_ok=True)
     lines = []
     for line in desktop_entry_path().read_text(encoding="utf-8").splitlines():
-        lines.append(f"Exec={exec_line}" if line.startswith("Exec=") else line)
+        # `%u`: a jobtray:// link opened by a browser or xdg-open arrives as the one argument (none from a menu).
+        lines.append(f"Exec={exec_line} %u" if line.startswith("Exec=") else line)
     entry.write_text("\n".join(lines) + "\n", encoding="utf-8")
     written.append(entry)
     for size in ICON_SIZES:
@@ -64,4 +65,28 @@ def install(command: list[str] | None = None, target: Path | None = None) -> lis
     metainfo.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(resources_dir() / metainfo.name, metainfo)
     written.append(metainfo)
+    register_url_handler(entry.name)
     return written
+
+
+SCHEME_MIME = "x-scheme-handler/jobtray"
+
+
+def config_home() -> Path:
+    return Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+
+
+def register_url_handler(desktop_file: str = "jobtray.desktop") -> Path:
+    """Make our entry the default handler of jobtray:// links: the `[Default Applications]` line of the user's
+    mimeapps.list (what `xdg-mime default` writes; written here so no xdg-utils are needed). Other lines are kept."""
+    path = config_home() / "mimeapps.list"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    lines = [line for line in lines if not line.startswith(f"{SCHEME_MIME}=")]
+    entry = f"{SCHEME_MIME}={desktop_file}"
+    if "[Default Applications]" in lines:
+        lines.insert(lines.index("[Default Applications]") + 1, entry)
+    else:
+        lines += ["[Default Applications]", entry]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
