@@ -28,9 +28,11 @@ from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialog, QSystemTrayIcon
 
+from desktop_app.app.end_actions import EndActions
 from desktop_app.core.errors import JobTrayError
 from desktop_app.core.handoff import WatchRequest
 from desktop_app.core.model import Account, Job, KeySource, StatusChange
+from desktop_app.core.settings import AccountSettings, GlobalSettings
 from desktop_app.core.urls import is_openable_link
 from desktop_app.store.database import Store
 from desktop_app.ui.accounts_dialog import AccountForm, AccountsDialog
@@ -38,6 +40,7 @@ from desktop_app.ui.dialogs import AddJobDialog, ChooseAccountDialog
 from desktop_app.ui.drops import Candidate, plan_drop
 from desktop_app.ui.job_model import JobTableModel
 from desktop_app.ui.notifier import Notifier
+from desktop_app.ui.settings_dialog import SettingsDialog
 from desktop_app.ui.tray import TrayIcon
 from desktop_app.ui.window import JobWindow
 
@@ -108,11 +111,22 @@ class QuietNotifier(QObject):
     show_job_requested = Signal(int)
     show_window_requested = Signal()
     watch_offer_accepted = Signal(str)
+    open_file_requested = Signal(str)
+    show_folder_requested = Signal(str)
 
     def notify_changes(self, changes: list[StatusChange]) -> None:
         for change in changes:
             if change.new_state.is_terminal:
                 log.info("job %s ended: %s", change.job.job_id, change.new_state)
+
+    def notify_saved(self, job: Job) -> None:
+        log.info("job %s: result saved as %s", job.job_id, job.result_file)
+
+    def notify_not_saved(self, job: Job, reason: str) -> None:
+        log.warning("job %s: result not saved: %s", job.job_id, reason)
+
+    def set_account_settings(self, settings: Mapping[str, AccountSettings]) -> None:
+        pass
 
     def notify_account_error(self, account: str, message: str) -> None:
         log.warning("account %s: %s", account, message)
@@ -166,6 +180,17 @@ class AppController(QObject):
         self.window = JobWindow(self.model)
         self.tray = TrayIcon(self)
         self.notifier = notifier if notifier is not None else Notifier(app_icon_path=app_icon_path())
+        # Settings that stay, saved results and commands after a job ends (issue 13).
+        self.after = EndActions(
+            store,
+            notifier=self.notifier,
+            tray=self.tray,
+            window=self.window,
+            model=self.model,
+            environ=environ,
+            parent=self,
+        )
+        self._settings_dialog: SettingsDialog | None = None
         self._accounts: dict[str, _AccountRuntime] = {}
         self._pool: WorkerPool | None = None  # created with the first worker (it imports requests)
         self._recorder: ResultRecorder | None = None
@@ -206,6 +231,12 @@ class AppController(QObject):
         tray.autostart_toggled.connect(self.set_autostart)
         tray.quit_requested.connect(self.quit_requested)
         tray.copy_id_requested.connect(lambda job_id: window.show_message(f"Copied {job_id}"))
+        tray.save_result_requested.connect(self.after.save_again)
+        tray.open_file_requested.connect(self.open_file)
+        tray.settings_requested.connect(self.open_settings_dialog)
+        window.settings_requested.connect(self.open_settings_dialog)
+        notifier.open_file_requested.connect(self.open_file)
+        notifier.show_folder_requested.connect(self.show_folder)
         window.job_selected.connect(self.select_job)
         window.open_url_requested.connect(self.open_url)
         window.remove_requested.connect(self.remove_jobs)
@@ -221,6 +252,7 @@ class AppController(QObject):
 
     def start(self, show_window: bool = False) -> None:
         """Load the jobs and show the tray at once; start the accounts' workers right after, in the event loop."""
+        self.after.load()  # the mute of the last session holds from the first moment
         self.reload(with_accounts=False)
         self._watch_database()
         tray_state = _autostart_state()
@@ -255,6 +287,7 @@ class AppController(QObject):
             if runtime.key_retry is not None:
                 runtime.key_retry.stop()
         stopped = self._pool.shutdown(STOP_TIMEOUT_S) if self._pool is not None else True
+        stopped = self.after.shutdown(STOP_TIMEOUT_S / 4) and stopped  # downloads: their partial files removed
         if self._recorder is not None and self._recorder.pending:
             self._recorder.flush()  # a last try: the database may be free by now
             if self._recorder.pending:
@@ -325,6 +358,7 @@ class AppController(QObject):
             if with_accounts:
                 self._sync_accounts(self.store.accounts.all())
                 self._sync_discovery()
+                self.after.load()  # `jobtray settings set` in another process
             jobs = self.store.jobs.all()
         except (sqlite3.Error, JobTrayError):
             log.exception("cannot read the database")
@@ -504,6 +538,7 @@ class AppController(QObject):
             self.window.show_message("The database is writable again; every result was written")
         if changes:
             self.notifier.notify_changes(changes)
+            self.after.handle(changes)  # save results, run commands
             self.changes_applied.emit(changes)
 
     # ---- user intents --------------------------------------------------------------------------------------
@@ -529,6 +564,36 @@ class AppController(QObject):
         self._muted_until = until
         self.notifier.set_muted_until(until)
         self.tray.set_muted_until(until)
+        self.after.save_mute(until)  # still muted after a restart
+
+    def open_file(self, path: str) -> None:
+        """A saved result, opened with the desktop's program for it."""
+        if Path(path).is_file():
+            QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+        else:
+            self.window.show_message(f"{path} is not there any more")
+
+    def show_folder(self, path: str) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
+
+    def open_settings_dialog(self) -> None:
+        if self._settings_dialog is not None:
+            self._settings_dialog.close()
+        accounts = {name: self.after.account(name) for name in self._accounts}
+        dialog = SettingsDialog(self.after.app, accounts, self.window)
+        dialog.save_requested.connect(lambda app, accounts: self.save_settings(dialog, app, accounts))
+        self._settings_dialog = dialog
+        dialog.show()
+        dialog.raise_()
+
+    def save_settings(self, dialog: SettingsDialog, app: GlobalSettings, accounts: dict[str, AccountSettings]) -> None:
+        try:
+            self.after.save(app, accounts)
+        except (JobTrayError, sqlite3.Error) as exc:
+            dialog.show_error(str(exc))
+            return
+        self._muted_until = app.muted_until
+        self.window.show_message("Settings saved")
 
     def show_window(self) -> None:
         self.window.bring_to_front()
@@ -713,7 +778,8 @@ class AppController(QObject):
             return
         accounts = self.store.accounts.all()
         errors = {a.name: self.store.accounts.last_error(a.name) for a in accounts}
-        self._accounts_dialog.set_accounts(accounts, errors)
+        folders = {a.name: self.after.account(a.name).save_results for a in accounts}
+        self._accounts_dialog.set_accounts(accounts, errors, folders)
 
     def save_account(self, form: AccountForm) -> None:
         """Validate and save an account from the dialog; errors go back to it with show_error."""
@@ -743,6 +809,8 @@ class AppController(QObject):
             saved = service.edit(form.original_name, draft, form.secret)
         else:
             saved = service.add(draft, form.secret)
+        if form.save_results != self.after.account(saved.account.name).save_results:
+            self.after.save_folder(saved.account.name, form.save_results)
         for warning in saved.warnings:
             self.window.show_message(warning)
 

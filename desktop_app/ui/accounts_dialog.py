@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.model import Account, KeySource, Secret
+from desktop_app.ui.settings_dialog import FolderField
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,7 @@ class AccountForm:
     key_source: KeySource
     key_env: str | None
     secret: Secret | None
+    save_results: str | None = None  # the folder finished jobs' results are saved in (None: not saved)
 
 
 def _blank_to_none(text: str) -> str | None:
@@ -58,6 +60,7 @@ class AccountEditor(QDialog):
         providers: Sequence[tuple[str, str]],
         account: Account | None = None,
         parent: QWidget | None = None,
+        save_results: str | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Edit account" if account else "Add account")
@@ -101,6 +104,8 @@ class AccountEditor(QDialog):
         form.addRow("Key", self.secret)
         form.addRow(self.use_env)
         form.addRow("Variable", self.key_env)
+        self.save_results = FolderField(save_results)
+        form.addRow("Save results in", self.save_results)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -127,6 +132,7 @@ class AccountEditor(QDialog):
             key_source=KeySource.KEYRING if keyring else KeySource.ENV,
             key_env=None if keyring else _blank_to_none(self.key_env.text()),
             secret=Secret(secret_text) if keyring and secret_text else None,
+            save_results=self.save_results.path(),
         )
 
 
@@ -146,6 +152,7 @@ class AccountsDialog(QDialog):
         self.setWindowTitle("Accounts")
         self._providers = tuple(providers)
         self._accounts: list[Account] = []
+        self._folders: dict[str, str | None] = {}
         self._error: str | None = None
         self.list = QListWidget()
         self.list.itemDoubleClicked.connect(lambda _item: self._edit())
@@ -169,8 +176,15 @@ class AccountsDialog(QDialog):
         layout.addWidget(close)
         self.resize(560, 320)
 
-    def set_accounts(self, accounts: Sequence[Account], errors: Mapping[str, str | None]) -> None:
+    def set_accounts(
+        self,
+        accounts: Sequence[Account],
+        errors: Mapping[str, str | None],
+        folders: Mapping[str, str | None] | None = None,
+    ) -> None:
+        """The accounts with their last errors and where each saves its results."""
         self._accounts = list(accounts)
+        self._folders = dict(folders or {})
         self.list.clear()
         for account in self._accounts:
             where = f"env {account.key_env}" if account.key_source == KeySource.ENV else "keyring"
@@ -205,7 +219,7 @@ class AccountsDialog(QDialog):
     def _edit(self) -> None:
         account = self._selected()
         if account is not None:
-            self._run_editor(AccountEditor(self._providers, account, self))
+            self._run_editor(AccountEditor(self._providers, account, self, self._folders.get(account.name)))
 
     def _remove(self) -> None:
         account = self._selected()

@@ -6,9 +6,13 @@ a PyInstaller bundle. Every icon is cached by what it shows.
 
 from __future__ import annotations
 
+import atexit
 import enum
+import shutil
+import tempfile
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPainterPath, QPen, QPixmap
@@ -146,3 +150,32 @@ def tray_icon(key: TrayIconKey) -> QIcon:
     for size in (16, 22, 24, 32, 48, 64):
         icon.addPixmap(_tray_pixmap(key, size))
     return icon
+
+
+@cache
+def notification_icon(state: JobState) -> QIcon:
+    """A job state's icon at notification sizes: a failure's looks like a failure, a success's like a success."""
+    icon = QIcon()
+    for size in (32, 48, 64, 128):
+        pixmap, painter = _pixmap(size)
+        _draw_state(painter, QRectF(1, 1, size - 2, size - 2), state)
+        painter.end()
+        icon.addPixmap(pixmap)
+    return icon
+
+
+@cache
+def notification_icon_files() -> dict[JobState, str]:
+    """PNG files of `notification_icon` for native notifications (they take a file), drawn once per process into
+    a private temporary folder that is removed at exit. Empty when it cannot be written."""
+    try:
+        folder = Path(tempfile.mkdtemp(prefix="jobtray-icons-"))
+    except OSError:
+        return {}
+    atexit.register(shutil.rmtree, folder, True)
+    files: dict[JobState, str] = {}
+    for state in JobState:
+        path = folder / f"{state.value}.png"
+        if notification_icon(state).pixmap(128, 128).save(str(path), "PNG"):
+            files[state] = str(path)
+    return files

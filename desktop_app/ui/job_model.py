@@ -82,6 +82,10 @@ def message_text(job: Job) -> str:
     # Server text, shown in a cell and a tooltip: controls and bidi overrides escaped (core.text).
     if job.last_error:
         return f"check failed: {displayable(job.last_error)}"
+    if job.result_file:
+        return f"saved: {displayable(job.result_file)}"
+    if job.download_error:
+        return f"result not saved: {displayable(job.download_error)}"
     return displayable(job.message or job.result_url or "")
 
 

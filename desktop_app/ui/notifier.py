@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -34,10 +34,12 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QSystemTrayIcon
 
 from desktop_app.core.ids import provider_display_name
-from desktop_app.core.model import Job, StatusChange
+from desktop_app.core.model import Job, JobState, StatusChange
+from desktop_app.core.settings import AccountSettings
 from desktop_app.core.text import displayable
 from desktop_app.core.transitions import Event
 from desktop_app.core.urls import is_openable_link
+from desktop_app.ui.icons import notification_icon, notification_icon_files
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,8 @@ CLOSE_TIMEOUT_SECONDS = 2.0
 # tests readable.
 ACTION_OPEN = "open-result"
 ACTION_SHOW = "show"
+ACTION_OPEN_FILE = "open-file"
+ACTION_SHOW_FOLDER = "show-folder"
 ACTION_WATCH = "watch"
 
 _TITLES: dict[Event, str] = {
@@ -91,6 +95,11 @@ class _Message:
     url: str | None = None
     warning: bool = False
     watch_key: str | None = None  # an offer (clipboard): its only button is "Watch", which sends this key back
+    # The job's ending, for an icon that looks like it (a failure's, a success's), natively and in the fallback.
+    state: JobState | None = None
+    file: str | None = None  # a saved result: "Open file" and "Show in folder"
+    urgent: bool = False  # the account's "failures are urgent"
+    sound: bool = True
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -108,14 +117,25 @@ def _ending(change: StatusChange) -> Event | None:
     return None
 
 
-def _job_message(change: StatusChange, event: Event) -> _Message:
+def _job_message(change: StatusChange, event: Event, settings: AccountSettings | None = None) -> _Message:
     job = change.job
+    settings = settings or AccountSettings()
     title = f"{_TITLES[event]}: {_shorten(job.title, MAX_LABEL_CHARS)}"
     body = f"{provider_display_name(job.provider)} ({job.account})"
     if job.message:
         body += f": {_shorten(job.message, MAX_MESSAGE_CHARS)}"
     url = job.result_url if is_openable_link(job.result_url) else None
-    return _Message(title=title, body=body, job_row_id=job.id, url=url, warning=event in _BAD_ENDINGS)
+    bad = event in _BAD_ENDINGS
+    return _Message(
+        title=title,
+        body=body,
+        job_row_id=job.id,
+        url=url,
+        warning=bad,
+        state=job.state,
+        urgent=bad and settings.urgent_failures,
+        sound=settings.sound,
+    )
 
 
 def _summary_message(endings: Sequence[tuple[StatusChange, Event]]) -> _Message:
@@ -127,7 +147,9 @@ def _summary_message(endings: Sequence[tuple[StatusChange, Event]]) -> _Message:
     lines = [f"{_TITLES[event]}: {_shorten(change.job.title, MAX_LABEL_CHARS)}" for change, event in ordered]
     if len(lines) > SUMMARY_LINES:
         lines = [*lines[: SUMMARY_LINES - 1], f"and {len(lines) - SUMMARY_LINES + 1} more"]
-    return _Message(title=title, body="\n".join(lines), warning=any(e in _BAD_ENDINGS for _, e in endings))
+    bad = any(e in _BAD_ENDINGS for _, e in endings)
+    state = JobState.FAILED if bad else JobState.SUCCEEDED
+    return _Message(title=title, body="\n".join(lines), warning=bad, state=state)
 
 
 def _native_possible() -> tuple[bool, str]:
@@ -179,9 +201,12 @@ class _NativeSender:
     schedule work there.
     """
 
-    def __init__(self, bridge: _Bridge, app_icon_path: str | None) -> None:
+    def __init__(
+        self, bridge: _Bridge, app_icon_path: str | None, state_icons: Mapping[JobState, str] | None = None
+    ) -> None:
         self._bridge = bridge
         self._app_icon_path = app_icon_path
+        self._state_icons = dict(state_icons or {})  # PNG files drawn on the GUI thread
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, name="jobtray-notifier", daemon=True)
@@ -275,7 +300,7 @@ class _NativeSender:
             self._probed = True
             _emit_safely(self._bridge.native_state, True, "")
 
-        from desktop_notifier import Button, Notification
+        from desktop_notifier import DEFAULT_SOUND, Button, Icon, Notification, Urgency
 
         dispatched = False
 
@@ -287,6 +312,11 @@ class _NativeSender:
         if message.watch_key is not None:
             watch = self._emitter("watch", message.watch_key)
             buttons.append(Button("Watch", on_pressed=watch, identifier=ACTION_WATCH))
+        elif message.file:
+            open_file = self._emitter("file", message.file)
+            buttons.append(Button("Open file", on_pressed=open_file, identifier=ACTION_OPEN_FILE))
+            show_folder = self._emitter("folder", message.file)
+            buttons.append(Button("Show in folder", on_pressed=show_folder, identifier=ACTION_SHOW_FOLDER))
         elif message.url:
             buttons.append(Button("Open result", on_pressed=self._emitter("open", message.url), identifier=ACTION_OPEN))
         show_kind, show_payload = ("job", str(message.job_row_id)) if message.job_row_id is not None else ("window", "")
@@ -297,9 +327,13 @@ class _NativeSender:
             # freedesktop servers with body-markup (dunst, GNOME, KDE) would read "<" and "&" in a provider's
             # message as markup; escaped, they show the text as it was.
             body = html.escape(body, quote=False)
+        icon_file = self._state_icons.get(message.state) if message.state is not None else None
         notification = Notification(
             title=message.title,
             message=body,
+            urgency=Urgency.Critical if message.urgent else Urgency.Normal,
+            icon=Icon(path=Path(icon_file)) if icon_file else None,
+            sound=DEFAULT_SOUND if message.sound else None,
             buttons=tuple(buttons),
             # An offer does nothing until its button is pressed; a click on its body only dismisses it.
             on_clicked=None if message.watch_key is not None else self._emitter(show_kind, show_payload),
@@ -344,10 +378,13 @@ class Notifier(QObject):
     show_job_requested = Signal(int)
     show_window_requested = Signal()
     watch_offer_accepted = Signal(str)
+    open_file_requested = Signal(str)  # "Open file" on a saved result: its path
+    show_folder_requested = Signal(str)  # "Show in folder" on a saved result: its path
 
     def __init__(self, parent: QObject | None = None, app_icon_path: str | None = None) -> None:
         super().__init__(parent)
         self._muted_until: datetime | None = None
+        self._account_settings: dict[str, AccountSettings] = {}
         self._errored_accounts: set[str] = set()
         self._tray: QSystemTrayIcon | None = None
         self._fallback_target: _Message | None = None
@@ -363,7 +400,7 @@ class Notifier(QObject):
         self._sender: _NativeSender | None = None
         possible, reason = _native_possible()
         if possible:
-            self._sender = _NativeSender(self._bridge, app_icon_path)
+            self._sender = _NativeSender(self._bridge, app_icon_path, notification_icon_files())
             self._sender.start()
         else:
             self._on_native_state(False, reason)
@@ -373,14 +410,53 @@ class Notifier(QObject):
     @Slot(list)
     def notify_changes(self, changes: list[StatusChange]) -> None:
         """Announce the jobs among `changes` that ended; starts and re-runs stay quiet."""
-        endings = [(change, event) for change in changes if (event := _ending(change)) is not None]
+        endings = [
+            (change, event)
+            for change in changes
+            if (event := _ending(change)) is not None and self._settings(change.job.account).notifies(change.new_state)
+        ]
         if not endings or self._is_muted():
             return
         if len(endings) > SUMMARY_THRESHOLD:
             self._show(_summary_message(endings))
             return
         for change, event in endings:
-            self._show(_job_message(change, event))
+            self._show(_job_message(change, event, self._settings(change.job.account)))
+
+    def set_account_settings(self, settings: Mapping[str, AccountSettings]) -> None:
+        """Per account: which endings notify, with sound or not, failures urgent or not."""
+        self._account_settings = dict(settings)
+
+    def _settings(self, account: str) -> AccountSettings:
+        return self._account_settings.get(account) or AccountSettings()
+
+    def notify_saved(self, job: Job) -> None:
+        """A job's result was saved: "Open file" and "Show in folder". Quiet while muted, like its ending."""
+        if job.result_file is None or self._is_muted() or not self._settings(job.account).notifies(job.state):
+            return
+        self._show(
+            _Message(
+                title=f"Saved: {_shorten(job.title, MAX_LABEL_CHARS)}",
+                body=_shorten(job.result_file, MAX_MESSAGE_CHARS),
+                job_row_id=job.id,
+                state=JobState.SUCCEEDED,
+                file=job.result_file,
+                sound=False,
+            )
+        )
+
+    def notify_not_saved(self, job: Job, reason: str) -> None:
+        """Saving a result failed (the job still succeeded); shown even while muted, once per attempt."""
+        self._show(
+            _Message(
+                title=f"Result not saved: {_shorten(job.title, MAX_LABEL_CHARS)}",
+                body=f"{_shorten(reason, MAX_MESSAGE_CHARS)}. Try again from the tray menu (Save result again).",
+                job_row_id=job.id,
+                url=job.result_url if is_openable_link(job.result_url) else None,
+                warning=True,
+                sound=False,
+            )
+        )
 
     @Slot(str, str)
     def notify_account_error(self, account: str, message: str) -> None:
@@ -477,6 +553,10 @@ class Notifier(QObject):
                 log.warning("no notification service and no tray icon: notifications are not shown")
             return
         self._fallback_target = message
+        if message.state is not None:
+            # The ending's own icon: a failure does not look like a success.
+            tray.showMessage(message.title, message.body, notification_icon(message.state), FALLBACK_MSECS)
+            return
         icon = QSystemTrayIcon.MessageIcon.Warning if message.warning else QSystemTrayIcon.MessageIcon.Information
         tray.showMessage(message.title, message.body, icon, FALLBACK_MSECS)
 
@@ -487,6 +567,10 @@ class Notifier(QObject):
                 self.open_url_requested.emit(payload)
         elif kind == "job":
             self.show_job_requested.emit(int(payload))
+        elif kind == "file":
+            self.open_file_requested.emit(payload)
+        elif kind == "folder":
+            self.show_folder_requested.emit(payload)
         elif kind == "watch":
             self.watch_offer_accepted.emit(payload)
         else:

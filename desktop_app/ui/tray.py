@@ -7,7 +7,7 @@ It is rebuilt after a change, but never while open: a menu that shifts under the
 from __future__ import annotations
 
 import heapq
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -114,6 +114,13 @@ def summarize(jobs: Sequence[Job], seen_at: datetime, muted_until: datetime | No
     return TraySummary(key, text)
 
 
+def saving_text(received: int, total: int | None) -> str:
+    """`saving 42%` (or `saving 3.1 MB` without a known size)."""
+    if total:
+        return f"saving {min(100, int(received * 100 / total))}%"
+    return f"saving {received / 1024**2:.1f} MB"
+
+
 def mute_until(choice: str, now: datetime) -> datetime | None:
     """The end of a mute: 'hour' (an hour from now), 'tomorrow' (8:00 local tomorrow), 'off' (None)."""
     if choice == "hour":
@@ -138,6 +145,9 @@ class TrayIcon(QObject):
         add_job_requested(): open the Add job dialog.
         autostart_toggled(bool): the Start at login item was toggled.
         quit_requested(): quit the app.
+        save_result_requested(int): save (again) the result of the job with this row id.
+        open_file_requested(str): open a saved result (its path).
+        settings_requested(): open the Settings dialog.
     """
 
     open_url_requested = Signal(str)
@@ -149,6 +159,9 @@ class TrayIcon(QObject):
     add_job_requested = Signal()
     autostart_toggled = Signal(bool)
     quit_requested = Signal()
+    save_result_requested = Signal(int)
+    open_file_requested = Signal(str)
+    settings_requested = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -162,6 +175,7 @@ class TrayIcon(QObject):
         self._autostart: bool | None = None  # None: not available here
         self._key: TrayIconKey | None = None
         self._submenus: list[QMenu] = []
+        self._downloads: dict[int, tuple[int, int | None]] = {}  # row id -> (bytes so far, total)
         self._stale = True
         self._rebuild_timer = QTimer(self)
         self._rebuild_timer.setSingleShot(True)
@@ -183,6 +197,12 @@ class TrayIcon(QObject):
     def set_muted_until(self, until: datetime | None) -> None:
         self._muted_until = until
         self.refresh()
+        self._stale = True
+        self._rebuild_timer.start(REBUILD_DELAY_MS)
+
+    def set_downloads(self, downloads: Mapping[int, tuple[int, int | None]]) -> None:
+        """Results being saved now: (bytes so far, total or None) by job row id, shown in their menu entries."""
+        self._downloads = dict(downloads)
         self._stale = True
         self._rebuild_timer.start(REBUILD_DELAY_MS)
 
@@ -241,6 +261,7 @@ class TrayIcon(QObject):
         self.menu.addSeparator()
         self.menu.addAction("Open JobTray").triggered.connect(self.show_window_requested)
         self.menu.addAction("Add job...").triggered.connect(self.add_job_requested)
+        self.menu.addAction("Settings...").triggered.connect(self.settings_requested)
         if self._autostart is not None:
             login = self.menu.addAction("Start at login")
             login.setCheckable(True)
@@ -250,13 +271,26 @@ class TrayIcon(QObject):
         self.menu.addAction("Quit").triggered.connect(self.quit_requested)
 
     def _add_job_entry(self, job: Job, now: datetime) -> None:
-        submenu = QMenu(job_menu_text(job, now), self.menu)
+        text = job_menu_text(job, now)
+        saving = self._downloads.get(job.id)
+        if saving is not None:
+            text += f" · {saving_text(*saving)}"
+        submenu = QMenu(text, self.menu)
         submenu.setIcon(state_icon(job.state))
         self._submenus.append(submenu)
         open_result = submenu.addAction("Open result")
         open_result.setEnabled(bool(job.result_url))
         url = job.result_url or ""
         open_result.triggered.connect(lambda _=False, u=url: self.open_url_requested.emit(u))
+        if job.result_file:
+            path = job.result_file
+            submenu.addAction("Open file").triggered.connect(lambda _=False, p=path: self.open_file_requested.emit(p))
+        if saving is not None:
+            submenu.addAction(f"Saving the result: {saving_text(*saving)}").setEnabled(False)
+        elif job.download_error and job.result_url:
+            again = submenu.addAction("Save result again")
+            again.setToolTip(displayable(job.download_error))
+            again.triggered.connect(lambda _=False, r=job.id: self.save_result_requested.emit(r))
         submenu.addAction("Copy ID").triggered.connect(lambda _=False, j=job.job_id: self._copy_id(j))
         submenu.addAction("Remove").triggered.connect(lambda _=False, r=job.id: self.remove_requested.emit(r))
         self.menu.addMenu(submenu)

@@ -69,6 +69,10 @@ class HistoryPanel(QWidget):
         # _escape shows server text safely too: HTML-escaped, with controls and bidi overrides made visible.
         if job.result_url:
             head += f'<br><a href="{_escape(job.result_url)}">result</a>'
+        if job.result_file:
+            head += f"<br>Saved to {_escape(job.result_file)}"
+        elif job.download_error:
+            head += f"<br>Result not saved: {_escape(job.download_error)}"
         self.title.setText(head)
         for entry in entries:
             when = entry.at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
@@ -113,6 +117,7 @@ class JobWindow(QMainWindow):
         add_job_requested(): open the Add job dialog.
         accounts_requested(): open the Accounts dialog.
         check_now_requested(): check every open job now.
+        settings_requested(): open the Settings dialog.
         hidden(): the user closed the window (it hides; the tray keeps running).
     """
 
@@ -123,6 +128,7 @@ class JobWindow(QMainWindow):
     add_job_requested = Signal()
     accounts_requested = Signal()
     check_now_requested = Signal()
+    settings_requested = Signal()
     hidden = Signal()
 
     def __init__(self, model: JobTableModel, parent: QWidget | None = None) -> None:
@@ -145,6 +151,7 @@ class JobWindow(QMainWindow):
         toolbar.addAction("Add job...").triggered.connect(self.add_job_requested)
         toolbar.addAction("Accounts...").triggered.connect(self.accounts_requested)
         toolbar.addAction("Check now").triggered.connect(self.check_now_requested)
+        toolbar.addAction("Settings...").triggered.connect(self.settings_requested)
         toolbar.addSeparator()
         toolbar.addWidget(self.filter)
         self.addToolBar(toolbar)

@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from desktop_app.core.model import JobState, StatusChange
+from desktop_app.ui.icons import STATE_COLORS, notification_icon
 from desktop_app.ui.notifier import Notifier
 from tests.factories import job_change
 
@@ -71,9 +72,10 @@ def test_without_dbus_messages_go_to_the_tray_and_are_logged_once(
         notifier.notify_changes([ended(1, JobState.SUCCEEDED, "Report"), ended(2, JobState.FAILED)])
         notifier.notify_account_error("acme", "the key was refused")
     assert tray.messages == [
-        ("Finished: Report", "PDF.co (acme): done", QSystemTrayIcon.MessageIcon.Information),
+        # Endings carry their own state's icon: a failure does not look like a success.
+        ("Finished: Report", "PDF.co (acme): done", notification_icon(JobState.SUCCEEDED)),
         # Plain text in a balloon: no markup escaping there.
-        ("Failed: job-2", "PDF.co (acme): it <broke> & stopped", QSystemTrayIcon.MessageIcon.Warning),
+        ("Failed: job-2", "PDF.co (acme): it <broke> & stopped", notification_icon(JobState.FAILED)),
         ("Cannot check acme", "the key was refused", QSystemTrayIcon.MessageIcon.Warning),
     ]
     # The notifier found out when it was made (the fixture's setup).
@@ -147,3 +149,23 @@ def test_close_twice_is_fine(qtbot: QtBot, no_dbus: None) -> None:
     notifier.close()
     notifier.notify_changes([ended(1, JobState.FAILED)])  # after close: ignored, not a crash
     notifier.deleteLater()
+
+
+def _center_color(icon: object) -> str:
+    image = icon.pixmap(64, 64).toImage()  # type: ignore[attr-defined]
+    return str(image.pixelColor(32, 12).name())
+
+
+@pytest.mark.usefixtures("no_dbus")
+def test_a_failure_has_a_failure_icon_and_a_success_a_success_icon(notifier: Notifier, tray: RecordingTray) -> None:
+    notifier.set_tray_fallback(tray)
+    notifier.notify_changes([ended(1, JobState.FAILED), ended(2, JobState.SUCCEEDED), ended(3, JobState.CANCELLED)])
+    icons = [message[2] for message in tray.messages]
+    assert [_center_color(icon) for icon in icons] == [
+        STATE_COLORS[JobState.FAILED],
+        STATE_COLORS[JobState.SUCCEEDED],
+        STATE_COLORS[JobState.CANCELLED],
+    ]
+    # A summary with a failure in it looks like a failure.
+    notifier.notify_changes([ended(i, JobState.SUCCEEDED) for i in range(10, 13)] + [ended(13, JobState.FAILED)])
+    assert _center_color(tray.messages[-1][2]) == STATE_COLORS[JobState.FAILED]
