@@ -148,3 +148,18 @@ def test_account_errors_once_per_outage(notifier: Notifier, dunst_desktop: Deskt
         ("Cannot check other", "cannot connect to api.example.com"),
         ("Cannot check acme", "the API key was refused again"),
     ]
+
+
+def test_a_failure_carries_the_failure_icon_and_a_success_the_success_icon(
+    notifier: Notifier, dunst_desktop: DesktopSession
+) -> None:
+    from desktop_app.ui.icons import notification_icon_files
+
+    notifier.notify_changes([change(1, JobState.FAILED, message="broken"), change(2, JobState.SUCCEEDED)])
+    history = history_after(dunst_desktop, notifier, 2)
+    files = notification_icon_files()
+    by_summary = {row["summary"]: row for row in history}
+    failed, finished = by_summary["Failed: job-1"], by_summary["Finished: job-2"]
+    assert failed["icon_path"] == files[JobState.FAILED]
+    assert finished["icon_path"] == files[JobState.SUCCEEDED]
+    assert failed["icon_path"] != finished["icon_path"]
