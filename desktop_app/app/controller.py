@@ -280,6 +280,10 @@ class AppController(QObject):
 
     def shutdown(self) -> bool:
         """Stop every worker thread (within STOP_TIMEOUT_S); True if all stopped."""
+        if self._db_watch is not None:
+            # The store is closed right after this: a late change of its file must not reach it.
+            self._db_watch.blockSignals(True)
+            self._db_watch.removePaths(self._db_watch.files() + self._db_watch.directories())
         self._data_timer.stop()
         self._tray_timer.stop()
         self._flush_timer.stop()

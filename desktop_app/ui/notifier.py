@@ -14,7 +14,6 @@ of `Notifier` is emitted on the GUI thread.
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
 import contextlib
 import html
@@ -28,7 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QSystemTrayIcon
@@ -40,6 +39,9 @@ from desktop_app.core.text import displayable
 from desktop_app.core.transitions import Event
 from desktop_app.core.urls import is_openable_link
 from desktop_app.ui.icons import notification_icon, notification_icon_files
+
+if TYPE_CHECKING:
+    import asyncio
 
 log = logging.getLogger(__name__)
 
@@ -194,6 +196,13 @@ def _emit_safely(signal: Any, *args: object) -> None:
         signal.emit(*args)
 
 
+def _asyncio() -> Any:
+    """asyncio, imported on first use (with ssl, ~10 MB)."""
+    import asyncio
+
+    return asyncio
+
+
 class _NativeSender:
     """desktop-notifier and its asyncio loop, in a daemon thread of their own.
 
@@ -209,6 +218,7 @@ class _NativeSender:
         self._state_icons = dict(state_icons or {})  # PNG files drawn on the GUI thread
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ready = threading.Event()
+        self._started = False
         self._thread = threading.Thread(target=self._run, name="jobtray-notifier", daemon=True)
         # Loop-thread state (only touched there).
         self._notifier: Any = None
@@ -218,15 +228,18 @@ class _NativeSender:
         self._pending: set[concurrent.futures.Future[None]] = set()
 
     def start(self) -> None:
+        self._started = True
         self._thread.start()
         self._ready.wait(5.0)
 
     def send(self, message: _Message) -> None:
+        if not self._started:
+            self.start()  # the first notification starts the thread: a quiet tray never loads asyncio
         loop = self._loop
         if loop is None or loop.is_closed() or not self._thread.is_alive():
             self._bridge.undelivered.emit(message)
             return
-        future = asyncio.run_coroutine_threadsafe(self._send(message), loop)
+        future = _asyncio().run_coroutine_threadsafe(self._send(message), loop)
         self._pending.add(future)
         future.add_done_callback(self._pending.discard)
 
@@ -240,13 +253,14 @@ class _NativeSender:
             with contextlib.suppress(Exception):
                 future.result(timeout=max(0.0, deadline - time.monotonic()))
         with contextlib.suppress(Exception):
-            asyncio.run_coroutine_threadsafe(self._disconnect(), loop).result(timeout=1.0)
+            _asyncio().run_coroutine_threadsafe(self._disconnect(), loop).result(timeout=1.0)
         loop.call_soon_threadsafe(loop.stop)
         self._thread.join(timeout=2.0)
 
     # ---- the loop thread -----------------------------------------------------------------------------------
 
     def _run(self) -> None:
+        asyncio = _asyncio()
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         self._loop = loop
@@ -271,7 +285,7 @@ class _NativeSender:
         if bus is not None:
             bus.disconnect()
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(bus.wait_for_disconnect(), 1.0)
+                await _asyncio().wait_for(bus.wait_for_disconnect(), 1.0)
 
     async def _send(self, message: _Message) -> None:
         assert self._lock is not None
@@ -400,8 +414,8 @@ class Notifier(QObject):
         self._sender: _NativeSender | None = None
         possible, reason = _native_possible()
         if possible:
+            # Started with the first notification (asyncio and desktop-notifier cost ~10 MB a quiet tray saves).
             self._sender = _NativeSender(self._bridge, app_icon_path, notification_icon_files())
-            self._sender.start()
         else:
             self._on_native_state(False, reason)
 
