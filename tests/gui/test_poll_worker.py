@@ -182,3 +182,23 @@ def test_a_replaced_worker_s_results_are_dropped_and_the_new_one_polls(qtbot, pd
         QCoreApplication.processEvents()
         assert all(r.ok for r in results)  # only the new worker's answers (the hanging one would be an error)
         assert pool.shutdown(2.0)
+
+
+def test_a_trickling_server_ends_as_a_transient_error_through_the_tray_s_worker(qtbot) -> None:
+    """Issue 11 through the tray's worker: headers at once, then a byte every 0.3 s; the whole-request deadline
+    (0.8 s here, 30 s by default) ends it, and the result comes back as a transient error, not a hang."""
+    with FaultServer() as trickling:
+        trickling.inject(Fault.trickle(0.3))
+        config = ProviderConfig(base_url=trickling.base_url, secret=Secret(PDFCO_KEY), deadline=0.8)
+        pool = WorkerPool()
+        results: list[CheckResult] = []
+        pool.result_ready.connect(results.append)
+        pool.start(AccountPoller(PollerSpec("acme", "PDF.co", PdfCoProvider, config, parse_rate_limit("20/s"))))
+        started = time.monotonic()
+        pool.set_jobs("acme", [("job-1", 0.0)])
+        qtbot.waitUntil(lambda: len(results) >= 1, timeout=5000)
+        took = time.monotonic() - started
+        assert pool.shutdown(2.0)
+    [result] = results[:1]
+    assert result.error_kind == ErrorKind.TRANSIENT and "complete answer within 0.8 s" in (result.error or "")
+    assert took < 0.8 + 1.5
