@@ -72,30 +72,14 @@ def origin(url: str) -> tuple[str, str, int] | None:
     return scheme, parts.hostname.lower().rstrip("."), port or (443 if scheme == "https" else 80)
 
 
-# The headers each provider authenticates with, for a result on its own host. PDF.co's results live on S3 and
-# ScriptX's on its own server; encoding.com and iPaper put their credentials in the request body, not a header.
-def _pdfco_headers(config: ProviderConfig) -> dict[str, str]:
-    return {"x-api-key": config.secret.reveal()}
-
-
-def _scriptx_headers(config: ProviderConfig) -> dict[str, str]:
-    from desktop_app.providers.scriptx import basic_auth
-
-    return {"Authorization": basic_auth(config.secret.reveal())}
-
-
-_CREDENTIAL_HEADERS: dict[str, Callable[[ProviderConfig], dict[str, str]]] = {
-    "pdfco": _pdfco_headers,
-    "scriptx": _scriptx_headers,
-}
-
-
 def credentials_for(provider: str, config: ProviderConfig) -> tuple[tuple[str, Secret], ...]:
-    """The provider's credential headers (wrapped: a repr shows none), sent only to `config.base_url`'s origin."""
-    build = _CREDENTIAL_HEADERS.get(provider)
-    if build is None:
-        return ()
-    return tuple((name, Secret(value)) for name, value in build(config).items())
+    """The provider's credential headers (its own `credential_headers`; wrapped: a repr shows none), sent only to
+    `config.base_url`'s origin. PDF.co's results live on S3 and get none; encoding.com and iPaper put their
+    credentials in the request body, not a header."""
+    from desktop_app.providers.registry import provider_class
+
+    headers = provider_class(provider).credential_headers(config)
+    return tuple((name, Secret(value)) for name, value in headers.items())
 
 
 @dataclass(frozen=True, slots=True)

@@ -520,6 +520,12 @@ class HttpProvider:
     def check(self, job_ids: Sequence[str]) -> list[Status]:
         raise NotImplementedError
 
+    @classmethod
+    def credential_headers(cls, config: ProviderConfig) -> dict[str, str]:
+        """The headers this provider authenticates with; also what a result on the provider's own host needs.
+        None by default: some providers put their credentials in the request body."""
+        return {}
+
     def result_url(self, job_id: str, status: Status) -> str | None:
         return status.result_url
 

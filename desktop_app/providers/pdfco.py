@@ -18,6 +18,7 @@ from desktop_app.core.schedule import PollPolicy
 from desktop_app.providers.base import (
     HttpProvider,
     HttpResponse,
+    ProviderConfig,
     raise_for_common_errors,
     result_link,
     server_text,
@@ -107,6 +108,10 @@ class PdfCoProvider(HttpProvider):
     default_rate_limit: ClassVar[str] = "2/s"  # free plan; paid plans allow 10/s
     secret_name: ClassVar[str] = "API key"  # noqa: S105 - a label, not a secret
 
+    @classmethod
+    def credential_headers(cls, config: ProviderConfig) -> dict[str, str]:
+        return {"x-api-key": config.secret.reveal()}
+
     def check(self, job_ids: Sequence[str]) -> list[Status]:
         return [self._check_one(job_id) for job_id in job_ids]
 
@@ -114,7 +119,7 @@ class PdfCoProvider(HttpProvider):
         response = self.transport.request(
             "POST",
             CHECK_PATH,
-            headers={"x-api-key": self.config.secret.reveal(), "Accept": "application/json"},
+            headers={**self.credential_headers(self.config), "Accept": "application/json"},
             json_body={"jobid": job_id, "force": True},
         )
         raise_for_http_error(response)

@@ -27,6 +27,7 @@ from desktop_app.core.schedule import PollPolicy
 from desktop_app.providers.base import (
     HttpProvider,
     HttpResponse,
+    ProviderConfig,
     path_segment,
     raise_for_common_errors,
     result_link,
@@ -225,8 +226,12 @@ class ScriptXProvider(HttpProvider):
             status = self._with_download(status)
         return status
 
+    @classmethod
+    def credential_headers(cls, config: ProviderConfig) -> dict[str, str]:
+        return {"Authorization": basic_auth(config.secret.reveal())}
+
     def _auth_headers(self) -> dict[str, str]:
-        return {"Authorization": basic_auth(self.config.secret.reveal())}
+        return self.credential_headers(self.config)
 
     def _with_download(self, status: Status) -> Status:
         """The status with its result link if the server confirms a file to download, else saying it printed.
