@@ -19,7 +19,7 @@ import sqlite3
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,11 +31,13 @@ from PySide6.QtWidgets import QDialog, QSystemTrayIcon
 from desktop_app.app.end_actions import EndActions
 from desktop_app.core.errors import JobTrayError
 from desktop_app.core.handoff import WatchRequest
+from desktop_app.core.ids import IdSpec
 from desktop_app.core.model import Account, Job, KeySource, StatusChange
 from desktop_app.core.settings import AccountSettings, GlobalSettings
 from desktop_app.core.urls import is_openable_link
 from desktop_app.store.database import Store
 from desktop_app.ui.accounts_dialog import AccountForm, AccountsDialog
+from desktop_app.ui.clipboard import ClipboardOffer, ClipboardWatcher, offer_text
 from desktop_app.ui.dialogs import AddJobDialog, ChooseAccountDialog
 from desktop_app.ui.drops import Candidate, plan_drop
 from desktop_app.ui.job_model import JobTableModel
@@ -78,6 +80,13 @@ def app_icon_path() -> str | None:
     except (ImportError, FileNotFoundError):
         return None
     return str(path) if path.is_file() else None
+
+
+def _id_specs() -> Mapping[str, IdSpec]:
+    """The providers' ID specs (the ui never imports the providers: the app passes them); loads the registry."""
+    from desktop_app.providers.registry import ID_SPECS
+
+    return ID_SPECS
 
 
 def start_command() -> list[str]:
@@ -192,6 +201,15 @@ class AppController(QObject):
         )
         self._settings_dialog: SettingsDialog | None = None
         self._accounts: dict[str, _AccountRuntime] = {}
+        # The clipboard watch (opt-in, a setting that stays): copied job IDs offered, added only on the click.
+        self.clipboard = ClipboardWatcher(
+            lambda: [rt.account for rt in self._accounts.values()],
+            _id_specs,
+            watched=lambda job_id: any(job.job_id == job_id for job in self.model.jobs()),
+            parent=self,
+        )
+        self._offers: dict[str, ClipboardOffer] = {}  # notification key -> what its Watch adds
+        self._offer_count = 0
         self._pool: WorkerPool | None = None  # created with the first worker (it imports requests)
         self._recorder: ResultRecorder | None = None
         self._store_told: str | None = None  # the database problem the user was told about, once
@@ -234,6 +252,10 @@ class AppController(QObject):
         tray.save_result_requested.connect(self.after.save_again)
         tray.open_file_requested.connect(self.open_file)
         tray.settings_requested.connect(self.open_settings_dialog)
+        tray.clipboard_watch_toggled.connect(self.set_clipboard_watch)
+        self.clipboard.offered.connect(self.offer_from_clipboard)
+        notifier.watch_offer_accepted.connect(self.accept_watch_offer)
+        self.after.settings_changed.connect(self._apply_clipboard_watch)
         window.settings_requested.connect(self.open_settings_dialog)
         notifier.open_file_requested.connect(self.open_file)
         notifier.show_folder_requested.connect(self.show_folder)
@@ -287,6 +309,7 @@ class AppController(QObject):
         self._data_timer.stop()
         self._tray_timer.stop()
         self._flush_timer.stop()
+        self.clipboard.set_enabled(False)
         for runtime in self._accounts.values():
             if runtime.key_retry is not None:
                 runtime.key_retry.stop()
@@ -591,6 +614,8 @@ class AppController(QObject):
         dialog.raise_()
 
     def save_settings(self, dialog: SettingsDialog, app: GlobalSettings, accounts: dict[str, AccountSettings]) -> None:
+        # Watch the clipboard is the tray menu's: a dialog opened before it was toggled must not undo it.
+        app = replace(app, clipboard_watch=self.after.app.clipboard_watch)
         try:
             self.after.save(app, accounts)
         except (JobTrayError, sqlite3.Error) as exc:
@@ -693,6 +718,43 @@ class AppController(QObject):
             self.window.show_message(f"Watching {len(added)} job(s)")
             self.window.select_job(added[-1].id)
         return added
+
+    # ---- the clipboard watch -------------------------------------------------------------------------------
+
+    def set_clipboard_watch(self, enabled: bool) -> None:
+        """The tray's Watch the clipboard: on or off now, and the same at the next start."""
+        try:
+            self.after.save_clipboard_watch(enabled)
+        except (JobTrayError, sqlite3.Error) as exc:
+            log.warning("the clipboard watch could not be kept for the next start: %s", exc)
+            self.window.show_message(f"Watch the clipboard is {'on' if enabled else 'off'} until JobTray quits: {exc}")
+        self.clipboard.set_enabled(enabled)
+        self.tray.set_clipboard_watch(enabled)
+
+    def _apply_clipboard_watch(self) -> None:
+        """The settings were loaded (at start, or changed by `jobtray settings set clipboard-watch`)."""
+        enabled = self.after.app.clipboard_watch
+        self.clipboard.set_enabled(enabled)
+        self.tray.set_clipboard_watch(enabled)
+
+    def offer_from_clipboard(self, offer: ClipboardOffer) -> None:
+        """A copied job ID: offered in a notification; nothing is added or sent before its Watch is clicked."""
+        self._offer_count += 1
+        key = f"clipboard-{self._offer_count}"
+        self._offers[key] = offer
+        title, body = offer_text(offer)
+        self.notifier.offer_watch(key, title, body)
+
+    def accept_watch_offer(self, key: str) -> None:
+        """Watch was clicked: the job is added as `add` would (its account asked for when several fit), checked now."""
+        offer = self._offers.pop(key, None)
+        if offer is None:
+            return  # clicked twice, or a notification of an earlier session
+        names = [account.name for account in offer.accounts if account.name in self._accounts]
+        if not names:
+            self.window.show_refusal(f"Not added: the account for {offer.job_id} was removed.")
+            return
+        self.add_from_text(offer.job_id, names[0] if len(names) == 1 else None)
 
     # ---- account discovery ---------------------------------------------------------------------------------
 

@@ -106,6 +106,12 @@ class EndActions(QObject):
         except (sqlite3.Error, JobTrayError) as exc:
             log.warning("the mute could not be kept for the next start: %s", exc)
 
+    def save_clipboard_watch(self, enabled: bool) -> None:
+        """The tray's Watch the clipboard, kept for the next start (raises JobTrayError / sqlite3.Error)."""
+        app = replace(self.app, clipboard_watch=enabled)
+        self.store.settings.save_app(app)
+        self.app = app
+
     def save(self, app: GlobalSettings, accounts: Mapping[str, AccountSettings]) -> None:
         """Store the Settings dialog's values (raises JobTrayError / sqlite3.Error for the dialog to show)."""
         with self.store.jobs.transaction():

@@ -182,6 +182,7 @@ class GlobalSettings:
     on_end: str | None = None
     on_end_when: frozenset[JobState] = ALL_ENDINGS
     command_timeout: float = DEFAULT_COMMAND_TIMEOUT
+    clipboard_watch: bool = False  # offer to watch job IDs copied to the clipboard (opt-in)
 
     def muted(self, now: datetime) -> bool:
         return self.muted_until is not None and now < self.muted_until
@@ -196,7 +197,7 @@ class GlobalSettings:
 
 # The names the store and `jobtray settings set` use (dashes as typed; underscores are accepted too).
 _ACCOUNT_KEYS = ("save-results", "notify", "sound", "urgent-failures", "on-end", "on-end-when")
-_GLOBAL_KEYS = ("muted-until", "download-cap", "on-end", "on-end-when", "command-timeout")
+_GLOBAL_KEYS = ("muted-until", "download-cap", "on-end", "on-end-when", "command-timeout", "clipboard-watch")
 
 
 def _field(key: str) -> str:
@@ -210,7 +211,7 @@ def _key(field_name: str) -> str:
 def _read(field_name: str, text: str) -> Any:
     if field_name in ("notify", "on_end_when"):
         return parse_endings(text)
-    if field_name in ("sound", "urgent_failures"):
+    if field_name in ("sound", "urgent_failures", "clipboard_watch"):
         return _parse_bool(text)
     if field_name == "muted_until":
         return _parse_time(text)

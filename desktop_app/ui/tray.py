@@ -148,6 +148,7 @@ class TrayIcon(QObject):
         save_result_requested(int): save (again) the result of the job with this row id.
         open_file_requested(str): open a saved result (its path).
         settings_requested(): open the Settings dialog.
+        clipboard_watch_toggled(bool): the Watch the clipboard item was toggled.
     """
 
     open_url_requested = Signal(str)
@@ -162,6 +163,7 @@ class TrayIcon(QObject):
     save_result_requested = Signal(int)
     open_file_requested = Signal(str)
     settings_requested = Signal()
+    clipboard_watch_toggled = Signal(bool)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -173,6 +175,7 @@ class TrayIcon(QObject):
         self._muted_until: datetime | None = None
         self._seen_at = datetime.now(UTC)
         self._autostart: bool | None = None  # None: not available here
+        self._clipboard_watch = False
         self._key: TrayIconKey | None = None
         self._submenus: list[QMenu] = []
         self._downloads: dict[int, tuple[int, int | None]] = {}  # row id -> (bytes so far, total)
@@ -203,6 +206,12 @@ class TrayIcon(QObject):
     def set_downloads(self, downloads: Mapping[int, tuple[int, int | None]]) -> None:
         """Results being saved now: (bytes so far, total or None) by job row id, shown in their menu entries."""
         self._downloads = dict(downloads)
+        self._stale = True
+        self._rebuild_timer.start(REBUILD_DELAY_MS)
+
+    def set_clipboard_watch(self, enabled: bool) -> None:
+        """Checked state of Watch the clipboard (off unless the user turned it on)."""
+        self._clipboard_watch = enabled
         self._stale = True
         self._rebuild_timer.start(REBUILD_DELAY_MS)
 
@@ -262,6 +271,11 @@ class TrayIcon(QObject):
         self.menu.addAction("Open JobTray").triggered.connect(self.show_window_requested)
         self.menu.addAction("Add job...").triggered.connect(self.add_job_requested)
         self.menu.addAction("Settings...").triggered.connect(self.settings_requested)
+        clipboard = self.menu.addAction("Watch the clipboard")
+        clipboard.setCheckable(True)
+        clipboard.setChecked(self._clipboard_watch)
+        clipboard.setToolTip("Offer to watch job IDs you copy (never a password manager's)")
+        clipboard.toggled.connect(self.clipboard_watch_toggled)
         if self._autostart is not None:
             login = self.menu.addAction("Start at login")
             login.setCheckable(True)

@@ -31,7 +31,15 @@ def test_menu_lists_failed_jobs_first_then_open_then_the_rest() -> None:
     assert texts[0] == "Recent jobs"
     assert [t.split(" · ")[0] for t in texts[1:5]] == ["broken", "running", "new success", "old success"]
     assert texts[2] == "running · PDF.co · 40%"
-    assert texts[5:] == ["Check now", "Mute notifications", "Open JobTray", "Add job...", "Settings...", "Quit"]
+    assert texts[5:] == [
+        "Check now",
+        "Mute notifications",
+        "Open JobTray",
+        "Add job...",
+        "Settings...",
+        "Watch the clipboard",
+        "Quit",
+    ]
 
 
 def test_each_job_has_open_result_copy_id_and_remove(qtbot) -> None:

@@ -45,3 +45,12 @@ def test_result_file_is_kept_on_the_job(store: Store) -> None:
     store.jobs.set_result_file(job.id, "/tmp/r.pdf")
     assert store.jobs.get(job.id).result_file == "/tmp/r.pdf"
     assert store.jobs.get(job.id).download_error is None
+
+
+def test_the_clipboard_watch_is_off_by_default_and_kept_as_yes(data_dir: Path) -> None:
+    with Store(data_dir) as store:
+        assert not store.settings.app().clipboard_watch
+        store.settings.save_app(GlobalSettings(clipboard_watch=True))
+        assert store.settings.global_values() == {"clipboard-watch": "yes"}
+    with Store(data_dir) as store:
+        assert store.settings.app().clipboard_watch
