@@ -828,11 +828,13 @@ class AppController(QObject):
     # ---- accounts ------------------------------------------------------------------------------------------
 
     def open_accounts_dialog(self) -> None:
+        from desktop_app.engine.discovery import can_discover
         from desktop_app.providers.registry import PROVIDERS
 
         if self._accounts_dialog is None:
             providers = [(name, cls.display_name) for name, cls in PROVIDERS.items()]
-            self._accounts_dialog = AccountsDialog(providers, self.window)
+            discoverable = [name for name in PROVIDERS if can_discover(name)]
+            self._accounts_dialog = AccountsDialog(providers, self.window, discoverable=discoverable)
             self._accounts_dialog.save_requested.connect(self.save_account)
             self._accounts_dialog.remove_requested.connect(self.remove_account)
         self._refresh_accounts_dialog()
@@ -845,7 +847,8 @@ class AppController(QObject):
         accounts = self.store.accounts.all()
         errors = {a.name: self.store.accounts.last_error(a.name) for a in accounts}
         folders = {a.name: self.after.account(a.name).save_results for a in accounts}
-        self._accounts_dialog.set_accounts(accounts, errors, folders)
+        discovering = set(self.store.discovery.enabled())
+        self._accounts_dialog.set_accounts(accounts, errors, folders, discovering)
 
     def save_account(self, form: AccountForm) -> None:
         """Validate and save an account from the dialog; errors go back to it with show_error."""
@@ -871,10 +874,13 @@ class AppController(QObject):
             rate_limit=form.rate_limit,
         )
         service = AccountService(self.store)
+        service.check_discovery(form.provider, form.discover)  # before anything is written
         if form.original_name:
             saved = service.edit(form.original_name, draft, form.secret)
         else:
             saved = service.add(draft, form.secret)
+        # Stored as `account add/edit --discover` stores it; the reload after this starts the worker with it.
+        service.set_discovery(saved.account.name, form.discover, time.time())
         if form.save_results != self.after.account(saved.account.name).save_results:
             self.after.save_folder(saved.account.name, form.save_results)
         for warning in saved.warnings:

@@ -130,22 +130,21 @@ def cmd_account_edit(args: argparse.Namespace, io: Output) -> int:
 
 
 def _check_discovery(args: argparse.Namespace, provider: str) -> None:
-    from desktop_app.engine.discovery import can_discover
+    from desktop_app.engine.accounts import AccountService
 
-    if getattr(args, "discover", None) and not can_discover(provider):
-        raise ConfigError(f"--discover works for encoding.com accounts only ({provider} has no list of its jobs)")
+    AccountService.check_discovery(provider, getattr(args, "discover", None))
 
 
 def _apply_discovery(store: Store, args: argparse.Namespace, name: str, io: Output) -> None:
     import time
 
+    from desktop_app.engine.accounts import AccountService
+
     wanted = getattr(args, "discover", None)
-    if wanted is None:
-        return
-    if not wanted:
-        store.discovery.disable(name)
+    changed = AccountService(store).set_discovery(name, wanted, time.time())
+    if wanted is False:
         io.line(f"discovery off for {shown(name)}")
-    elif store.discovery.enable(name, time.time()):
+    elif wanted and changed:
         io.line(f"discovery on for {shown(name)}: media created from now on are watched (the tray looks each minute)")
 
 

@@ -11,6 +11,7 @@ from desktop_app.core.errors import ConfigError
 from desktop_app.core.model import Account, KeySource, Secret
 from desktop_app.core.ratelimit import parse_rate_limit
 from desktop_app.core.urls import insecure_base_url_warning, validate_base_url
+from desktop_app.engine.discovery import can_discover
 from desktop_app.providers.registry import provider_class
 from desktop_app.store.database import Store
 from desktop_app.system import credentials
@@ -133,6 +134,26 @@ class AccountService:
         if old.key_source == KeySource.KEYRING and (renamed or account.key_source == KeySource.ENV):
             credentials.delete_secret(old.name)
         return SavedAccount(account, saved.warnings)
+
+    # ---- discovery (`--discover`, the dialog's "Discover new media") -----------------------------------------
+
+    @staticmethod
+    def check_discovery(provider: str, wanted: bool | None) -> None:
+        """ConfigError when discovery is asked for an account whose provider has no list of its jobs."""
+        if wanted and not can_discover(provider):
+            raise ConfigError(f"--discover works for encoding.com accounts only ({provider} has no list of its jobs)")
+
+    def set_discovery(self, name: str, wanted: bool | None, now: float) -> bool:
+        """Discovery on (from `now`: media created before never count) or off; None leaves it. True if it changed
+        (switched on again it is a new start; the IDs it decided about before are still never re-added)."""
+        if wanted is None:
+            return False
+        if not wanted:
+            was_on = self.store.discovery.state(name) is not None
+            self.store.discovery.disable(name)
+            return was_on
+        self.check_discovery(self.store.accounts.get(name).provider, wanted)
+        return self.store.discovery.enable(name, now)
 
     def remove(self, name: str) -> tuple[Account, int]:
         """Remove the account, its jobs and its keyring entry; returns it and how many jobs went with it."""

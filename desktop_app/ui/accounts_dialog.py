@@ -2,15 +2,17 @@
 
 A new key typed here goes to the keyring (the app calls credentials.store_secret); the other choice names an
 environment variable read at poll time. The key field is never filled back in: leaving it empty keeps the key.
+"Discover new media" shows for the providers the app names as able to list their jobs (encoding.com).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -45,6 +47,7 @@ class AccountForm:
     key_env: str | None
     secret: Secret | None
     save_results: str | None = None  # the folder finished jobs' results are saved in (None: not saved)
+    discover: bool | None = None  # watch new media by themselves; None: the provider cannot (left as it is)
 
 
 def _blank_to_none(text: str) -> str | None:
@@ -61,10 +64,14 @@ class AccountEditor(QDialog):
         account: Account | None = None,
         parent: QWidget | None = None,
         save_results: str | None = None,
+        *,
+        discover: bool = False,
+        discoverable: Collection[str] = (),
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Edit account" if account else "Add account")
         self._original = account
+        self._discoverable = frozenset(discoverable)
         self.name = QLineEdit(account.name if account else "")
         self.provider = QComboBox()
         for name, display in providers:
@@ -106,6 +113,14 @@ class AccountEditor(QDialog):
         form.addRow("Variable", self.key_env)
         self.save_results = FolderField(save_results)
         form.addRow("Save results in", self.save_results)
+        self.discover = QCheckBox("Discover new media")
+        self.discover.setToolTip(
+            "Watch the media created from now on by themselves (the account's list is read once a minute)"
+        )
+        self.discover.setChecked(discover)
+        form.addRow(self.discover)
+        self.provider.currentIndexChanged.connect(self._update_discover)
+        self._update_discover()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -113,6 +128,12 @@ class AccountEditor(QDialog):
         layout.addLayout(form)
         layout.addWidget(buttons)
         self._update_key_fields()
+
+    def _can_discover(self) -> bool:
+        return str(self.provider.currentData()) in self._discoverable
+
+    def _update_discover(self) -> None:
+        self.discover.setVisible(self._can_discover())
 
     def _update_key_fields(self) -> None:
         keyring = self.use_keyring.isChecked()
@@ -133,6 +154,7 @@ class AccountEditor(QDialog):
             key_env=None if keyring else _blank_to_none(self.key_env.text()),
             secret=Secret(secret_text) if keyring and secret_text else None,
             save_results=self.save_results.path(),
+            discover=self.discover.isChecked() if self._can_discover() else None,
         )
 
 
@@ -147,12 +169,20 @@ class AccountsDialog(QDialog):
     save_requested = Signal(object)
     remove_requested = Signal(str)
 
-    def __init__(self, providers: Sequence[tuple[str, str]], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        providers: Sequence[tuple[str, str]],
+        parent: QWidget | None = None,
+        *,
+        discoverable: Collection[str] = (),
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Accounts")
         self._providers = tuple(providers)
+        self._discoverable = frozenset(discoverable)
         self._accounts: list[Account] = []
         self._folders: dict[str, str | None] = {}
+        self._discovering: frozenset[str] = frozenset()
         self._error: str | None = None
         self.list = QListWidget()
         self.list.itemDoubleClicked.connect(lambda _item: self._edit())
@@ -181,14 +211,18 @@ class AccountsDialog(QDialog):
         accounts: Sequence[Account],
         errors: Mapping[str, str | None],
         folders: Mapping[str, str | None] | None = None,
+        discovering: Collection[str] = (),
     ) -> None:
-        """The accounts with their last errors and where each saves its results."""
+        """The accounts with their last errors, where each saves its results, and which discover new media."""
         self._accounts = list(accounts)
         self._folders = dict(folders or {})
+        self._discovering = frozenset(discovering)
         self.list.clear()
         for account in self._accounts:
             where = f"env {account.key_env}" if account.key_source == KeySource.ENV else "keyring"
             text = f"{account.name} · {account.provider} · key from {where}"
+            if account.name in self._discovering:
+                text += " · discovers new media"
             error = errors.get(account.name)
             if error:
                 text += f"\n    last error: {error}"
@@ -214,12 +248,20 @@ class AccountsDialog(QDialog):
             QMessageBox.warning(editor, "Account not saved", self._error)
 
     def _add(self) -> None:
-        self._run_editor(AccountEditor(self._providers, None, self))
+        self._run_editor(AccountEditor(self._providers, None, self, discoverable=self._discoverable))
 
     def _edit(self) -> None:
         account = self._selected()
         if account is not None:
-            self._run_editor(AccountEditor(self._providers, account, self, self._folders.get(account.name)))
+            editor = AccountEditor(
+                self._providers,
+                account,
+                self,
+                self._folders.get(account.name),
+                discover=account.name in self._discovering,
+                discoverable=self._discoverable,
+            )
+            self._run_editor(editor)
 
     def _remove(self) -> None:
         account = self._selected()
