@@ -8,7 +8,7 @@ Sorting happens here too (`sort`), not in a proxy: see `JobTableModel.sort` for 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +17,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from desktop_app.core.ids import provider_display_name
 from desktop_app.core.model import Job, JobState
 from desktop_app.core.text import displayable
+from desktop_app.core.timetext import duration_text, full_time, relative_time
 from desktop_app.ui.icons import state_icon
 
 JOB_ROW_ID_ROLE = Qt.ItemDataRole.UserRole + 1  # the store's row id of the job on this row
@@ -32,8 +33,10 @@ class Column(enum.IntEnum):
     ACCOUNT = 1
     STATE = 2
     PROGRESS = 3
-    UPDATED = 4
-    MESSAGE = 5
+    DURATION = 4
+    UPDATED = 5
+    RESULT = 6
+    MESSAGE = 7
 
 
 HEADERS = {
@@ -41,9 +44,13 @@ HEADERS = {
     Column.ACCOUNT: "Account",
     Column.STATE: "State",
     Column.PROGRESS: "Progress",
+    Column.DURATION: "Duration",
     Column.UPDATED: "Updated",
+    Column.RESULT: "Result",
     Column.MESSAGE: "Message",
 }
+
+Clock = Callable[[], datetime]
 
 _COLUMNS = tuple(Column)
 _COLUMN_COUNT = len(_COLUMNS)
@@ -71,11 +78,28 @@ def progress_text(job: Job) -> str:
     return "" if job.state.is_terminal else "…"
 
 
-def updated_text(when: datetime) -> str:
-    local = when.astimezone()
-    if local.date() == datetime.now(UTC).astimezone().date():
-        return local.strftime("%H:%M:%S")
-    return local.strftime("%Y-%m-%d %H:%M")
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def run_seconds(job: Job, now: datetime) -> float:
+    """How long the job ran (ended) or has been running (open)."""
+    end = (job.finished_at or job.updated_at) if job.state.is_terminal else now
+    return max(0.0, (end - job.created_at).total_seconds())
+
+
+def duration_tooltip(job: Job) -> str:
+    lines = [f"Started {full_time(job.created_at)}"]
+    if job.state.is_terminal:
+        lines.append(f"Ended {full_time(job.finished_at or job.updated_at)}")
+    return "\n".join(lines)
+
+
+def result_text(job: Job) -> str:
+    """What the row's Open action opens: the saved file first (a link can expire), else the result link."""
+    if job.result_file:
+        return "Open file"
+    return "Open link" if job.result_url else ""
 
 
 def message_text(job: Job) -> str:
@@ -93,8 +117,9 @@ class JobTableModel(QAbstractTableModel):
     """Rows in the order jobs were first seen until `sort` is called, then kept sorted; filtering belongs to a
     proxy."""
 
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, parent: Any = None, clock: Clock = utc_now) -> None:
         super().__init__(parent)
+        self.clock = clock  # relative times and running durations are computed from it (tests inject one)
         self._jobs: list[Job] = []
         self._row_of: dict[int, int] = {}
         self._sort: tuple[Column, bool] | None = None  # (column, descending) once sort() was called
@@ -122,6 +147,10 @@ class JobTableModel(QAbstractTableModel):
         job = self._jobs[index.row()]
         column = _COLUMNS[index.column()]
         if role == _DISPLAY_ROLE:
+            if column == Column.UPDATED:
+                return relative_time(job.updated_at, self.clock())
+            if column == Column.DURATION:
+                return duration_text(run_seconds(job, self.clock()))
             return self._display(job, column)
         if role == _SORT_ROLE:
             return self._sort_value(job, column)
@@ -136,10 +165,18 @@ class JobTableModel(QAbstractTableModel):
                 return f"{displayable(job.job_id)} ({provider_display_name(job.provider)})"
             if column == Column.MESSAGE:
                 return message_text(job) or None
+            if column == Column.UPDATED:
+                return full_time(job.updated_at)
+            if column == Column.DURATION:
+                return duration_tooltip(job)
+            if column == Column.RESULT:
+                target = job.result_file or job.result_url
+                return displayable(target) if target else None
         return None
 
     @staticmethod
     def _display(job: Job, column: Column) -> str:
+        """The text of the columns that do not depend on the clock (see data() for the ones that do)."""
         if column == Column.JOB:
             return displayable(f"{job.label} ({job.job_id})" if job.label else job.job_id)
         if column == Column.ACCOUNT:
@@ -149,7 +186,11 @@ class JobTableModel(QAbstractTableModel):
         if column == Column.PROGRESS:
             return progress_text(job)
         if column == Column.UPDATED:
-            return updated_text(job.updated_at)
+            return full_time(job.updated_at)
+        if column == Column.DURATION:
+            return duration_text(run_seconds(job, job.updated_at))
+        if column == Column.RESULT:
+            return result_text(job)
         return message_text(job)
 
     @staticmethod
@@ -160,6 +201,12 @@ class JobTableModel(QAbstractTableModel):
             return job.updated_at.timestamp()
         if column == Column.STATE:
             return list(JobState).index(job.state)
+        if column == Column.DURATION:
+            # Never the clock: the kept sort keys must not go stale. Ended jobs by how long they took, then the
+            # open ones, longest running (earliest started) last in ascending order.
+            if job.state.is_terminal:
+                return (0, run_seconds(job, job.updated_at))
+            return (1, -job.created_at.timestamp())
         return JobTableModel._display(job, column).lower()
 
     # ---- sorting -------------------------------------------------------------------------------------------

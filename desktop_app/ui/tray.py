@@ -7,7 +7,7 @@ It is rebuilt after a change, but never while open: a menu that shifts under the
 from __future__ import annotations
 
 import heapq
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 from desktop_app.core.ids import provider_display_name
 from desktop_app.core.model import TERMINAL_STATES, Job, JobState
 from desktop_app.core.text import displayable
+from desktop_app.core.timetext import relative_time
 from desktop_app.ui.icons import TrayIconKey, TrayLook, state_icon, tray_icon
 from desktop_app.ui.job_model import STATE_TEXT
 
@@ -50,7 +51,8 @@ def duration_text(seconds: float) -> str:
 
 
 def job_menu_text(job: Job, now: datetime) -> str:
-    """`label · provider · 42%` for an open job with progress, else the time it ran (or has been running)."""
+    """`label · provider · 42%` for an open job with progress, else how long it has been running; for an ended one
+    when it ended and how long it took (`failed 3 min ago, after 2m 05s`)."""
     shown = displayable(job.title)
     title = shown if len(shown) <= 48 else shown[:47] + "…"
     if not job.state.is_terminal:
@@ -58,7 +60,8 @@ def job_menu_text(job: Job, now: datetime) -> str:
         detail = f"{job.progress:.0f}%" if job.progress is not None else duration_text(running_for)
     else:
         end = job.finished_at or job.updated_at
-        detail = f"{STATE_TEXT[job.state].lower()} after {duration_text((end - job.created_at).total_seconds())}"
+        took = duration_text((end - job.created_at).total_seconds())
+        detail = f"{STATE_TEXT[job.state].lower()} {relative_time(end, now)}, after {took}"
     # '&' would become a keyboard accelerator in a menu.
     return f"{title} · {provider_display_name(job.provider)} · {detail}".replace("&", "&&")
 
@@ -165,8 +168,9 @@ class TrayIcon(QObject):
     settings_requested = Signal()
     clipboard_watch_toggled = Signal(bool)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, clock: Callable[[], datetime] | None = None) -> None:
         super().__init__(parent)
+        self._clock = clock or (lambda: datetime.now(UTC))  # the menu's relative times (tests inject one)
         self.icon = QSystemTrayIcon(self)
         self.menu = QMenu()
         self.icon.setContextMenu(self.menu)
@@ -178,6 +182,7 @@ class TrayIcon(QObject):
         self._clipboard_watch = False
         self._key: TrayIconKey | None = None
         self._submenus: list[QMenu] = []
+        self._entries: list[tuple[QMenu, Job]] = []  # the job entries, their "3 min ago" redone when shown
         self._downloads: dict[int, tuple[int, int | None]] = {}  # row id -> (bytes so far, total)
         self._stale = True
         self._rebuild_timer = QTimer(self)
@@ -254,7 +259,8 @@ class TrayIcon(QObject):
         for submenu in self._submenus:
             submenu.deleteLater()
         self._submenus = []
-        now = datetime.now(UTC)
+        self._entries = []
+        now = self._clock()
         jobs = recent_jobs(self._jobs)
         if jobs:
             header = self.menu.addAction("Recent jobs")
@@ -284,14 +290,19 @@ class TrayIcon(QObject):
         self.menu.addSeparator()
         self.menu.addAction("Quit").triggered.connect(self.quit_requested)
 
-    def _add_job_entry(self, job: Job, now: datetime) -> None:
+    def _entry_text(self, job: Job, now: datetime) -> str:
         text = job_menu_text(job, now)
         saving = self._downloads.get(job.id)
         if saving is not None:
             text += f" · {saving_text(*saving)}"
-        submenu = QMenu(text, self.menu)
+        return text
+
+    def _add_job_entry(self, job: Job, now: datetime) -> None:
+        saving = self._downloads.get(job.id)
+        submenu = QMenu(self._entry_text(job, now), self.menu)
         submenu.setIcon(state_icon(job.state))
         self._submenus.append(submenu)
+        self._entries.append((submenu, job))
         open_result = submenu.addAction("Open result")
         open_result.setEnabled(bool(job.result_url))
         url = job.result_url or ""
@@ -335,6 +346,10 @@ class TrayIcon(QObject):
         self.copy_id_requested.emit(job_id)
 
     def _on_menu_shown(self) -> None:
+        # The menu may have been built long ago: its "3 min ago" are redone now (titles only, nothing moves).
+        now = self._clock()
+        for submenu, job in self._entries:
+            submenu.setTitle(self._entry_text(job, now))
         self.acknowledge()
 
     def _on_menu_hidden(self) -> None:

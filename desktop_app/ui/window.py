@@ -1,21 +1,41 @@
-"""The main window: the job table with a filter box, a history timeline for the selected job, drops and paste.
+"""The main window: the job table with a filter box, a history timeline for the selected job, drops and paste;
+the welcome while there is no account; a summary in the status bar.
 
-It shows what the app gives it and reports what the user wants by signal; it never reads the store.
+It shows what the app gives it and reports what the user wants by signal; it never reads the store. Its size, the
+splitter and the columns are remembered in QSettings (the app's config folder; tests inject their own). Every colour
+comes from the palette, so a dark system palette gives a dark window.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from PySide6.QtCore import QMimeData, QModelIndex, QPoint, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QEvent,
+    QMimeData,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QSettings,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
     QDragMoveEvent,
     QDropEvent,
     QGuiApplication,
+    QHideEvent,
     QKeySequence,
+    QMouseEvent,
+    QPalette,
     QShortcut,
+    QShowEvent,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -28,6 +48,9 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QSplitter,
+    QStackedWidget,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QToolBar,
     QVBoxLayout,
@@ -35,13 +58,42 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.ids import provider_display_name
-from desktop_app.core.model import HistoryEntry, Job
+from desktop_app.core.model import HistoryEntry, Job, JobState
 from desktop_app.core.text import displayable
 from desktop_app.ui.drops import read_mime
 from desktop_app.ui.icons import state_icon
-from desktop_app.ui.job_model import JOB_ROW_ID_ROLE, SORT_ROLE, STATE_TEXT, Column, JobTableModel
+from desktop_app.ui.job_model import JOB_ROLE, JOB_ROW_ID_ROLE, SORT_ROLE, STATE_TEXT, Column, JobTableModel
+from desktop_app.ui.welcome import WelcomePanel
 
 STATUS_TIMEOUT_MS = 8000
+TICK_MS = 30_000  # "3 min ago" and running durations redrawn this often, only while the window is shown
+SUMMARY_DELAY_MS = 200  # a burst of results: one pass over the jobs for the status-bar summary
+FIT_ROWS = 200  # rows looked at when sizing columns to their content (all rows would be slow with 10,000)
+MAX_FIT_WIDTH = 360  # no column sized to its content gets wider than this; the message column takes the rest
+LAYOUT_VERSION = 2  # saved header states of another column set are not restored
+_BAD = (JobState.FAILED, JobState.NOT_FOUND)
+
+
+def window_settings() -> QSettings:
+    """Where the window's layout is kept: `JobTray/window.ini` in the user's config folder
+    ($XDG_CONFIG_HOME on Linux)."""
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "JobTray", "window")
+
+
+def summary_text(jobs: Sequence[Job], now: datetime) -> str:
+    """`2 running · 5 finished today · 1 failed` for the status bar (one pass; archived jobs left out)."""
+    running = finished_today = failed = 0
+    today = now.astimezone().date()
+    for job in jobs:
+        if job.archived:
+            continue
+        if job.state in _BAD:
+            failed += 1
+        elif not job.state.is_terminal:
+            running += 1
+        elif (job.finished_at or job.updated_at).astimezone().date() == today:
+            finished_today += 1
+    return f"{running} running · {finished_today} finished today · {failed} failed"
 
 
 class HistoryPanel(QWidget):
@@ -91,6 +143,46 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
+class OpenResultDelegate(QStyledItemDelegate):
+    """The Result column: "Open file" / "Open link" drawn as a link (the palette's link colour), opened by a click.
+
+    A delegate, not a button per row: 10,000 widgets in a table would be slow.
+
+    Signals:
+        clicked(Job): the user clicked a row's Open action.
+    """
+
+    clicked = Signal(object)
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
+        super().initStyleOption(option, index)
+        if option.text:
+            font = option.font  # a copy: set back below
+            font.setUnderline(True)
+            option.font = font
+            # Selected rows keep HighlightedText: the link colour is not legible on every highlight.
+            palette = option.palette
+            palette.setColor(QPalette.ColorRole.Text, palette.color(QPalette.ColorRole.Link))
+            option.palette = palette
+
+    def editorEvent(
+        self,
+        event: QEvent,
+        model: QAbstractItemModel,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> bool:
+        if (
+            event.type() == QEvent.Type.MouseButtonRelease
+            and isinstance(event, QMouseEvent)
+            and event.button() == Qt.MouseButton.LeftButton
+            and index.data()
+        ):
+            self.clicked.emit(index.data(JOB_ROLE))
+            return True
+        return super().editorEvent(event, model, option, index)
+
+
 class JobProxyModel(QSortFilterProxyModel):
     """Filters the jobs; hands sorting to the job model, which sorts in Python and keeps its rows sorted.
 
@@ -112,17 +204,23 @@ class JobWindow(QMainWindow):
     Signals:
         job_selected(int): the current job changed (row id; -1 for none); the app answers with show_history.
         open_url_requested(str): open a job's result link.
+        open_file_requested(str): open a job's saved result (its path).
         remove_requested(list): stop watching these jobs (row ids).
         text_dropped(str): text from a drop or a paste, to look for job IDs in.
         add_job_requested(): open the Add job dialog.
         accounts_requested(): open the Accounts dialog.
         check_now_requested(): check every open job now.
         settings_requested(): open the Settings dialog.
+        demo_requested(): start `jobtray demo` (the welcome's Try the demo).
+        add_account_requested(str): add an account of this provider (the welcome's Add a ... account).
         hidden(): the user closed the window (it hides; the tray keeps running).
     """
 
     job_selected = Signal(int)
     open_url_requested = Signal(str)
+    open_file_requested = Signal(str)
+    demo_requested = Signal()
+    add_account_requested = Signal(str)
     remove_requested = Signal(list)
     text_dropped = Signal(str)
     add_job_requested = Signal()
@@ -131,10 +229,11 @@ class JobWindow(QMainWindow):
     settings_requested = Signal()
     hidden = Signal()
 
-    def __init__(self, model: JobTableModel, parent: QWidget | None = None) -> None:
+    def __init__(self, model: JobTableModel, parent: QWidget | None = None, settings: QSettings | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("JobTray")
         self.model = model
+        self._settings = settings if settings is not None else window_settings()
         self.proxy = JobProxyModel(self)
         self.proxy.setSourceModel(model)
         self.proxy.setSortRole(SORT_ROLE)
@@ -164,29 +263,49 @@ class JobWindow(QMainWindow):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
+        # A long message keeps its start and its end ("Input file ... page 12"); the tooltip has all of it.
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.verticalHeader().setVisible(False)
         # Fixed row heights and no contents-based sizing: both would touch every row of a big model.
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table.verticalHeader().setResizeContentsPrecision(FIT_ROWS)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in ((Column.JOB, 300), (Column.ACCOUNT, 110), (Column.STATE, 120), (Column.PROGRESS, 70)):
+        for column, width in (
+            (Column.JOB, 300),
+            (Column.ACCOUNT, 110),
+            (Column.STATE, 120),
+            (Column.PROGRESS, 70),
+            (Column.DURATION, 80),
+            (Column.UPDATED, 90),
+            (Column.RESULT, 80),
+        ):
             self.table.setColumnWidth(column, width)
-        self.table.setColumnWidth(Column.UPDATED, 90)
+        self.open_delegate = OpenResultDelegate(self.table)
+        self.open_delegate.clicked.connect(self.open_result)
+        self.table.setItemDelegateForColumn(Column.RESULT, self.open_delegate)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
         self.table.doubleClicked.connect(self._open_index)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
 
         self.history = HistoryPanel()
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.table)
-        splitter.addWidget(self.history)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 1)
-        self.setCentralWidget(splitter)
-        self.statusBar()
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.history)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        self.welcome = WelcomePanel()
+        self.welcome.demo_requested.connect(self.demo_requested)
+        self.welcome.add_account_requested.connect(self.add_account_requested)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.splitter)
+        self.pages.addWidget(self.welcome)
+        self.setCentralWidget(self.pages)
+        self.summary = QLabel()
+        self.statusBar().addPermanentWidget(self.summary)
 
         self.setAcceptDrops(True)
         # Ctrl+V anywhere in the window except the filter box (a focused line edit keeps its own paste).
@@ -194,12 +313,94 @@ class JobWindow(QMainWindow):
         paste.activated.connect(self.paste_from_clipboard)
         remove = QShortcut(QKeySequence.StandardKey.Delete, self.table)
         remove.activated.connect(self._remove_selected)
+        find = QShortcut(QKeySequence.StandardKey.Find, self)
+        find.activated.connect(self.focus_filter)
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            # Only while the table has the focus: Enter in the filter box or a dialog means something else there.
+            open_ = QShortcut(QKeySequence(key), self.table, context=Qt.ShortcutContext.WidgetShortcut)
+            open_.activated.connect(self._open_current)
+
+        self._tick = QTimer(self)  # runs only while the window is shown: a hidden window never wakes the process
+        self._tick.setInterval(TICK_MS)
+        self._tick.timeout.connect(self._on_tick)
+        self._summary_timer = QTimer(self)
+        self._summary_timer.setSingleShot(True)
+        self._summary_timer.setInterval(SUMMARY_DELAY_MS)
+        self._summary_timer.timeout.connect(self.update_summary)
+        for signal in (model.rowsInserted, model.rowsRemoved, model.dataChanged, model.layoutChanged):
+            signal.connect(self._jobs_changed)
+        model.rowsInserted.connect(self._rows_arrived)
+        self._fitted = False  # columns sized to their content once, unless a saved layout was restored
         self.resize(1000, 560)
+        self.restore_layout()
+        if model.rowCount():
+            self._rows_arrived()
+        self.update_summary()
 
     # ---- shown by the app ----------------------------------------------------------------------------------
 
     def show_history(self, job: Job | None, entries: Sequence[HistoryEntry]) -> None:
         self.history.show_history(job, entries)
+
+    def set_welcome(self, shown: bool) -> None:
+        """The welcome instead of the table (the app shows it while there is no account)."""
+        self.pages.setCurrentWidget(self.welcome if shown else self.splitter)
+
+    def welcome_shown(self) -> bool:
+        return self.pages.currentWidget() is self.welcome
+
+    def focus_filter(self) -> None:
+        self.filter.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.filter.selectAll()
+
+    def update_summary(self) -> None:
+        self.summary.setText(summary_text(self.model.jobs(), self.model.clock()))
+
+    def fit_columns(self) -> None:
+        """Size every column but the message to its content (header and the first FIT_ROWS rows), capped."""
+        for column in Column:
+            if column == Column.MESSAGE:
+                continue
+            self.table.resizeColumnToContents(column)
+            if self.table.columnWidth(column) > MAX_FIT_WIDTH:
+                self.table.setColumnWidth(column, MAX_FIT_WIDTH)
+        self._fitted = True
+
+    # ---- the layout, remembered --------------------------------------------------------------------------
+
+    def save_layout(self) -> None:
+        settings = self._settings
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/splitter", self.splitter.saveState())
+        settings.setValue("window/header", self.table.horizontalHeader().saveState())
+        settings.setValue("window/layout_version", LAYOUT_VERSION)
+        settings.sync()
+
+    def restore_layout(self) -> None:
+        settings = self._settings
+        geometry = settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        splitter = settings.value("window/splitter")
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+        header = settings.value("window/header")
+        version = settings.value("window/layout_version")
+        if header is not None and str(version) == str(LAYOUT_VERSION):
+            # The saved widths and sort order win over sizing to content.
+            self._fitted = self.table.horizontalHeader().restoreState(header)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.table.viewport().update()  # relative times may have aged while hidden
+        self.update_summary()
+        self._tick.start()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self._tick.stop()
+        if not event.spontaneous():  # hidden by us or the user, not minimized by the window manager
+            self.save_layout()
+        super().hideEvent(event)
 
     def current_row_id(self) -> int | None:
         index = self.table.currentIndex()
@@ -281,10 +482,37 @@ class JobWindow(QMainWindow):
             self.remove_requested.emit(row_ids)
 
     def _open_index(self, index: QModelIndex) -> None:
-        row_id = index.data(JOB_ROW_ID_ROLE)
-        job = self.model.job(int(row_id)) if row_id is not None else None
-        if job is not None and job.result_url:
+        job = index.data(JOB_ROLE) if index.isValid() else None
+        if isinstance(job, Job):
+            self.open_result(job)
+
+    def _open_current(self) -> None:
+        self._open_index(self.table.currentIndex())
+
+    def open_result(self, job: Job) -> None:
+        """The saved file if there is one (a link can expire), else the result link."""
+        if job.result_file:
+            self.open_file_requested.emit(job.result_file)
+        elif job.result_url:
             self.open_url_requested.emit(job.result_url)
+        else:
+            self.show_message(f"{displayable(job.title)} has no result yet")
+
+    def _jobs_changed(self, *_args: object) -> None:
+        if not self._summary_timer.isActive():
+            self._summary_timer.start()
+
+    def _rows_arrived(self, *_args: object) -> None:
+        if not self._fitted:
+            QTimer.singleShot(0, self, self._fit_once)
+
+    def _fit_once(self) -> None:
+        if not self._fitted and self.model.rowCount():
+            self.fit_columns()
+
+    def _on_tick(self) -> None:
+        self.table.viewport().update()
+        self.update_summary()
 
     def _context_menu(self, pos: QPoint) -> None:
         index = self.table.indexAt(pos)
@@ -295,8 +523,10 @@ class JobWindow(QMainWindow):
             return
         menu = QMenu(self)
         open_result = menu.addAction("Open result")
-        open_result.setEnabled(bool(job.result_url))
-        open_result.triggered.connect(lambda: self.open_url_requested.emit(job.result_url or ""))
+        open_result.setEnabled(bool(job.result_url or job.result_file))
+        open_result.triggered.connect(lambda: self.open_result(job))
+        if job.result_file and job.result_url:
+            menu.addAction("Open link").triggered.connect(lambda: self.open_url_requested.emit(job.result_url or ""))
         menu.addAction("Copy ID").triggered.connect(lambda: QGuiApplication.clipboard().setText(job.job_id))
         menu.addAction("Remove").triggered.connect(self._remove_selected)
         menu.popup(self.table.viewport().mapToGlobal(pos))

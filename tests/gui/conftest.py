@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -33,3 +34,12 @@ def no_modal_boxes(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 def _qt_app(qapp: object) -> object:
     """Every GUI test has the QApplication (icons and pixmaps need one even without a widget)."""
     return qapp
+
+
+@pytest.fixture(autouse=True)
+def _qsettings_in_tmp(tmp_path: Path) -> None:
+    """The window's remembered layout (QSettings, user scope) goes to this test's own folder, never the user's."""
+    from PySide6.QtCore import QSettings
+
+    for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
+        QSettings.setPath(QSettings.Format.IniFormat, scope, str(tmp_path / "qsettings" / scope.name))

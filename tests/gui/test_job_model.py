@@ -60,7 +60,9 @@ def test_columns_show_label_account_state_progress_message() -> None:
         "Account",
         "State",
         "Progress",
+        "Duration",
         "Updated",
+        "Result",
         "Message",
     ]
 

@@ -129,3 +129,19 @@ def test_rebuild_with_ten_thousand_jobs_is_fast_and_shows_only_recent_ones() -> 
     assert len(job_entries) == MENU_JOBS
     assert elapsed < 0.05 * 4, f"{elapsed * 1000:.0f} ms"  # 50 ms target; slack for a loaded 2-core CI machine
     assert recent_jobs(jobs)[0].id == 9_999  # the newest open job first (no failures)
+
+
+def test_job_entries_say_when_they_ended_relative_to_the_injected_clock() -> None:
+    now = [T0 + timedelta(minutes=4)]
+    tray = TrayIcon(clock=lambda: now[0])
+    ended = make_job(3, JobState.FAILED, label="broken", created_at=T0, finished_at=T0 + timedelta(seconds=65))
+    tray.set_jobs([ended, make_job(2, JobState.RUNNING, label="running", created_at=T0)])
+    tray.rebuild_menu()
+    texts = _texts(tray.menu)
+    assert texts[1] == "broken · PDF.co · failed 2 min ago, after 1m 05s"
+    assert texts[2] == "running · PDF.co · 4m 00s"  # an open job: how long it has been running
+    now[0] += timedelta(hours=2)
+    tray.menu.aboutToShow.emit()  # a menu built long ago says it again when shown, nothing moved
+    texts = _texts(tray.menu)
+    assert texts[1] == "broken · PDF.co · failed 2 h ago, after 1m 05s"
+    assert texts[2] == "running · PDF.co · 2h 04m"
