@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, QUrl, Signal
+from PySide6.QtCore import QFileSystemWatcher, QObject, QProcess, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialog, QSystemTrayIcon
 
@@ -266,6 +266,9 @@ class AppController(QObject):
         window.add_job_requested.connect(self.open_add_dialog)
         window.accounts_requested.connect(self.open_accounts_dialog)
         window.check_now_requested.connect(self.check_now)
+        window.open_file_requested.connect(self.open_file)
+        window.demo_requested.connect(self.start_demo)
+        window.add_account_requested.connect(self.add_account_of)
         window.hidden.connect(self._window_hidden)
         notifier.open_url_requested.connect(self.open_url)
         notifier.show_job_requested.connect(self.show_job)
@@ -299,6 +302,8 @@ class AppController(QObject):
         self._sync_accounts(accounts)
         self._sync_discovery()
         self._push_open_jobs()
+        if not accounts:
+            self.show_window()  # the first run: the window's welcome says what to do
 
     def shutdown(self) -> bool:
         """Stop every worker thread (within STOP_TIMEOUT_S); True if all stopped."""
@@ -439,6 +444,7 @@ class AppController(QObject):
         for name, account in wanted.items():
             if name not in self._accounts:
                 self._accounts[name] = _AccountRuntime(account)  # its worker starts with its first open job
+        self.window.set_welcome(not wanted)  # no account: the welcome instead of an empty table
 
     def _start_worker(self, runtime: _AccountRuntime) -> bool:
         """Start polling the account; False (with the reason recorded, and a retry armed) if its key or settings
@@ -602,6 +608,14 @@ class AppController(QObject):
 
     def show_folder(self, path: str) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
+
+    def start_demo(self) -> None:
+        """`jobtray demo` as a process of its own (its throwaway data folder makes it another instance)."""
+        command = [*start_command(), "demo"]
+        if launch_detached(command):
+            self.window.show_message("Starting the demo: a second JobTray window on throwaway data")
+        else:
+            self.window.show_message(f"The demo could not be started ({' '.join(command)})")
 
     def open_settings_dialog(self) -> None:
         if self._settings_dialog is not None:
@@ -841,6 +855,12 @@ class AppController(QObject):
         self._accounts_dialog.show()
         self._accounts_dialog.raise_()
 
+    def add_account_of(self, provider: str) -> None:
+        """The welcome's Add a ... account: the Accounts dialog, its editor open for that provider."""
+        self.open_accounts_dialog()
+        if self._accounts_dialog is not None:
+            self._accounts_dialog.add_account(provider)
+
     def _refresh_accounts_dialog(self) -> None:
         if self._accounts_dialog is None:
             return
@@ -897,6 +917,12 @@ class AppController(QObject):
             return
         self.reload()
         self._refresh_accounts_dialog()
+
+
+def launch_detached(command: Sequence[str]) -> bool:
+    """Start a program that outlives us and is never our zombie (QProcess double-forks); True if it started."""
+    started, _pid = QProcess.startDetached(command[0], list(command[1:]))
+    return bool(started)
 
 
 def _autostart_state() -> bool | None:

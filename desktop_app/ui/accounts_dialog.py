@@ -248,7 +248,15 @@ class AccountsDialog(QDialog):
             QMessageBox.warning(editor, "Account not saved", self._error)
 
     def _add(self) -> None:
-        self._run_editor(AccountEditor(self._providers, None, self, discoverable=self._discoverable))
+        self.add_account()
+
+    def add_account(self, provider: str | None = None) -> None:
+        """The editor for a new account, with `provider` chosen (the welcome's Add a ... account)."""
+        editor = AccountEditor(self._providers, None, self, discoverable=self._discoverable)
+        index = editor.provider.findData(provider) if provider is not None else -1
+        if index >= 0:
+            editor.provider.setCurrentIndex(index)
+        self._run_editor(editor)
 
     def _edit(self) -> None:
         account = self._selected()
