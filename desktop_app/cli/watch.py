@@ -13,12 +13,18 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 from desktop_app.cli.output import EXIT_ERROR, EXIT_JOB_FAILED, EXIT_OK, EXIT_TIMEOUT, format_change, shown
-from desktop_app.core.model import StatusChange
+from desktop_app.core.model import Job, StatusChange
 from desktop_app.core.settings import AccountSettings, parse_command
 from desktop_app.engine.after_end import BackgroundFinisher, plan_end
 from desktop_app.engine.blocking import BlockingEngine, WatchOutcome
 from desktop_app.engine.downloads import DEFAULT_DEADLINE, DownloadOutcome
 from desktop_app.store.database import Store
+
+
+def _discovered(io: Printer, jobs: Sequence[Job]) -> None:
+    for job in jobs:
+        label = f" ({shown(job.label)})" if job.label else ""
+        io.line(f"discovered {shown(job.job_id)}{label} at {shown(job.account)}: watching it")
 
 
 class Printer(Protocol):
@@ -76,6 +82,7 @@ def watch(
         store,
         on_change=changed,
         on_warning=io.warn,
+        on_discovered=lambda jobs: _discovered(io, jobs),
         environ=environ,
         clock=clock,
         sleep=sleep,
@@ -111,6 +118,7 @@ def poll(
         store,
         on_change=lambda change: io.line(format_change(change)),
         on_warning=io.warn,
+        on_discovered=lambda jobs: _discovered(io, jobs),
         environ=environ,
         clock=clock,
         sleep=sleep,

@@ -1,12 +1,17 @@
 """The engine driven from one thread with sleep: `jobtray watch` (until every job ended) and `jobtray poll` (every
 open job asked once). Each account is an `AccountPoller`; results go through a `ResultRecorder`, so a busy
 database delays writes but loses nothing.
+
+Accounts with discovery on (engine/discovery.py) get the same `Discoverer` the tray's worker drives, inside the
+account's rate budget and at most once a minute (the last look is kept in the store, whoever took it): `poll` takes
+the look that is due, `watch` looks each minute while it runs, and what they find is watched at once.
 """
 
 from __future__ import annotations
 
 import enum
 import logging
+import sqlite3
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -15,6 +20,7 @@ from datetime import UTC, datetime
 from desktop_app.core.errors import JobTrayError
 from desktop_app.core.model import Job, JobState, StatusChange
 from desktop_app.engine.budget import Budget
+from desktop_app.engine.discovery import Discoverer, DiscoveryPage, can_discover, record_page
 from desktop_app.engine.poller import AccountPoller, Clock
 from desktop_app.engine.recorder import ResultRecorder
 from desktop_app.engine.results import CheckResult, ErrorKind, error_result
@@ -43,6 +49,7 @@ class PollReport:
     errors: dict[str, str] = field(default_factory=dict)  # account -> its first error this round
     requests: int = 0
     unwritten: int = 0  # results fetched that could not be written (the database stayed busy)
+    discovered: list[Job] = field(default_factory=list)  # jobs that discovery found and added
 
 
 def past_durations(store: Store, account: str) -> list[float]:
@@ -69,7 +76,9 @@ class BlockingEngine:
         store: the open store (this thread's).
         on_change: called with each status change as soon as it is written.
         on_warning: one line for the user; each distinct problem is told once until it clears.
+        on_discovered: called with the jobs a discovery page added, as soon as they are written.
         clock, sleep: monotonic seconds and a sleep on the same clock (a virtual pair makes tests instant).
+        wall: wall-clock seconds for the shared budget and discovery (default: derived from `clock`).
         budget_for: the shared budget of an account (default: kept in `store`).
     """
 
@@ -79,22 +88,26 @@ class BlockingEngine:
         *,
         on_change: Callable[[StatusChange], None] = lambda change: None,
         on_warning: Callable[[str], None] = lambda text: None,
+        on_discovered: Callable[[list[Job]], None] = lambda jobs: None,
         environ: Mapping[str, str] | None = None,
         clock: Clock = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        wall: Clock | None = None,
         budget_for: Callable[[str], Budget] | None = None,
         poller_options: Mapping[str, object] | None = None,
     ) -> None:
         self.store = store
         self._on_change = on_change
         self._on_warning = on_warning
+        self._on_discovered = on_discovered
         self._environ = environ
         self._clock = clock
         self._sleep = sleep
         # The shared budget keeps wall-clock times (other processes read them); derived from `clock`, so that a
         # virtual clock in tests moves both together.
         wall0, mono0 = time.time(), clock()
-        self._budget_for = budget_for or (lambda name: shared_budget(store, name, wall=lambda: wall0 + clock() - mono0))
+        self._wall = wall or (lambda: wall0 + clock() - mono0)
+        self._budget_for = budget_for or (lambda name: shared_budget(store, name, wall=self._wall))
         self._poller_options = dict(poller_options or {})
         self.recorder = ResultRecorder(store, clock=clock)
         self.pollers: dict[str, AccountPoller] = {}
@@ -144,7 +157,8 @@ class BlockingEngine:
             if version == self._seen_version:
                 return []
             open_jobs = self.store.jobs.open_jobs()
-        except (JobTrayError, OSError) as exc:
+            discovering = self.store.discovery.enabled()
+        except (JobTrayError, OSError, sqlite3.Error) as exc:
             self.warn_once("store:read", f"cannot read the job list: {exc}")
             return []
         self._seen_version = version
@@ -153,12 +167,14 @@ class BlockingEngine:
         by_account: dict[str, list[Job]] = {}
         for job in open_jobs:
             by_account.setdefault(job.account, []).append(job)
+        # An account with discovery on is polled with no job open too: its looks may bring some.
+        wanted = {name: by_account.get(name, []) for name in [*by_account, *discovering]}
         for name in list(self.pollers):
-            if name not in by_account:
+            if name not in wanted:
                 self.pollers.pop(name).close()
         failed: list[CheckResult] = []
         now = datetime.now(UTC)
-        for name, jobs in by_account.items():
+        for name, jobs in wanted.items():
             poller = self.pollers.get(name)
             if poller is None:
                 try:
@@ -167,7 +183,8 @@ class BlockingEngine:
                     result = error_result(name, [job.job_id for job in jobs], exc)
                     self.record(result)
                     self.warn_once(f"{name}:{result.error}", f"{name}: {result.error}")
-                    failed.append(result)
+                    if jobs:  # an account that only discovers stops nobody's watch
+                        failed.append(result)
                     continue
                 poller = AccountPoller(
                     spec,
@@ -177,6 +194,13 @@ class BlockingEngine:
                     **self._poller_options,  # type: ignore[arg-type]
                 )
                 self.pollers[name] = poller
+            state = discovering.get(name)
+            if state is None:
+                poller.discovery = None
+            elif poller.discovery is None and can_discover(poller.spec.provider_cls.name):
+                poller.discovery = Discoverer(
+                    name, poller.spec.provider_cls.name, state, clock=self._clock, wall=self._wall
+                )
             waiting = self.recorder.pending_job_ids(name)
             # A job whose news is still waiting to be written looks open in the store: don't ask again for it.
             current = set(poller.schedule.job_ids())
@@ -191,6 +215,31 @@ class BlockingEngine:
 
     def open_count(self) -> int:
         return sum(len(p) for p in self.pollers.values())
+
+    def owes_discovery(self, poller: AccountPoller | None = None) -> bool:
+        """A discovery look is under way or this run's first one is due (for `poller`, or for any account)."""
+        pollers = [poller] if poller is not None else list(self.pollers.values())
+        return any(p.discovery is not None and p.discovery.owes_look() for p in pollers)
+
+    def discover(self, poller: AccountPoller) -> list[Job] | None:
+        """One discovery request of `poller` if one is due (budget and Retry-After allow it): None when none went
+        out, else the jobs its page added (written, and watched from the next sync on)."""
+        page: DiscoveryPage | None = poller.discover_step()
+        if page is None:
+            return None
+        if page.error is not None:
+            self.warn_once(f"{poller.account}:discovery:{page.error}", f"{poller.account}: discovery: {page.error}")
+            return []
+        try:
+            added = record_page(self.store, self.store.accounts.get(poller.account), page)
+        except (JobTrayError, sqlite3.Error) as exc:
+            self.warn_once(f"{poller.account}:discovery:store", f"{poller.account}: discovery not recorded: {exc}")
+            return []
+        self._told.discard(f"{poller.account}:discovery:store")
+        if added:
+            self._seen_version = None  # this connection's own writes leave data_version as it was: read again
+            self._on_discovered(added)
+        return added
 
     def earliest(self, among: Mapping[str, AccountPoller] | None = None) -> tuple[AccountPoller | None, float | None]:
         best: tuple[AccountPoller | None, float | None] = (None, None)
@@ -245,7 +294,10 @@ class BlockingEngine:
         try:
             for result in self.sync():
                 report.errors.setdefault(result.account, result.error or "unknown error")
-            active = {name: p for name, p in self.pollers.items() if len(p)}
+            for each in self.pollers.values():
+                if not self.owes_discovery(each):
+                    each.discovery = None  # a poll takes the look that is due now, never waits for the next one
+            active = {name: p for name, p in self.pollers.items() if len(p) or self.owes_discovery(p)}
             while active:
                 poller, due = self.earliest(active)
                 if poller is None or due is None:
@@ -259,6 +311,27 @@ class BlockingEngine:
                         del active[poller.account]
                         continue
                     self._sleep(due - now)
+                    continue
+                if self.owes_discovery(poller):
+                    # The look that is due (every page of it), like the tray's; what it finds is asked about once.
+                    added = self.discover(poller)
+                    if added is not None:
+                        report.requests += 1
+                        report.discovered.extend(added)
+                        for job in added:
+                            poller.schedule.add(job.job_id, age_seconds=0.0)
+                            self.watched_rows.add(job.id)
+                        if not self.owes_discovery(poller):
+                            poller.discovery = None  # the look is over: the next is another run's
+                            if not len(poller):
+                                del active[poller.account]
+                        continue
+                    if not len(poller) and poller.next_due() is not None and (poller.next_due() or 0.0) <= now:
+                        del active[poller.account]  # due, yet it cannot go (no client): nothing to wait for
+                        continue
+                if not len(poller):
+                    if not self.owes_discovery(poller):
+                        del active[poller.account]
                     continue
                 stepped = self.step(poller)
                 if stepped is None:
@@ -276,7 +349,7 @@ class BlockingEngine:
                 if result.account_wide:
                     self._skip_account(poller, None, report, cause=result)
                     del active[poller.account]
-                elif not len(poller):
+                elif not len(poller) and not self.owes_discovery(poller):
                     del active[poller.account]
             report.unwritten = self._finish_writes()
         finally:
@@ -316,8 +389,8 @@ class BlockingEngine:
             failed = self.sync()
             if failed:
                 return WatchOutcome.CONFIG_ERROR
-            if not self.open_count() and not self.recorder.pending:
-                return WatchOutcome.DONE
+            if not self.open_count() and not self.recorder.pending and not self.owes_discovery():
+                return WatchOutcome.DONE  # the first look of an account that discovers is taken before this
             now = self._clock()
             if deadline is not None and now >= deadline:
                 return WatchOutcome.TIMED_OUT
@@ -332,6 +405,8 @@ class BlockingEngine:
                     wake = min(wake, deadline)
                 self._sleep(max(0.0, wake - now))
                 continue
+            if poller.discovery is not None and self.discover(poller) is not None:
+                continue  # one request per step: the status checks go at the next budget slot
             result = self.step(poller)
             if result is not None and result.error_kind in (ErrorKind.AUTH, ErrorKind.CONFIG):
                 # The tray would pause the account until the user acts; a script would hang: stop here, noting

@@ -89,12 +89,25 @@ class Discoverer:
         self._wall = wall
         self.since = state.since
         self.last_look = state.last_look
-        self._due = clock()  # the first look as soon as the account runs
+        # The first look as soon as the account runs, unless one (of this or another process) began less than a
+        # minute ago: the tray, `watch` and a cron'd `poll` together look at most once a minute.
+        since_last = wall() - state.last_look if state.last_look is not None else LOOK_INTERVAL
+        self._due = clock() + max(0.0, min(LOOK_INTERVAL, LOOK_INTERVAL - since_last))
         self._look: tuple[float, int] | None = None  # (wall start, next page) while a look is under way
         self._held_until = 0.0
+        self.rounds = 0  # looks ended (complete or failed) in this run
 
     def next_due(self) -> float:
         return max(self._due, self._held_until)
+
+    @property
+    def looking(self) -> bool:
+        """A look is under way: its next page is still to be asked for."""
+        return self._look is not None
+
+    def owes_look(self) -> bool:
+        """A look is under way, or this run's first look is due (a front that runs once, `poll`, takes it)."""
+        return self._look is not None or (self.rounds == 0 and self._due <= self._clock())
 
     def step(self, provider: HttpProvider, budget: Budget, spacing: float) -> DiscoveryPage | None:
         """One page if a request is due now and the budget has room; None otherwise."""
@@ -112,10 +125,12 @@ class Discoverer:
         except JobTrayError as exc:
             self._look = None
             self._due = now + ERROR_BACKOFF
+            self.rounds += 1
             return DiscoveryPage(self.account, started, page, error=str(exc))
         complete = not listed.full or page >= MAX_PAGES
         if complete:
             self._look = None
+            self.rounds += 1
             self.last_look = started
             self._due = self._clock() + max(0.0, LOOK_INTERVAL - (self._wall() - started))
         else:
