@@ -13,11 +13,9 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
-    QGridLayout,
     QLabel,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -97,22 +95,21 @@ class WelcomePanel(QWidget):
         demo_note.setWordWrap(True)
 
         accounts = QLabel("<b>Add an account</b>")
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(16)
-        grid.setVerticalSpacing(10)
+        providers = QVBoxLayout()
+        providers.setSpacing(4)
         self.add_buttons: dict[str, QPushButton] = {}
-        for row, help_ in enumerate(KEY_HELP):
+        for help_ in KEY_HELP:
             name = provider_display_name(help_.provider)
-            button = QPushButton(f"Add a {name} account...")
-            button.clicked.connect(lambda _=False, p=help_.provider: self.add_account_requested.emit(p))
-            self.add_buttons[help_.provider] = button
+            # Stacked, not in a grid: word-wrapped labels in a grid get rows of the wrong height.
             text = QLabel(f"<b>{name}</b>: {_escape(help_.needs)}<br>{_escape(help_.where)}")
             text.setWordWrap(True)
             text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            text.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-            grid.addWidget(button, row, 0, Qt.AlignmentFlag.AlignTop)
-            grid.addWidget(text, row, 1)
-        grid.setColumnStretch(1, 1)
+            button = QPushButton(f"Add {name} account...")
+            button.clicked.connect(lambda _=False, p=help_.provider: self.add_account_requested.emit(p))
+            self.add_buttons[help_.provider] = button
+            providers.addWidget(text)
+            providers.addWidget(button, 0, Qt.AlignmentFlag.AlignLeft)
+            providers.addSpacing(10)
 
         content = QWidget()
         layout = QVBoxLayout(content)
@@ -125,7 +122,7 @@ class WelcomePanel(QWidget):
         layout.addWidget(demo_note)
         layout.addSpacing(6)
         layout.addWidget(accounts)
-        layout.addLayout(grid)
+        layout.addLayout(providers)
         layout.addStretch(1)
         content.setMaximumWidth(900)
 

@@ -70,6 +70,8 @@ TICK_MS = 30_000  # "3 min ago" and running durations redrawn this often, only w
 SUMMARY_DELAY_MS = 200  # a burst of results: one pass over the jobs for the status-bar summary
 FIT_ROWS = 200  # rows looked at when sizing columns to their content (all rows would be slow with 10,000)
 MAX_FIT_WIDTH = 360  # no column sized to its content gets wider than this; the message column takes the rest
+MIN_MESSAGE_WIDTH = 220  # what sizing to content leaves the message at least, where the job column can give way
+MIN_JOB_WIDTH = 160
 LAYOUT_VERSION = 2  # saved header states of another column set are not restored
 _BAD = (JobState.FAILED, JobState.NOT_FOUND)
 
@@ -357,13 +359,18 @@ class JobWindow(QMainWindow):
         self.summary.setText(summary_text(self.model.jobs(), self.model.clock()))
 
     def fit_columns(self) -> None:
-        """Size every column but the message to its content (header and the first FIT_ROWS rows), capped."""
+        """Size every column but the message to its content (header and the first FIT_ROWS rows), capped; the job
+        column gives way (its text is elided in the middle) so that the message keeps MIN_MESSAGE_WIDTH."""
         for column in Column:
             if column == Column.MESSAGE:
                 continue
             self.table.resizeColumnToContents(column)
             if self.table.columnWidth(column) > MAX_FIT_WIDTH:
                 self.table.setColumnWidth(column, MAX_FIT_WIDTH)
+        others = sum(self.table.columnWidth(c) for c in Column if c not in (Column.JOB, Column.MESSAGE))
+        room = self.table.viewport().width() - others - MIN_MESSAGE_WIDTH
+        if room < self.table.columnWidth(Column.JOB):
+            self.table.setColumnWidth(Column.JOB, max(MIN_JOB_WIDTH, room))
         self._fitted = True
 
     # ---- the layout, remembered --------------------------------------------------------------------------
@@ -393,6 +400,8 @@ class JobWindow(QMainWindow):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.table.viewport().update()  # relative times may have aged while hidden
+        if not self._fitted:
+            QTimer.singleShot(0, self, self._fit_once)
         self.update_summary()
         self._tick.start()
 
@@ -507,7 +516,8 @@ class JobWindow(QMainWindow):
             QTimer.singleShot(0, self, self._fit_once)
 
     def _fit_once(self) -> None:
-        if not self._fitted and self.model.rowCount():
+        # Sized when shown: the room the message needs depends on the table's width on screen.
+        if not self._fitted and self.model.rowCount() and self.isVisible():
             self.fit_columns()
 
     def _on_tick(self) -> None:

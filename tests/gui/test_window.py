@@ -11,7 +11,14 @@ from PySide6.QtWidgets import QApplication, QStyleOptionViewItem
 
 from desktop_app.core.model import HistoryEntry, JobState
 from desktop_app.ui.job_model import JOB_ROW_ID_ROLE, Column, JobTableModel
-from desktop_app.ui.window import MAX_FIT_WIDTH, JobWindow, summary_text, window_settings
+from desktop_app.ui.window import (
+    MAX_FIT_WIDTH,
+    MIN_JOB_WIDTH,
+    MIN_MESSAGE_WIDTH,
+    JobWindow,
+    summary_text,
+    window_settings,
+)
 from tests.gui.conftest import T0, make_job
 
 
@@ -218,15 +225,22 @@ def test_columns_are_sized_to_their_content_once_rows_arrive(qtbot, tmp_path: Pa
     model = JobTableModel(clock=FakeClock(NOW))
     window = JobWindow(model, settings=_settings(tmp_path))
     qtbot.addWidget(window)
+    window.resize(1400, 500)
     window.show()
+    window.splitter.setSizes([1300, 100])
     model.sync([make_job(1, JobState.FAILED, label="A rather long label for a job " * 2, account="a")])
     qtbot.waitUntil(lambda: window._fitted, timeout=2000)
     metrics = window.table.fontMetrics()
     job_text = str(window.proxy.index(0, Column.JOB).data())
-    assert window.table.columnWidth(Column.JOB) >= min(metrics.horizontalAdvance(job_text), MAX_FIT_WIDTH)
-    assert window.table.columnWidth(Column.JOB) <= MAX_FIT_WIDTH  # capped: the message keeps its room
-    account_width = window.table.columnWidth(Column.ACCOUNT)
-    assert account_width < 110  # narrower than the old fixed width: sized to "Account", not a guess
+    assert window.table.columnWidth(Column.JOB) == min(metrics.horizontalAdvance(job_text) + 12, MAX_FIT_WIDTH)
+    assert window.table.columnWidth(Column.ACCOUNT) < 110  # sized to "Account", not the old fixed guess
+    # A narrow table: the job column gives way (elided in the middle) so that the message keeps its room.
+    window.splitter.setSizes([900, 500])
+    window.fit_columns()
+    others = sum(window.table.columnWidth(c) for c in Column if c not in (Column.JOB, Column.MESSAGE))
+    room = window.table.viewport().width() - others - MIN_MESSAGE_WIDTH
+    assert room < MAX_FIT_WIDTH
+    assert window.table.columnWidth(Column.JOB) == max(MIN_JOB_WIDTH, room)
 
 
 def test_each_row_has_an_open_result_action_file_first(qtbot, tmp_path: Path) -> None:
