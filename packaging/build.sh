@@ -26,6 +26,10 @@ BIN="$VENV/bin"
 "$BIN/python" -m pip install -q --upgrade pip >/dev/null
 "$BIN/python" -m pip install -q "$ROOT" "pyinstaller>=6.10"
 
+# The translations, compiled from the .ts with this build's own lrelease (the spec takes them from build/translations).
+mkdir -p "$ROOT/build/translations"
+LRELEASE="$BIN/pyside6-lrelease" bash "$ROOT/packaging/translations.sh" release "$ROOT/build/translations"
+
 start=$(date +%s)
 "$BIN/pyinstaller" --noconfirm --clean --log-level WARN \
   --distpath "$ROOT/dist" --workpath "$ROOT/build/pyinstaller" \

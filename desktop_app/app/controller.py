@@ -43,6 +43,7 @@ from desktop_app.ui.drops import Candidate, plan_drop
 from desktop_app.ui.job_model import JobTableModel
 from desktop_app.ui.notifier import Notifier
 from desktop_app.ui.settings_dialog import SettingsDialog
+from desktop_app.ui.texts import QT_TRANSLATE_NOOP
 from desktop_app.ui.tray import TrayIcon
 from desktop_app.ui.window import JobWindow
 
@@ -63,9 +64,11 @@ TRAY_UPDATE_MS = 100  # results come in bursts: the icon and tooltip (a pass ove
 STOP_TIMEOUT_S = 2.0
 KEY_RETRY_FIRST_S = 30.0  # a keyring locked at login: ask again after this, doubling up to KEY_RETRY_MAX_S
 KEY_RETRY_MAX_S = 900.0
-NO_TRAY_NOTE = (
+# Printed as is (a terminal line); the window shows it translated ("AppController" context).
+NO_TRAY_NOTE = QT_TRANSLATE_NOOP(
+    "AppController",
     "No tray icon: this desktop has no system tray (on GNOME, install the AppIndicator extension). "
-    "JobTray works from this window and still sends notifications."
+    "JobTray works from this window and still sends notifications.",
 )
 LONG_WAIT_S = 60.0  # a server's Retry-After this long is worth a notification saying when we look again
 _NO_NOTIFY_KINDS = ("rate_limited",)  # ErrorKind values: the schedule copes; the user cannot do anything about it
@@ -248,7 +251,7 @@ class AppController(QObject):
         tray.add_job_requested.connect(self.open_add_dialog)
         tray.autostart_toggled.connect(self.set_autostart)
         tray.quit_requested.connect(self.quit_requested)
-        tray.copy_id_requested.connect(lambda job_id: window.show_message(f"Copied {job_id}"))
+        tray.copy_id_requested.connect(lambda job_id: window.show_message(self.tr("Copied %1").replace("%1", job_id)))
         tray.save_result_requested.connect(self.after.save_again)
         tray.open_file_requested.connect(self.open_file)
         tray.settings_requested.connect(self.open_settings_dialog)
@@ -289,7 +292,7 @@ class AppController(QObject):
             # Without a tray the window is the only way in; closing it then quits.
             self.show_window()
         if self.tray_missing:
-            self.window.show_message(NO_TRAY_NOTE)
+            self.window.show_message(self.tr(NO_TRAY_NOTE))
         # The workers (requests, keyring, providers) are not needed to draw the icon: start them once it is up.
         QTimer.singleShot(0, self, self._start_accounts)
 
@@ -561,14 +564,16 @@ class AppController(QObject):
             if self._store_told is None:
                 self._store_told = recorder.problem
                 self.notifier.notify_problem(
-                    "JobTray cannot write its database",
-                    f"{recorder.problem}. Results are kept and written as soon as it is free.",
+                    self.tr("JobTray cannot write its database"),
+                    self.tr("%1. Results are kept and written as soon as it is free.").replace(
+                        "%1", str(recorder.problem)
+                    ),
                 )
             if recorder.retry_at is not None and not self._flush_timer.isActive():
                 self._flush_timer.start(max(1, int((recorder.retry_at - time.monotonic()) * 1000) + 1))
         elif self._store_told is not None:
             self._store_told = None
-            self.window.show_message("The database is writable again; every result was written")
+            self.window.show_message(self.tr("The database is writable again; every result was written"))
         if changes:
             self.notifier.notify_changes(changes)
             self.after.handle(changes)  # save results, run commands
@@ -591,7 +596,7 @@ class AppController(QObject):
                 retried = self._start_worker(runtime) or retried
         if retried:
             self._push_open_jobs()
-        self.window.show_message("Checking every open job now")
+        self.window.show_message(self.tr("Checking every open job now"))
 
     def set_muted_until(self, until: datetime | None) -> None:
         self._muted_until = until
@@ -604,7 +609,7 @@ class AppController(QObject):
         if Path(path).is_file():
             QDesktopServices.openUrl(QUrl.fromLocalFile(path))
         else:
-            self.window.show_message(f"{path} is not there any more")
+            self.window.show_message(self.tr("%1 is not there any more").replace("%1", str(path)))
 
     def show_folder(self, path: str) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
@@ -613,9 +618,9 @@ class AppController(QObject):
         """`jobtray demo` as a process of its own (its throwaway data folder makes it another instance)."""
         command = [*start_command(), "demo"]
         if launch_detached(command):
-            self.window.show_message("Starting the demo: a second JobTray window on throwaway data")
+            self.window.show_message(self.tr("Starting the demo: a second JobTray window on throwaway data"))
         else:
-            self.window.show_message(f"The demo could not be started ({' '.join(command)})")
+            self.window.show_message(self.tr("The demo could not be started (%1)").replace("%1", " ".join(command)))
 
     def open_settings_dialog(self) -> None:
         if self._settings_dialog is not None:
@@ -636,7 +641,7 @@ class AppController(QObject):
             dialog.show_error(str(exc))
             return
         self._muted_until = app.muted_until
-        self.window.show_message("Settings saved")
+        self.window.show_message(self.tr("Settings saved"))
 
     def show_window(self) -> None:
         self.window.bring_to_front()
@@ -669,11 +674,11 @@ class AppController(QObject):
                 for row_id in row_ids:
                     self.store.jobs.remove(row_id)
         except sqlite3.Error as exc:
-            self.window.show_message(f"Not removed: {exc}")
+            self.window.show_message(self.tr("Not removed: %1").replace("%1", str(exc)))
             return
         self.model.remove(row_ids)
         self._jobs_changed()
-        self.window.show_message(f"Stopped watching {len(row_ids)} job(s)")
+        self.window.show_message(self.tr("Stopped watching %n job(s)", "", len(row_ids)))
 
     def set_autostart(self, enabled: bool) -> None:
         try:
@@ -682,7 +687,7 @@ class AppController(QObject):
             autostart.set_enabled(enabled, start_command())
         except (ImportError, OSError, JobTrayError) as exc:
             log.warning("cannot change start at login: %s", exc)
-            self.window.show_message(f"Start at login not changed: {exc}")
+            self.window.show_message(self.tr("Start at login not changed: %1").replace("%1", str(exc)))
         self.tray.set_autostart(_autostart_state())
 
     # ---- adding jobs ---------------------------------------------------------------------------------------
@@ -699,14 +704,15 @@ class AppController(QObject):
         """Find job IDs in text (a drop, a paste, the Add job dialog); ask which account when several could own them."""
         accounts = [rt.account for rt in self._accounts.values()]
         if not accounts:
-            self.window.show_refusal("Add an account first (Accounts...): JobTray needs to know whom to ask.")
+            self.window.show_refusal(self.tr("Add an account first (Accounts...): JobTray needs to know whom to ask."))
             return
         from desktop_app.providers.registry import ID_SPECS  # the ui never imports the providers: app passes them
 
         plan = plan_drop(text, accounts, account, specs=ID_SPECS)
         if plan.empty:
             providers = ", ".join(sorted({a.provider for a in accounts}))
-            self.window.show_refusal(f"No job ID of your accounts' providers ({providers}) was found in that text.")
+            template = self.tr("No job ID of your accounts' providers (%1) was found in that text.")
+            self.window.show_refusal(template.replace("%1", providers))
             return
         if not plan.needs_choice:
             self.add_jobs(plan.candidates, label)
@@ -724,12 +730,12 @@ class AppController(QObject):
                         job, _created = self.store.jobs.add(candidate.account, job_id, label)
                         added.append(job)
         except (sqlite3.Error, JobTrayError) as exc:
-            self.window.show_refusal(f"Not added: {exc}")
+            self.window.show_refusal(self.tr("Not added: %1").replace("%1", str(exc)))
             return []
         self.model.upsert(added)
         self._jobs_changed()
         if added:
-            self.window.show_message(f"Watching {len(added)} job(s)")
+            self.window.show_message(self.tr("Watching %n job(s)", "", len(added)))
             self.window.select_job(added[-1].id)
         return added
 
@@ -741,7 +747,11 @@ class AppController(QObject):
             self.after.save_clipboard_watch(enabled)
         except (JobTrayError, sqlite3.Error) as exc:
             log.warning("the clipboard watch could not be kept for the next start: %s", exc)
-            self.window.show_message(f"Watch the clipboard is {'on' if enabled else 'off'} until JobTray quits: {exc}")
+            if enabled:
+                template = self.tr("Watch the clipboard is on until JobTray quits: %1")
+            else:
+                template = self.tr("Watch the clipboard is off until JobTray quits: %1")
+            self.window.show_message(template.replace("%1", str(exc)))
         self.clipboard.set_enabled(enabled)
         self.tray.set_clipboard_watch(enabled)
 
@@ -766,7 +776,7 @@ class AppController(QObject):
             return  # clicked twice, or a notification of an earlier session
         names = [account.name for account in offer.accounts if account.name in self._accounts]
         if not names:
-            self.window.show_refusal(f"Not added: the account for {offer.job_id} was removed.")
+            self.window.show_refusal(self.tr("Not added: the account for %1 was removed.").replace("%1", offer.job_id))
             return
         self.add_from_text(offer.job_id, names[0] if len(names) == 1 else None)
 

@@ -138,7 +138,7 @@ class EndActions(QObject):
             try:
                 plan = plan_end(change, self.account(change.job.account), self.app)
             except JobTrayError as exc:  # a command line that no longer splits
-                self._notifier.notify_problem("A command for ended jobs cannot run", str(exc))
+                self._notifier.notify_problem(self.tr("A command for ended jobs cannot run"), str(exc))
                 continue
             if plan is None:
                 continue
@@ -183,9 +183,9 @@ class EndActions(QObject):
         if job is None:
             return
         if self.save_result(job):
-            self._window.show_message(f"Saving the result of {job.title}")
+            self._window.show_message(self.tr("Saving the result of %1").replace("%1", job.title))
         else:
-            self._window.show_message("That result cannot be saved: the account has no folder for results")
+            self._window.show_message(self.tr("That result cannot be saved: the account has no folder for results"))
 
     def saving(self) -> dict[int, tuple[int, int | None]]:
         return dict(self._progress)
@@ -227,7 +227,7 @@ class EndActions(QObject):
         self._tray.set_jobs(self._model.jobs())
         if outcome.ok:
             self._notifier.notify_saved(job)
-            self._window.show_message(f"Saved {outcome.path}")
+            self._window.show_message(self.tr("Saved %1").replace("%1", str(outcome.path)))
             self.saved.emit(job.id)
         else:
             from desktop_app.engine.downloads import shown_error
@@ -260,7 +260,7 @@ class EndActions(QObject):
         return self._runner
 
     def _command_problem(self, text: str) -> None:
-        self._notifier.notify_problem("A command for an ended job failed", text)
+        self._notifier.notify_problem(self.tr("A command for an ended job failed"), text)
 
     # ---- quitting ---------------------------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QSocketNotifier, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -29,6 +29,7 @@ from desktop_app.app.controller import (
     QuietNotifier,
     app_icon_path,
 )
+from desktop_app.app.translations import install_translators
 from desktop_app.store.database import Store, data_dir
 from desktop_app.ui.icons import TrayIconKey, TrayLook, tray_icon
 from desktop_app.ui.notifier import Notifier
@@ -125,6 +126,8 @@ def _run(
     assert isinstance(app, QApplication)
     app.setApplicationName("JobTray")
     app.setApplicationDisplayName("JobTray")
+    # Before any widget: the ui builds its texts through the translators (ui/texts.py caches the state names).
+    install_translators(app)
     app.setDesktopFileName("jobtray")
     app.setQuitOnLastWindowClosed(False)
     icon_file = app_icon_path()
@@ -164,12 +167,14 @@ def _run(
         # since the exception may happen in a worker thread.
         problems = _ProblemRelay(controller)
         problems.problem.connect(controller.notifier.notify_problem, Qt.ConnectionType.QueuedConnection)
-        hook = install_excepthook(lambda text: problems.problem.emit("JobTray hit an unexpected error", text))
+        crashed = QCoreApplication.translate("run", "JobTray hit an unexpected error")
+        hook = install_excepthook(lambda text: problems.problem.emit(crashed, text))
         controller.start(show_window=demo is not None)
         if controller.tray_missing and QGuiApplication.platformName() not in ("offscreen", "minimal"):
             print(f"jobtray: {NO_TRAY_NOTE}", file=sys.stderr)
         if store.recovery_message:
-            controller.notifier.notify_problem("JobTray started a new database", store.recovery_message)
+            title = QCoreApplication.translate("run", "JobTray started a new database")
+            controller.notifier.notify_problem(title, store.recovery_message)
         if on_ready is not None:
             on_ready(controller)
         code = app.exec()

@@ -1,4 +1,4 @@
-"""Where our files (icons, the .desktop entry) are: in a PyInstaller bundle, a source checkout or a wheel install."""
+"""Where our files (icons, the .desktop entry, translations) are: in a PyInstaller bundle, a checkout or a wheel."""
 
 from __future__ import annotations
 
@@ -30,3 +30,8 @@ def icon_path(size: int | None = None) -> Path:
 
 def desktop_entry_path() -> Path:
     return resources_dir() / "jobtray.desktop"
+
+
+def translations_dir() -> Path:
+    """Our compiled translations (`jobtray_<lang>.qm`); built from the `.ts` files next to them."""
+    return resources_dir() / "translations"

@@ -69,7 +69,7 @@ class AccountEditor(QDialog):
         discoverable: Collection[str] = (),
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Edit account" if account else "Add account")
+        self.setWindowTitle(self.tr("Edit account") if account else self.tr("Add account"))
         self._original = account
         self._discoverable = frozenset(discoverable)
         self.name = QLineEdit(account.name if account else "")
@@ -84,38 +84,38 @@ class AccountEditor(QDialog):
             self.provider.setCurrentIndex(index)
             self.provider.setEnabled(False)  # the jobs' IDs belong to this provider
         self.base_url = QLineEdit(account.base_url or "" if account else "")
-        self.base_url.setPlaceholderText("the provider's default")
+        self.base_url.setPlaceholderText(self.tr("the provider's default"))
         self.username = QLineEdit(account.username or "" if account else "")
         self.rate_limit = QLineEdit(account.rate_limit or "" if account else "")
-        self.rate_limit.setPlaceholderText("the provider's default, or like 10/s, 45/min")
-        self.use_keyring = QRadioButton("Store the key in the system keyring")
-        self.use_env = QRadioButton("Read the key from an environment variable")
+        self.rate_limit.setPlaceholderText(self.tr("the provider's default, or like 10/s, 45/min"))
+        self.use_keyring = QRadioButton(self.tr("Store the key in the system keyring"))
+        self.use_env = QRadioButton(self.tr("Read the key from an environment variable"))
         self.secret = QLineEdit()
         self.secret.setEchoMode(QLineEdit.EchoMode.Password)
         self.key_env = QLineEdit(account.key_env or "" if account else "")
-        self.key_env.setPlaceholderText("e.g. PDFCO_API_KEY")
+        self.key_env.setPlaceholderText(self.tr("e.g. PDFCO_API_KEY"))
         if account is not None and account.key_source == KeySource.ENV:
             self.use_env.setChecked(True)
         else:
             self.use_keyring.setChecked(True)
         if account is not None and account.key_source == KeySource.KEYRING:
-            self.secret.setPlaceholderText("leave empty to keep the stored key")
+            self.secret.setPlaceholderText(self.tr("leave empty to keep the stored key"))
         self.use_keyring.toggled.connect(self._update_key_fields)
         form = QFormLayout()
-        form.addRow("Name", self.name)
-        form.addRow("Provider", self.provider)
-        form.addRow("Base URL", self.base_url)
-        form.addRow("User name", self.username)
-        form.addRow("Rate limit", self.rate_limit)
+        form.addRow(self.tr("Name"), self.name)
+        form.addRow(self.tr("Provider"), self.provider)
+        form.addRow(self.tr("Base URL"), self.base_url)
+        form.addRow(self.tr("User name"), self.username)
+        form.addRow(self.tr("Rate limit"), self.rate_limit)
         form.addRow(self.use_keyring)
-        form.addRow("Key", self.secret)
+        form.addRow(self.tr("Key"), self.secret)
         form.addRow(self.use_env)
-        form.addRow("Variable", self.key_env)
+        form.addRow(self.tr("Variable"), self.key_env)
         self.save_results = FolderField(save_results)
-        form.addRow("Save results in", self.save_results)
-        self.discover = QCheckBox("Discover new media")
+        form.addRow(self.tr("Save results in"), self.save_results)
+        self.discover = QCheckBox(self.tr("Discover new media"))
         self.discover.setToolTip(
-            "Watch the media created from now on by themselves (the account's list is read once a minute)"
+            self.tr("Watch the media created from now on by themselves (the account's list is read once a minute)")
         )
         self.discover.setChecked(discover)
         form.addRow(self.discover)
@@ -177,7 +177,7 @@ class AccountsDialog(QDialog):
         discoverable: Collection[str] = (),
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Accounts")
+        self.setWindowTitle(self.tr("Accounts"))
         self._providers = tuple(providers)
         self._discoverable = frozenset(discoverable)
         self._accounts: list[Account] = []
@@ -186,11 +186,11 @@ class AccountsDialog(QDialog):
         self._error: str | None = None
         self.list = QListWidget()
         self.list.itemDoubleClicked.connect(lambda _item: self._edit())
-        add = QPushButton("Add...")
+        add = QPushButton(self.tr("Add..."))
         add.clicked.connect(self._add)
-        self.edit_button = QPushButton("Edit...")
+        self.edit_button = QPushButton(self.tr("Edit..."))
         self.edit_button.clicked.connect(self._edit)
-        self.remove_button = QPushButton("Remove")
+        self.remove_button = QPushButton(self.tr("Remove"))
         self.remove_button.clicked.connect(self._remove)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
@@ -199,7 +199,7 @@ class AccountsDialog(QDialog):
             row.addWidget(button)
         row.addStretch(1)
         layout = QVBoxLayout(self)
-        note = QLabel("Keys live in the system keyring or in environment variables, never in JobTray's files.")
+        note = QLabel(self.tr("Keys live in the system keyring or in environment variables, never in JobTray's files."))
         layout.addWidget(note)
         layout.addWidget(self.list)
         layout.addLayout(row)
@@ -219,13 +219,16 @@ class AccountsDialog(QDialog):
         self._discovering = frozenset(discovering)
         self.list.clear()
         for account in self._accounts:
-            where = f"env {account.key_env}" if account.key_source == KeySource.ENV else "keyring"
-            text = f"{account.name} · {account.provider} · key from {where}"
+            if account.key_source == KeySource.ENV:
+                where = self.tr("key from env %1").replace("%1", account.key_env or "")
+            else:
+                where = self.tr("key from keyring")
+            text = f"{account.name} · {account.provider} · {where}"
             if account.name in self._discovering:
-                text += " · discovers new media"
+                text += " · " + self.tr("discovers new media")
             error = errors.get(account.name)
             if error:
-                text += f"\n    last error: {error}"
+                text += "\n    " + self.tr("last error: %1").replace("%1", error)
             self.list.addItem(QListWidgetItem(text))
         has = bool(self._accounts)
         self.edit_button.setEnabled(has)
@@ -245,7 +248,7 @@ class AccountsDialog(QDialog):
             self.save_requested.emit(editor.form())  # the app handles it synchronously (same thread)
             if self._error is None:
                 return
-            QMessageBox.warning(editor, "Account not saved", self._error)
+            QMessageBox.warning(editor, self.tr("Account not saved"), self._error)
 
     def _add(self) -> None:
         self.add_account()
@@ -275,9 +278,13 @@ class AccountsDialog(QDialog):
         account = self._selected()
         if account is None:
             return
-        answer = QMessageBox.question(self, "Remove account", f"Remove {account.name} and stop watching its jobs?")
+        answer = QMessageBox.question(
+            self,
+            self.tr("Remove account"),
+            self.tr("Remove %1 and stop watching its jobs?").replace("%1", account.name),
+        )
         if answer == QMessageBox.StandardButton.Yes:
             self._error = None
             self.remove_requested.emit(account.name)
             if self._error is not None:
-                QMessageBox.warning(self, "Account not removed", self._error)
+                QMessageBox.warning(self, self.tr("Account not removed"), self._error)

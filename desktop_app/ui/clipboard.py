@@ -16,13 +16,14 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtGui import QClipboard, QGuiApplication
 
 from desktop_app.core import ids
 from desktop_app.core.model import Account
 from desktop_app.core.text import displayable
 from desktop_app.ui.drops import plan_drop
+from desktop_app.ui.texts import fill
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +56,13 @@ def offer_text(offer: ClipboardOffer, names: Mapping[str, str] | None = None) ->
     at = ", ".join(shown)
     job_id = displayable(offer.job_id)  # it came from another program: shown, never interpreted
     if len(offer.accounts) == 1:
-        body = f"{job_id} was copied. Watch it with the account {displayable(offer.accounts[0].name)}?"
+        template = QCoreApplication.translate("Clipboard", "%1 was copied. Watch it with the account %2?")
+        body = fill(template, job_id, displayable(offer.accounts[0].name))
     else:
-        body = f"{job_id} was copied. Watch it? (you choose the account)"
-    return f"Watch {_short(job_id)} at {at}?", body
+        body = fill(
+            QCoreApplication.translate("Clipboard", "%1 was copied. Watch it? (you choose the account)"), job_id
+        )
+    return fill(QCoreApplication.translate("Clipboard", "Watch %1 at %2?"), _short(job_id), at), body
 
 
 class ClipboardWatcher(QObject):

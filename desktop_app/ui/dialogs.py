@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.ui.drops import Candidate
+from desktop_app.ui.texts import fill
 
 AUTO_ACCOUNT = ""  # the combo entry that lets the ID pattern choose
 
@@ -35,19 +36,19 @@ class AddJobDialog(QDialog):
 
     def __init__(self, accounts: Sequence[tuple[str, str]], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Add job")
+        self.setWindowTitle(self.tr("Add job"))
         self.text = QPlainTextEdit()
-        self.text.setPlaceholderText("Job IDs, links or any text containing them, one or many")
+        self.text.setPlaceholderText(self.tr("Job IDs, links or any text containing them, one or many"))
         self.account = QComboBox()
-        self.account.addItem("Match by ID pattern", AUTO_ACCOUNT)
+        self.account.addItem(self.tr("Match by ID pattern"), AUTO_ACCOUNT)
         for name, provider in accounts:
             self.account.addItem(f"{name} ({provider})", name)
         self.label = QLineEdit()
-        self.label.setPlaceholderText("optional, e.g. 'Quarterly report'")
+        self.label.setPlaceholderText(self.tr("optional, e.g. 'Quarterly report'"))
         form = QFormLayout()
-        form.addRow("Job IDs", self.text)
-        form.addRow("Account", self.account)
-        form.addRow("Label", self.label)
+        form.addRow(self.tr("Job IDs"), self.text)
+        form.addRow(self.tr("Account"), self.account)
+        form.addRow(self.tr("Label"), self.label)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -70,15 +71,17 @@ class ChooseAccountDialog(QDialog):
 
     def __init__(self, candidates: Sequence[Candidate], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Which account?")
+        self.setWindowTitle(self.tr("Which account?"))
         self.candidates = tuple(candidates)
-        intro = QLabel("These job IDs could belong to more than one account. Add them to:")
+        intro = QLabel(self.tr("These job IDs could belong to more than one account. Add them to:"))
         intro.setWordWrap(True)
         self.list = QListWidget()
         for index, candidate in enumerate(self.candidates):
             count = len(candidate.job_ids)
             sample = ", ".join(candidate.job_ids[:2]) + (", …" if count > 2 else "")
-            text = f"{candidate.account.name} ({candidate.account.provider}): {count} ID(s): {sample}"
+            text = fill(
+                self.tr("%1 (%2): %n ID(s): %3", "", count), candidate.account.name, candidate.account.provider, sample
+            )
             item = QListWidgetItem(text)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if index == 0 else Qt.CheckState.Unchecked)

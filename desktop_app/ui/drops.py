@@ -11,13 +11,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData
+from PySide6.QtCore import QCoreApplication, QMimeData
 
 from desktop_app.core import ids
 from desktop_app.core.model import Account
+from desktop_app.ui.texts import QT_TRANSLATE_NOOP, fill
 
 MAX_DROP_BYTES = 1_000_000  # a list of job IDs is never near this; larger is a mistake (a video, a log file)
 _SNIFF_BYTES = 8192
+_TOO_LARGE = QT_TRANSLATE_NOOP("Drops", "%1 is larger than 1 MB; drop a smaller text file or paste the job IDs")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,20 +30,21 @@ class DropContent:
     refusal: str | None = None
 
 
-def _refuse(reason: str) -> DropContent:
-    return DropContent(refusal=reason)
+def _refuse(reason: str, name: str = "") -> DropContent:
+    """A refusal, its translated text's %1 the file's name."""
+    return DropContent(refusal=QCoreApplication.translate("Drops", reason).replace("%1", name))
 
 
 def decode_text(data: bytes, name: str) -> DropContent:
     """Bytes that should be text; refused when they look binary (a NUL byte, or not UTF-8)."""
     if len(data) > MAX_DROP_BYTES:
-        return _refuse(f"{name} is larger than 1 MB; drop a smaller text file or paste the job IDs")
+        return _refuse(_TOO_LARGE, name)
     if b"\x00" in data[:_SNIFF_BYTES]:
-        return _refuse(f"{name} is not a text file")
+        return _refuse(QT_TRANSLATE_NOOP("Drops", "%1 is not a text file"), name)
     try:
         return DropContent(text=data.decode("utf-8-sig"))
     except UnicodeDecodeError:
-        return _refuse(f"{name} is not a UTF-8 text file")
+        return _refuse(QT_TRANSLATE_NOOP("Drops", "%1 is not a UTF-8 text file"), name)
 
 
 def read_text_file(path: Path) -> DropContent:
@@ -49,13 +52,17 @@ def read_text_file(path: Path) -> DropContent:
     name = path.name or str(path)
     try:
         if not path.is_file():
-            return _refuse(f"{name} is not a file")
+            return _refuse(QT_TRANSLATE_NOOP("Drops", "%1 is not a file"), name)
         if path.stat().st_size > MAX_DROP_BYTES:
-            return _refuse(f"{name} is larger than 1 MB; drop a smaller text file or paste the job IDs")
+            return _refuse(
+                _TOO_LARGE,
+                name,
+            )
         with path.open("rb") as handle:
             data = handle.read(MAX_DROP_BYTES + 1)
     except OSError as exc:
-        return _refuse(f"cannot read {name}: {exc.strerror or type(exc).__name__}")
+        why = exc.strerror or type(exc).__name__
+        return DropContent(refusal=fill(QCoreApplication.translate("Drops", "cannot read %1: %2"), name, why))
     return decode_text(data, name)
 
 
@@ -75,11 +82,11 @@ def read_mime(mime: QMimeData) -> DropContent:
     elif mime.hasText():
         text = mime.text()
     else:
-        return _refuse("only text, links or text files can be dropped here")
+        return _refuse(QT_TRANSLATE_NOOP("Drops", "only text, links or text files can be dropped here"))
     if len(text.encode("utf-8", errors="replace")) > MAX_DROP_BYTES:
-        return _refuse("the dropped text is larger than 1 MB")
+        return _refuse(QT_TRANSLATE_NOOP("Drops", "the dropped text is larger than 1 MB"))
     if "\x00" in text:
-        return _refuse("the dropped text looks binary")
+        return _refuse(QT_TRANSLATE_NOOP("Drops", "the dropped text looks binary"))
     return DropContent(text=text)
 
 

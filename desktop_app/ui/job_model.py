@@ -12,13 +12,19 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
 
 from desktop_app.core.ids import provider_display_name
 from desktop_app.core.model import Job, JobState
 from desktop_app.core.text import displayable
-from desktop_app.core.timetext import duration_text, full_time, relative_time
 from desktop_app.ui.icons import state_icon
+from desktop_app.ui.texts import QT_TRANSLATE_NOOP, duration_text, full_time, relative_time, state_text
 
 JOB_ROW_ID_ROLE = Qt.ItemDataRole.UserRole + 1  # the store's row id of the job on this row
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2  # a value that sorts naturally (numbers, times)
@@ -39,15 +45,16 @@ class Column(enum.IntEnum):
     MESSAGE = 7
 
 
+# The column titles' source texts; headerData translates them.
 HEADERS = {
-    Column.JOB: "Job",
-    Column.ACCOUNT: "Account",
-    Column.STATE: "State",
-    Column.PROGRESS: "Progress",
-    Column.DURATION: "Duration",
-    Column.UPDATED: "Updated",
-    Column.RESULT: "Result",
-    Column.MESSAGE: "Message",
+    Column.JOB: QT_TRANSLATE_NOOP("JobTableModel", "Job"),
+    Column.ACCOUNT: QT_TRANSLATE_NOOP("JobTableModel", "Account"),
+    Column.STATE: QT_TRANSLATE_NOOP("JobTableModel", "State"),
+    Column.PROGRESS: QT_TRANSLATE_NOOP("JobTableModel", "Progress"),
+    Column.DURATION: QT_TRANSLATE_NOOP("JobTableModel", "Duration"),
+    Column.UPDATED: QT_TRANSLATE_NOOP("JobTableModel", "Updated"),
+    Column.RESULT: QT_TRANSLATE_NOOP("JobTableModel", "Result"),
+    Column.MESSAGE: QT_TRANSLATE_NOOP("JobTableModel", "Message"),
 }
 
 Clock = Callable[[], datetime]
@@ -61,15 +68,9 @@ _SORT_ROLE = int(SORT_ROLE)
 _JOB_ROW_ID_ROLE = int(JOB_ROW_ID_ROLE)
 _JOB_ROLE = int(JOB_ROLE)
 
-STATE_TEXT = {
-    JobState.QUEUED: "Queued",
-    JobState.RUNNING: "Running",
-    JobState.SUCCEEDED: "Finished",
-    JobState.PARTIAL: "Partly finished",
-    JobState.FAILED: "Failed",
-    JobState.CANCELLED: "Cancelled",
-    JobState.NOT_FOUND: "Not found",
-}
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("JobTableModel", text)
 
 
 def progress_text(job: Job) -> str:
@@ -89,27 +90,35 @@ def run_seconds(job: Job, now: datetime) -> float:
 
 
 def duration_tooltip(job: Job) -> str:
-    lines = [f"Started {full_time(job.created_at)}"]
+    lines = [QCoreApplication.translate("JobTableModel", "Started %1").replace("%1", full_time(job.created_at))]
     if job.state.is_terminal:
-        lines.append(f"Ended {full_time(job.finished_at or job.updated_at)}")
+        lines.append(
+            QCoreApplication.translate("JobTableModel", "Ended %1").replace(
+                "%1", full_time(job.finished_at or job.updated_at)
+            )
+        )
     return "\n".join(lines)
 
 
 def result_text(job: Job) -> str:
     """What the row's Open action opens: the saved file first (a link can expire), else the result link."""
     if job.result_file:
-        return "Open file"
-    return "Open link" if job.result_url else ""
+        return QCoreApplication.translate("JobTableModel", "Open file")
+    return QCoreApplication.translate("JobTableModel", "Open link") if job.result_url else ""
 
 
 def message_text(job: Job) -> str:
     # Server text, shown in a cell and a tooltip: controls and bidi overrides escaped (core.text).
     if job.last_error:
-        return f"check failed: {displayable(job.last_error)}"
+        return QCoreApplication.translate("JobTableModel", "check failed: %1").replace(
+            "%1", displayable(job.last_error)
+        )
     if job.result_file:
-        return f"saved: {displayable(job.result_file)}"
+        return QCoreApplication.translate("JobTableModel", "saved: %1").replace("%1", displayable(job.result_file))
     if job.download_error:
-        return f"result not saved: {displayable(job.download_error)}"
+        return QCoreApplication.translate("JobTableModel", "result not saved: %1").replace(
+            "%1", displayable(job.download_error)
+        )
     return displayable(job.message or job.result_url or "")
 
 
@@ -138,7 +147,7 @@ class JobTableModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[Column(section)]
+            return _tr(HEADERS[Column(section)])
         return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -182,7 +191,7 @@ class JobTableModel(QAbstractTableModel):
         if column == Column.ACCOUNT:
             return displayable(job.account)
         if column == Column.STATE:
-            return STATE_TEXT[job.state]
+            return state_text(job.state)
         if column == Column.PROGRESS:
             return progress_text(job)
         if column == Column.UPDATED:

@@ -29,7 +29,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QSystemTrayIcon
 
 from desktop_app.core.ids import provider_display_name
@@ -39,6 +39,7 @@ from desktop_app.core.text import displayable
 from desktop_app.core.transitions import Event
 from desktop_app.core.urls import is_openable_link
 from desktop_app.ui.icons import notification_icon, notification_icon_files
+from desktop_app.ui.texts import QT_TRANSLATE_NOOP, fill
 
 if TYPE_CHECKING:
     import asyncio
@@ -63,20 +64,21 @@ ACTION_OPEN_FILE = "open-file"
 ACTION_SHOW_FOLDER = "show-folder"
 ACTION_WATCH = "watch"
 
+# Source texts of the "Notifier" context, translated when a message is made (on the GUI thread).
 _TITLES: dict[Event, str] = {
-    Event.FINISHED: "Finished",
-    Event.PARTLY_FINISHED: "Partly finished",
-    Event.FAILED: "Failed",
-    Event.CANCELLED: "Cancelled",
-    Event.NOT_FOUND: "Not found",
+    Event.FINISHED: QT_TRANSLATE_NOOP("Notifier", "Finished: %1"),
+    Event.PARTLY_FINISHED: QT_TRANSLATE_NOOP("Notifier", "Partly finished: %1"),
+    Event.FAILED: QT_TRANSLATE_NOOP("Notifier", "Failed: %1"),
+    Event.CANCELLED: QT_TRANSLATE_NOOP("Notifier", "Cancelled: %1"),
+    Event.NOT_FOUND: QT_TRANSLATE_NOOP("Notifier", "Not found: %1"),
 }
 # Order of the counts in a summary title.
 _COUNT_WORDS: dict[Event, str] = {
-    Event.FINISHED: "finished",
-    Event.PARTLY_FINISHED: "partly finished",
-    Event.FAILED: "failed",
-    Event.CANCELLED: "cancelled",
-    Event.NOT_FOUND: "not found",
+    Event.FINISHED: QT_TRANSLATE_NOOP("Notifier", "%n finished"),
+    Event.PARTLY_FINISHED: QT_TRANSLATE_NOOP("Notifier", "%n partly finished"),
+    Event.FAILED: QT_TRANSLATE_NOOP("Notifier", "%n failed"),
+    Event.CANCELLED: QT_TRANSLATE_NOOP("Notifier", "%n cancelled"),
+    Event.NOT_FOUND: QT_TRANSLATE_NOOP("Notifier", "%n not found"),
 }
 _BAD_ENDINGS = frozenset({Event.FAILED, Event.CANCELLED, Event.NOT_FOUND})
 
@@ -104,6 +106,15 @@ class _Message:
     sound: bool = True
 
 
+def _tr(text: str, n: int = -1) -> str:
+    return QCoreApplication.translate("Notifier", text, "", n)
+
+
+def _titled(event: Event, label: str) -> str:
+    """`Failed: label`, translated."""
+    return fill(_tr(_TITLES[event]), _shorten(label, MAX_LABEL_CHARS))
+
+
 def _shorten(text: str, limit: int) -> str:
     # Server text: no escape sequence or bidi override in a notification; newlines and tabs become spaces.
     text = " ".join(displayable(text).split())
@@ -122,7 +133,7 @@ def _ending(change: StatusChange) -> Event | None:
 def _job_message(change: StatusChange, event: Event, settings: AccountSettings | None = None) -> _Message:
     job = change.job
     settings = settings or AccountSettings()
-    title = f"{_TITLES[event]}: {_shorten(job.title, MAX_LABEL_CHARS)}"
+    title = _titled(event, job.title)
     body = f"{provider_display_name(job.provider)} ({job.account})"
     if job.message:
         body += f": {_shorten(job.message, MAX_MESSAGE_CHARS)}"
@@ -142,13 +153,15 @@ def _job_message(change: StatusChange, event: Event, settings: AccountSettings |
 
 def _summary_message(endings: Sequence[tuple[StatusChange, Event]]) -> _Message:
     counts = Counter(event for _, event in endings)
-    parts = [f"{counts[event]} {word}" for event, word in _COUNT_WORDS.items() if counts[event]]
-    title = f"{len(endings)} jobs ended: {', '.join(parts)}"
+    parts = [_tr(word, counts[event]) for event, word in _COUNT_WORDS.items() if counts[event]]
+    ended = len(endings)
+    title = fill(QCoreApplication.translate("Notifier", "%n jobs ended: %1", "", ended), ", ".join(parts))
     # Bad news first: those are the lines worth reading in a long list.
     ordered = sorted(endings, key=lambda pair: pair[1] not in _BAD_ENDINGS)
-    lines = [f"{_TITLES[event]}: {_shorten(change.job.title, MAX_LABEL_CHARS)}" for change, event in ordered]
+    lines = [_titled(event, change.job.title) for change, event in ordered]
     if len(lines) > SUMMARY_LINES:
-        lines = [*lines[: SUMMARY_LINES - 1], f"and {len(lines) - SUMMARY_LINES + 1} more"]
+        more = len(lines) - SUMMARY_LINES + 1
+        lines = [*lines[: SUMMARY_LINES - 1], QCoreApplication.translate("Notifier", "and %n more", "", more)]
     bad = any(e in _BAD_ENDINGS for _, e in endings)
     state = JobState.FAILED if bad else JobState.SUCCEEDED
     return _Message(title=title, body="\n".join(lines), warning=bad, state=state)
@@ -216,6 +229,14 @@ class _NativeSender:
         self._bridge = bridge
         self._app_icon_path = app_icon_path
         self._state_icons = dict(state_icons or {})  # PNG files drawn on the GUI thread
+        # The buttons' words, translated here on the GUI thread (the loop thread only reads them).
+        self._words = {
+            ACTION_WATCH: QCoreApplication.translate("Notifier", "Watch"),
+            ACTION_OPEN_FILE: QCoreApplication.translate("Notifier", "Open file"),
+            ACTION_SHOW_FOLDER: QCoreApplication.translate("Notifier", "Show in folder"),
+            ACTION_OPEN: QCoreApplication.translate("Notifier", "Open result"),
+            ACTION_SHOW: QCoreApplication.translate("Notifier", "Show"),
+        }
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ready = threading.Event()
         self._started = False
@@ -323,19 +344,26 @@ class _NativeSender:
             dispatched = True
 
         buttons: list[Button] = []
+        words = self._words
         if message.watch_key is not None:
             watch = self._emitter("watch", message.watch_key)
-            buttons.append(Button("Watch", on_pressed=watch, identifier=ACTION_WATCH))
+            buttons.append(Button(words[ACTION_WATCH], on_pressed=watch, identifier=ACTION_WATCH))
         elif message.file:
             open_file = self._emitter("file", message.file)
-            buttons.append(Button("Open file", on_pressed=open_file, identifier=ACTION_OPEN_FILE))
+            buttons.append(Button(words[ACTION_OPEN_FILE], on_pressed=open_file, identifier=ACTION_OPEN_FILE))
             show_folder = self._emitter("folder", message.file)
-            buttons.append(Button("Show in folder", on_pressed=show_folder, identifier=ACTION_SHOW_FOLDER))
+            buttons.append(Button(words[ACTION_SHOW_FOLDER], on_pressed=show_folder, identifier=ACTION_SHOW_FOLDER))
         elif message.url:
-            buttons.append(Button("Open result", on_pressed=self._emitter("open", message.url), identifier=ACTION_OPEN))
+            buttons.append(
+                Button(words[ACTION_OPEN], on_pressed=self._emitter("open", message.url), identifier=ACTION_OPEN)
+            )
         show_kind, show_payload = ("job", str(message.job_row_id)) if message.job_row_id is not None else ("window", "")
         if message.watch_key is None:
-            buttons.append(Button("Show", on_pressed=self._emitter(show_kind, show_payload), identifier=ACTION_SHOW))
+            buttons.append(
+                Button(
+                    self._words[ACTION_SHOW], on_pressed=self._emitter(show_kind, show_payload), identifier=ACTION_SHOW
+                )
+            )
         body = message.body
         if sys.platform.startswith("linux") or "bsd" in sys.platform:
             # freedesktop servers with body-markup (dunst, GNOME, KDE) would read "<" and "&" in a provider's
@@ -450,7 +478,7 @@ class Notifier(QObject):
             return
         self._show(
             _Message(
-                title=f"Saved: {_shorten(job.title, MAX_LABEL_CHARS)}",
+                title=self.tr("Saved: %1").replace("%1", _shorten(job.title, MAX_LABEL_CHARS)),
                 body=_shorten(job.result_file, MAX_MESSAGE_CHARS),
                 job_row_id=job.id,
                 state=JobState.SUCCEEDED,
@@ -463,8 +491,10 @@ class Notifier(QObject):
         """Saving a result failed (the job still succeeded); shown even while muted, once per attempt."""
         self._show(
             _Message(
-                title=f"Result not saved: {_shorten(job.title, MAX_LABEL_CHARS)}",
-                body=f"{_shorten(reason, MAX_MESSAGE_CHARS)}. Try again from the tray menu (Save result again).",
+                title=self.tr("Result not saved: %1").replace("%1", _shorten(job.title, MAX_LABEL_CHARS)),
+                body=self.tr("%1. Try again from the tray menu (Save result again).").replace(
+                    "%1", _shorten(reason, MAX_MESSAGE_CHARS)
+                ),
                 job_row_id=job.id,
                 url=job.result_url if is_openable_link(job.result_url) else None,
                 warning=True,
@@ -483,7 +513,7 @@ class Notifier(QObject):
             return
         self._show(
             _Message(
-                title=f"Cannot check {_shorten(account, MAX_LABEL_CHARS)}",
+                title=self.tr("Cannot check %1").replace("%1", _shorten(account, MAX_LABEL_CHARS)),
                 body=_shorten(message, MAX_MESSAGE_CHARS),
                 warning=True,
             )
@@ -504,7 +534,8 @@ class Notifier(QObject):
         if self._is_muted():
             return
         body = f"{provider_display_name(job.provider)} ({_shorten(job.account, MAX_LABEL_CHARS)})"
-        self._show(_Message(title=f"Watching {_shorten(job.title, MAX_LABEL_CHARS)}", body=body, job_row_id=job.id))
+        title = self.tr("Watching %1").replace("%1", _shorten(job.title, MAX_LABEL_CHARS))
+        self._show(_Message(title=title, body=body, job_row_id=job.id))
 
     def offer_watch(self, key: str, title: str, body: str) -> None:
         """Offer to watch something (a job ID seen on the clipboard): its "Watch" button emits

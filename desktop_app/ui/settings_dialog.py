@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from PySide6.QtCore import QDateTime, Signal
+from PySide6.QtCore import QCoreApplication, QDateTime, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -40,13 +40,14 @@ from desktop_app.core.settings import (
     parse_size,
     size_text,
 )
+from desktop_app.ui.texts import QT_TRANSLATE_NOOP
 
 _ENDING_LABELS = {
-    "finished": "Finished",
-    "partly": "Partly finished",
-    "failed": "Failed",
-    "cancelled": "Cancelled",
-    "not_found": "Not found",
+    "finished": QT_TRANSLATE_NOOP("EndingsBox", "Finished"),
+    "partly": QT_TRANSLATE_NOOP("EndingsBox", "Partly finished"),
+    "failed": QT_TRANSLATE_NOOP("EndingsBox", "Failed"),
+    "cancelled": QT_TRANSLATE_NOOP("EndingsBox", "Cancelled"),
+    "not_found": QT_TRANSLATE_NOOP("EndingsBox", "Not found"),
 }
 
 
@@ -59,7 +60,7 @@ class EndingsBox(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         self.boxes: dict[JobState, QCheckBox] = {}
         for name, state in ENDING_NAMES.items():
-            box = QCheckBox(_ENDING_LABELS[name])
+            box = QCheckBox(QCoreApplication.translate("EndingsBox", _ENDING_LABELS[name]))
             box.setChecked(state in chosen)
             self.boxes[state] = box
             row.addWidget(box)
@@ -86,8 +87,8 @@ class FolderField(QWidget):
     def __init__(self, path: str | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.edit = QLineEdit(path or "")
-        self.edit.setPlaceholderText("not saved (results stay links)")
-        choose = QPushButton("Choose...")
+        self.edit.setPlaceholderText(self.tr("not saved (results stay links)"))
+        choose = QPushButton(self.tr("Choose..."))
         choose.clicked.connect(self._choose)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
@@ -95,7 +96,7 @@ class FolderField(QWidget):
         row.addWidget(choose)
 
     def _choose(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Save results in", self.edit.text())
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Save results in"), self.edit.text())
         if folder:
             self.edit.setText(folder)
 
@@ -119,13 +120,13 @@ class SettingsDialog(QDialog):
         now: datetime | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Settings")
+        self.setWindowTitle(self.tr("Settings"))
         self._app = app
         self._accounts = dict(accounts)
         self._error: str | None = None
         now = now or datetime.now(UTC)
 
-        self.muted = QCheckBox("Mute notifications until")
+        self.muted = QCheckBox(self.tr("Mute notifications until"))
         self.muted_until = QDateTimeEdit()
         self.muted_until.setCalendarPopup(True)
         until = app.muted_until if app.muted(now) else None
@@ -136,41 +137,43 @@ class SettingsDialog(QDialog):
         mute_row.addWidget(self.muted)
         mute_row.addWidget(self.muted_until, 1)
         self.cap = QLineEdit(size_text(app.download_cap))
-        self.cap.setPlaceholderText("like 500M or 2G")
+        self.cap.setPlaceholderText(self.tr("like 500M or 2G"))
         self.command = QLineEdit(app.on_end or "")
-        self.command.setPlaceholderText("a command line, run without a shell (JOBTRAY_* variables tell the job)")
+        self.command.setPlaceholderText(
+            self.tr("a command line, run without a shell (JOBTRAY_* variables tell the job)")
+        )
         self.command_when = EndingsBox(app.on_end_when)
         self.timeout = QDoubleSpinBox()
         self.timeout.setRange(0.1, MAX_COMMAND_TIMEOUT)
-        self.timeout.setSuffix(" s")
+        self.timeout.setSuffix(self.tr(" s"))
         self.timeout.setValue(app.command_timeout)
         app_form = QFormLayout()
         app_form.addRow(mute_row)
-        app_form.addRow("Largest result to save", self.cap)
-        app_form.addRow("Run when a job ends", self.command)
-        app_form.addRow("... for", self.command_when)
-        app_form.addRow("Time limit", self.timeout)
-        app_box = QGroupBox("All accounts")
+        app_form.addRow(self.tr("Largest result to save"), self.cap)
+        app_form.addRow(self.tr("Run when a job ends"), self.command)
+        app_form.addRow(self.tr("... for"), self.command_when)
+        app_form.addRow(self.tr("Time limit"), self.timeout)
+        app_box = QGroupBox(self.tr("All accounts"))
         app_box.setLayout(app_form)
 
         self.account = QComboBox()
         for name in sorted(self._accounts):
             self.account.addItem(name, name)
         self.notify = EndingsBox(frozenset())
-        self.sound = QCheckBox("With sound")
-        self.urgent = QCheckBox("Failures are urgent")
+        self.sound = QCheckBox(self.tr("With sound"))
+        self.urgent = QCheckBox(self.tr("Failures are urgent"))
         self.folder = FolderField(None)
         self.account_command = QLineEdit()
         self.account_command_when = EndingsBox(frozenset())
         account_form = QFormLayout()
-        account_form.addRow("Account", self.account)
-        account_form.addRow("Notify when", self.notify)
+        account_form.addRow(self.tr("Account"), self.account)
+        account_form.addRow(self.tr("Notify when"), self.notify)
         account_form.addRow(self.sound)
         account_form.addRow(self.urgent)
-        account_form.addRow("Save results in", self.folder)
-        account_form.addRow("Run when a job ends", self.account_command)
-        account_form.addRow("... for", self.account_command_when)
-        self.account_box = QGroupBox("Each account")
+        account_form.addRow(self.tr("Save results in"), self.folder)
+        account_form.addRow(self.tr("Run when a job ends"), self.account_command)
+        account_form.addRow(self.tr("... for"), self.account_command_when)
+        self.account_box = QGroupBox(self.tr("Each account"))
         self.account_box.setLayout(account_form)
         self.account_box.setEnabled(bool(self._accounts))
         self._shown: str | None = None
@@ -182,7 +185,7 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(app_box)
         layout.addWidget(self.account_box)
-        layout.addWidget(QLabel("No key is kept here: commands never see one."))
+        layout.addWidget(QLabel(self.tr("No key is kept here: commands never see one.")))
         layout.addWidget(buttons)
         self._account_changed()
 
@@ -240,11 +243,11 @@ class SettingsDialog(QDialog):
         try:
             app, accounts = self.values()
         except ConfigError as exc:
-            QMessageBox.warning(self, "Settings not saved", str(exc))
+            QMessageBox.warning(self, self.tr("Settings not saved"), str(exc))
             return
         self._error = None
         self.save_requested.emit(app, accounts)  # the app handles it synchronously (same thread)
         if self._error is not None:
-            QMessageBox.warning(self, "Settings not saved", self._error)
+            QMessageBox.warning(self, self.tr("Settings not saved"), self._error)
             return
         self.accept()

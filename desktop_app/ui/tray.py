@@ -12,16 +12,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from desktop_app.core.ids import provider_display_name
 from desktop_app.core.model import TERMINAL_STATES, Job, JobState
 from desktop_app.core.text import displayable
-from desktop_app.core.timetext import relative_time
 from desktop_app.ui.icons import TrayIconKey, TrayLook, state_icon, tray_icon
-from desktop_app.ui.job_model import STATE_TEXT
+from desktop_app.ui.texts import duration_text, fill, relative_time, state_word, weekday
 
 MENU_JOBS = 15
 REBUILD_DELAY_MS = 150  # coalesces a burst of results into one rebuild
@@ -39,15 +38,9 @@ def recent_jobs(jobs: Sequence[Job], limit: int = MENU_JOBS) -> list[Job]:
     return heapq.nsmallest(limit, (j for j in jobs if not j.archived), key=_menu_rank)
 
 
-def duration_text(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m {seconds % 60:02d}s"
-    if seconds < 86400:
-        return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
-    return f"{seconds // 86400}d {seconds % 86400 // 3600}h"
+def _short_time(when: datetime) -> str:
+    local = when.astimezone()
+    return f"{weekday(local)} {local.strftime('%H:%M')}"
 
 
 def job_menu_text(job: Job, now: datetime) -> str:
@@ -61,7 +54,10 @@ def job_menu_text(job: Job, now: datetime) -> str:
     else:
         end = job.finished_at or job.updated_at
         took = duration_text((end - job.created_at).total_seconds())
-        detail = f"{STATE_TEXT[job.state].lower()} {relative_time(end, now)}, after {took}"
+        # "failed 3 min ago, after 2m 05s"
+        detail = fill(
+            QCoreApplication.translate("Tray", "%1 %2, after %3"), state_word(job.state), relative_time(end, now), took
+        )
     # '&' would become a keyboard accelerator in a menu.
     return f"{title} · {provider_display_name(job.provider)} · {detail}".replace("&", "&&")
 
@@ -106,22 +102,28 @@ def summarize(jobs: Sequence[Job], seen_at: datetime, muted_until: datetime | No
         key = TrayIconKey(TrayLook.IDLE)
     parts: list[str] = []
     if open_count:
-        parts.append(f"{open_count} running")
+        parts.append(QCoreApplication.translate("Tray", "%n running", "", open_count))
     if failed:
-        parts.append(f"{failed} failed")
+        parts.append(QCoreApplication.translate("Tray", "%n failed", "", failed))
     if done:
-        parts.append(f"{done} ended")
-    text = "JobTray: " + (", ".join(parts) if parts else "no jobs watched")
+        parts.append(QCoreApplication.translate("Tray", "%n ended", "", done))
+    text = QCoreApplication.translate("Tray", "JobTray: %1").replace(
+        "%1", ", ".join(parts) if parts else QCoreApplication.translate("Tray", "no jobs watched")
+    )
     if muted_until is not None and muted_until > now:
-        text += f"\nNotifications muted until {muted_until.astimezone().strftime('%a %H:%M')}"
+        text += "\n" + QCoreApplication.translate("Tray", "Notifications muted until %1").replace(
+            "%1", _short_time(muted_until)
+        )
     return TraySummary(key, text)
 
 
 def saving_text(received: int, total: int | None) -> str:
     """`saving 42%` (or `saving 3.1 MB` without a known size)."""
     if total:
-        return f"saving {min(100, int(received * 100 / total))}%"
-    return f"saving {received / 1024**2:.1f} MB"
+        return QCoreApplication.translate("Tray", "saving %1%").replace(
+            "%1", str(min(100, int(received * 100 / total)))
+        )
+    return QCoreApplication.translate("Tray", "saving %1 MB").replace("%1", f"{received / 1024**2:.1f}")
 
 
 def mute_until(choice: str, now: datetime) -> datetime | None:
@@ -263,32 +265,32 @@ class TrayIcon(QObject):
         now = self._clock()
         jobs = recent_jobs(self._jobs)
         if jobs:
-            header = self.menu.addAction("Recent jobs")
+            header = self.menu.addAction(self.tr("Recent jobs"))
             header.setEnabled(False)
             for job in jobs:
                 self._add_job_entry(job, now)
         else:
-            empty = self.menu.addAction("No jobs watched yet")
+            empty = self.menu.addAction(self.tr("No jobs watched yet"))
             empty.setEnabled(False)
         self.menu.addSeparator()
-        self.menu.addAction("Check now").triggered.connect(self.check_now_requested)
+        self.menu.addAction(self.tr("Check now")).triggered.connect(self.check_now_requested)
         self._add_mute_menu(now)
         self.menu.addSeparator()
-        self.menu.addAction("Open JobTray").triggered.connect(self.show_window_requested)
-        self.menu.addAction("Add job...").triggered.connect(self.add_job_requested)
-        self.menu.addAction("Settings...").triggered.connect(self.settings_requested)
-        clipboard = self.menu.addAction("Watch the clipboard")
+        self.menu.addAction(self.tr("Open JobTray")).triggered.connect(self.show_window_requested)
+        self.menu.addAction(self.tr("Add job...")).triggered.connect(self.add_job_requested)
+        self.menu.addAction(self.tr("Settings...")).triggered.connect(self.settings_requested)
+        clipboard = self.menu.addAction(self.tr("Watch the clipboard"))
         clipboard.setCheckable(True)
         clipboard.setChecked(self._clipboard_watch)
-        clipboard.setToolTip("Offer to watch job IDs you copy (never a password manager's)")
+        clipboard.setToolTip(self.tr("Offer to watch job IDs you copy (never a password manager's)"))
         clipboard.toggled.connect(self.clipboard_watch_toggled)
         if self._autostart is not None:
-            login = self.menu.addAction("Start at login")
+            login = self.menu.addAction(self.tr("Start at login"))
             login.setCheckable(True)
             login.setChecked(self._autostart)
             login.toggled.connect(self.autostart_toggled)
         self.menu.addSeparator()
-        self.menu.addAction("Quit").triggered.connect(self.quit_requested)
+        self.menu.addAction(self.tr("Quit")).triggered.connect(self.quit_requested)
 
     def _entry_text(self, job: Job, now: datetime) -> str:
         text = job_menu_text(job, now)
@@ -303,29 +305,31 @@ class TrayIcon(QObject):
         submenu.setIcon(state_icon(job.state))
         self._submenus.append(submenu)
         self._entries.append((submenu, job))
-        open_result = submenu.addAction("Open result")
+        open_result = submenu.addAction(self.tr("Open result"))
         open_result.setEnabled(bool(job.result_url))
         url = job.result_url or ""
         open_result.triggered.connect(lambda _=False, u=url: self.open_url_requested.emit(u))
         if job.result_file:
             path = job.result_file
-            submenu.addAction("Open file").triggered.connect(lambda _=False, p=path: self.open_file_requested.emit(p))
+            submenu.addAction(self.tr("Open file")).triggered.connect(
+                lambda _=False, p=path: self.open_file_requested.emit(p)
+            )
         if saving is not None:
-            submenu.addAction(f"Saving the result: {saving_text(*saving)}").setEnabled(False)
+            submenu.addAction(self.tr("Saving the result: %1").replace("%1", saving_text(*saving))).setEnabled(False)
         elif job.download_error and job.result_url:
-            again = submenu.addAction("Save result again")
+            again = submenu.addAction(self.tr("Save result again"))
             again.setToolTip(displayable(job.download_error))
             again.triggered.connect(lambda _=False, r=job.id: self.save_result_requested.emit(r))
-        submenu.addAction("Copy ID").triggered.connect(lambda _=False, j=job.job_id: self._copy_id(j))
-        submenu.addAction("Remove").triggered.connect(lambda _=False, r=job.id: self.remove_requested.emit(r))
+        submenu.addAction(self.tr("Copy ID")).triggered.connect(lambda _=False, j=job.job_id: self._copy_id(j))
+        submenu.addAction(self.tr("Remove")).triggered.connect(lambda _=False, r=job.id: self.remove_requested.emit(r))
         self.menu.addMenu(submenu)
 
     def _add_mute_menu(self, now: datetime) -> None:
-        mute = QMenu("Mute notifications", self.menu)
+        mute = QMenu(self.tr("Mute notifications"), self.menu)
         self._submenus.append(mute)
         group = QActionGroup(mute)
         muted = self._muted_until is not None and self._muted_until > now
-        choices = [("For 1 hour", "hour"), ("Until tomorrow", "tomorrow"), ("Off", "off")]
+        choices = [(self.tr("For 1 hour"), "hour"), (self.tr("Until tomorrow"), "tomorrow"), (self.tr("Off"), "off")]
         for text, choice in choices:
             action: QAction = mute.addAction(text)
             action.setCheckable(True)
@@ -335,7 +339,7 @@ class TrayIcon(QObject):
                 action.setChecked(not muted)
             action.triggered.connect(lambda _=False, c=choice: self._mute(c))
         if muted and self._muted_until is not None:
-            mute.setTitle(f"Mute notifications (until {self._muted_until.astimezone().strftime('%a %H:%M')})")
+            mute.setTitle(self.tr("Mute notifications (until %1)").replace("%1", _short_time(self._muted_until)))
         self.menu.addMenu(mute)
 
     def _mute(self, choice: str) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QLabel,
@@ -21,11 +21,13 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.ids import provider_display_name
+from desktop_app.ui.texts import QT_TRANSLATE_NOOP
 
 
 @dataclass(frozen=True, slots=True)
 class KeyHelp:
-    """What an account of a provider needs, in the vendor's words, and where the vendor shows it."""
+    """What an account of a provider needs, in the vendor's words, and where the vendor shows it (source texts of
+    the "WelcomePanel" context: shown translated)."""
 
     provider: str
     needs: str
@@ -35,36 +37,56 @@ class KeyHelp:
 KEY_HELP: tuple[KeyHelp, ...] = (
     KeyHelp(
         "pdfco",
-        "Your PDF.co API key.",
-        "Sign in to the PDF.co dashboard (app.pdf.co): the Your API Key card on its home page has a Copy Key button.",
+        QT_TRANSLATE_NOOP("WelcomePanel", "Your PDF.co API key."),
+        QT_TRANSLATE_NOOP(
+            "WelcomePanel",
+            "Sign in to the PDF.co dashboard (app.pdf.co): the Your API Key card on its home page has a Copy Key "
+            "button.",
+        ),
     ),
     KeyHelp(
         "ipaper",
-        "An API key for iPaper's Flipbook Backend API (sent with the user name APIKey).",
-        "iPaper's documentation does not say where it is shown: ask iPaper (or your iPaper partner, whose API "
-        "address you then give too) for a Backend API key.",
+        QT_TRANSLATE_NOOP(
+            "WelcomePanel", "An API key for iPaper's Flipbook Backend API (sent with the user name APIKey)."
+        ),
+        QT_TRANSLATE_NOOP(
+            "WelcomePanel",
+            "iPaper's documentation does not say where it is shown: ask iPaper (or your iPaper partner, whose API "
+            "address you then give too) for a Backend API key.",
+        ),
     ),
     KeyHelp(
         "scriptx",
-        "The licence GUID of your ScriptX.Services subscription (it is the user name; there is no password).",
-        "MeadCo issues it with the subscription (it is the licence's ID, the one its licensed domains belong to); "
-        "for ScriptX.Services on a Windows PC or On-Premise, also give that server's address.",
+        QT_TRANSLATE_NOOP(
+            "WelcomePanel",
+            "The licence GUID of your ScriptX.Services subscription (it is the user name; there is no password).",
+        ),
+        QT_TRANSLATE_NOOP(
+            "WelcomePanel",
+            "MeadCo issues it with the subscription (it is the licence's ID, the one its licensed domains belong "
+            "to); for ScriptX.Services on a Windows PC or On-Premise, also give that server's address.",
+        ),
     ),
     KeyHelp(
         "encodingcom",
-        "Your encoding.com user ID (a number) and user key.",
-        "Both are on the My Account page of encoding.com's web interface; regenerating the user key there "
-        "makes the old one stop working.",
+        QT_TRANSLATE_NOOP("WelcomePanel", "Your encoding.com user ID (a number) and user key."),
+        QT_TRANSLATE_NOOP(
+            "WelcomePanel",
+            "Both are on the My Account page of encoding.com's web interface; regenerating the user key there "
+            "makes the old one stop working.",
+        ),
     ),
 )
 
-INTRO = (
+INTRO = QT_TRANSLATE_NOOP(
+    "WelcomePanel",
     "JobTray watches jobs you started at cloud services and tells you when they end. Nothing is watched yet: "
-    "add an account of a service you use, or try the demo first."
+    "add an account of a service you use, or try the demo first.",
 )
-DEMO_NOTE = (
+DEMO_NOTE = QT_TRANSLATE_NOOP(
+    "WelcomePanel",
     "Opens a second JobTray on throwaway data, with local stand-ins of every service: nothing is sent anywhere, "
-    "and it is all gone when you quit it."
+    "and it is all gone when you quit it.",
 )
 
 
@@ -81,30 +103,31 @@ class WelcomePanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        title = QLabel("Welcome to JobTray")
+        title = QLabel(self.tr("Welcome to JobTray"))
         font = title.font()
         font.setPointSizeF(font.pointSizeF() * 1.5)
         font.setBold(True)
         title.setFont(font)
-        intro = QLabel(INTRO)
+        intro = QLabel(_tr(INTRO))
         intro.setWordWrap(True)
 
-        self.demo_button = QPushButton("Try the demo")
+        self.demo_button = QPushButton(self.tr("Try the demo"))
         self.demo_button.clicked.connect(self.demo_requested)
-        demo_note = QLabel(DEMO_NOTE)
+        demo_note = QLabel(_tr(DEMO_NOTE))
         demo_note.setWordWrap(True)
 
-        accounts = QLabel("<b>Add an account</b>")
+        add_title = self.tr("Add an account")
+        accounts = QLabel(f"<b>{_escape(add_title)}</b>")
         providers = QVBoxLayout()
         providers.setSpacing(4)
         self.add_buttons: dict[str, QPushButton] = {}
         for help_ in KEY_HELP:
             name = provider_display_name(help_.provider)
             # Stacked, not in a grid: word-wrapped labels in a grid get rows of the wrong height.
-            text = QLabel(f"<b>{name}</b>: {_escape(help_.needs)}<br>{_escape(help_.where)}")
+            text = QLabel(f"<b>{name}</b>: {_escape(_tr(help_.needs))}<br>{_escape(_tr(help_.where))}")
             text.setWordWrap(True)
             text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            button = QPushButton(f"Add {name} account...")
+            button = QPushButton(self.tr("Add %1 account...").replace("%1", name))
             button.clicked.connect(lambda _=False, p=help_.provider: self.add_account_requested.emit(p))
             self.add_buttons[help_.provider] = button
             providers.addWidget(text)
@@ -137,6 +160,10 @@ class WelcomePanel(QWidget):
     def texts(self) -> list[str]:
         """Every label's text (for tests)."""
         return [label.text() for label in self.findChildren(QLabel)]
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("WelcomePanel", text)
 
 
 def _escape(text: str) -> str:

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from PySide6.QtCore import (
     QAbstractItemModel,
+    QCoreApplication,
     QEvent,
     QMimeData,
     QModelIndex,
@@ -62,7 +63,8 @@ from desktop_app.core.model import HistoryEntry, Job, JobState
 from desktop_app.core.text import displayable
 from desktop_app.ui.drops import read_mime
 from desktop_app.ui.icons import state_icon
-from desktop_app.ui.job_model import JOB_ROLE, JOB_ROW_ID_ROLE, SORT_ROLE, STATE_TEXT, Column, JobTableModel
+from desktop_app.ui.job_model import JOB_ROLE, JOB_ROW_ID_ROLE, SORT_ROLE, Column, JobTableModel
+from desktop_app.ui.texts import fill, state_text
 from desktop_app.ui.welcome import WelcomePanel
 
 STATUS_TIMEOUT_MS = 8000
@@ -95,7 +97,8 @@ def summary_text(jobs: Sequence[Job], now: datetime) -> str:
             running += 1
         elif (job.finished_at or job.updated_at).astimezone().date() == today:
             finished_today += 1
-    return f"{running} running · {finished_today} finished today · {failed} failed"
+    template = QCoreApplication.translate("JobWindow", "%1 running · %2 finished today · %3 failed")
+    return fill(template, running, finished_today, failed)
 
 
 class HistoryPanel(QWidget):
@@ -103,7 +106,7 @@ class HistoryPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.title = QLabel("Select a job to see its history")
+        self.title = QLabel(self.tr("Select a job to see its history"))
         self.title.setWordWrap(True)
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.timeline = QListWidget()
@@ -116,21 +119,22 @@ class HistoryPanel(QWidget):
     def show_history(self, job: Job | None, entries: Sequence[HistoryEntry]) -> None:
         self.timeline.clear()
         if job is None:
-            self.title.setText("Select a job to see its history")
+            self.title.setText(self.tr("Select a job to see its history"))
             return
         provider = _escape(provider_display_name(job.provider))
         head = f"<b>{_escape(job.title)}</b><br>{_escape(job.job_id)}<br>{_escape(job.account)} ({provider})"
         # _escape shows server text safely too: HTML-escaped, with controls and bidi overrides made visible.
         if job.result_url:
-            head += f'<br><a href="{_escape(job.result_url)}">result</a>'
+            link = self.tr("result")
+            head += f'<br><a href="{_escape(job.result_url)}">{_escape(link)}</a>'
         if job.result_file:
-            head += f"<br>Saved to {_escape(job.result_file)}"
+            head += "<br>" + _escape(self.tr("Saved to %1")).replace("%1", _escape(job.result_file))
         elif job.download_error:
-            head += f"<br>Result not saved: {_escape(job.download_error)}"
+            head += "<br>" + _escape(self.tr("Result not saved: %1")).replace("%1", _escape(job.download_error))
         self.title.setText(head)
         for entry in entries:
             when = entry.at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
-            parts = [when, STATE_TEXT[entry.state]]
+            parts = [when, state_text(entry.state)]
             if entry.provider_status:
                 parts.append(f"({displayable(entry.provider_status)})")
             if entry.progress is not None:
@@ -243,16 +247,16 @@ class JobWindow(QMainWindow):
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
 
         self.filter = QLineEdit()
-        self.filter.setPlaceholderText("Filter jobs (ID, label, account, state, message)")
+        self.filter.setPlaceholderText(self.tr("Filter jobs (ID, label, account, state, message)"))
         self.filter.setClearButtonEnabled(True)
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)
 
-        toolbar = QToolBar("Main")
+        toolbar = QToolBar(self.tr("Main"))
         toolbar.setMovable(False)
-        toolbar.addAction("Add job...").triggered.connect(self.add_job_requested)
-        toolbar.addAction("Accounts...").triggered.connect(self.accounts_requested)
-        toolbar.addAction("Check now").triggered.connect(self.check_now_requested)
-        toolbar.addAction("Settings...").triggered.connect(self.settings_requested)
+        toolbar.addAction(self.tr("Add job...")).triggered.connect(self.add_job_requested)
+        toolbar.addAction(self.tr("Accounts...")).triggered.connect(self.accounts_requested)
+        toolbar.addAction(self.tr("Check now")).triggered.connect(self.check_now_requested)
+        toolbar.addAction(self.tr("Settings...")).triggered.connect(self.settings_requested)
         toolbar.addSeparator()
         toolbar.addWidget(self.filter)
         self.addToolBar(toolbar)
@@ -433,7 +437,7 @@ class JobWindow(QMainWindow):
     def show_refusal(self, text: str) -> None:
         """A drop or paste that was refused: in the status bar, and in a box that does not block the event loop."""
         self.show_message(text)
-        box = QMessageBox(QMessageBox.Icon.Warning, "Not added", text, QMessageBox.StandardButton.Ok, self)
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Not added"), text, QMessageBox.StandardButton.Ok, self)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
 
@@ -462,7 +466,7 @@ class JobWindow(QMainWindow):
     def paste_from_clipboard(self) -> None:
         mime = QGuiApplication.clipboard().mimeData()
         if mime is None:
-            self.show_message("The clipboard is empty")
+            self.show_message(self.tr("The clipboard is empty"))
             return
         self.take_mime(mime)
 
@@ -473,7 +477,7 @@ class JobWindow(QMainWindow):
         elif content.text is not None and content.text.strip():
             self.text_dropped.emit(content.text)
         else:
-            self.show_message("Nothing to add: the drop was empty")
+            self.show_message(self.tr("Nothing to add: the drop was empty"))
 
     # ---- internals -----------------------------------------------------------------------------------------
 
@@ -505,7 +509,7 @@ class JobWindow(QMainWindow):
         elif job.result_url:
             self.open_url_requested.emit(job.result_url)
         else:
-            self.show_message(f"{displayable(job.title)} has no result yet")
+            self.show_message(self.tr("%1 has no result yet").replace("%1", displayable(job.title)))
 
     def _jobs_changed(self, *_args: object) -> None:
         if not self._summary_timer.isActive():
@@ -532,13 +536,15 @@ class JobWindow(QMainWindow):
         if job is None:
             return
         menu = QMenu(self)
-        open_result = menu.addAction("Open result")
+        open_result = menu.addAction(self.tr("Open result"))
         open_result.setEnabled(bool(job.result_url or job.result_file))
         open_result.triggered.connect(lambda: self.open_result(job))
         if job.result_file and job.result_url:
-            menu.addAction("Open link").triggered.connect(lambda: self.open_url_requested.emit(job.result_url or ""))
-        menu.addAction("Copy ID").triggered.connect(lambda: QGuiApplication.clipboard().setText(job.job_id))
-        menu.addAction("Remove").triggered.connect(self._remove_selected)
+            menu.addAction(self.tr("Open link")).triggered.connect(
+                lambda: self.open_url_requested.emit(job.result_url or "")
+            )
+        menu.addAction(self.tr("Copy ID")).triggered.connect(lambda: QGuiApplication.clipboard().setText(job.job_id))
+        menu.addAction(self.tr("Remove")).triggered.connect(self._remove_selected)
         menu.popup(self.table.viewport().mapToGlobal(pos))
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -9,6 +9,10 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# English, whatever the machine's locale: the app installs the system language's translation (app/translations.py)
+# and these tests read English texts. tests/gui/test_translations.py starts German in a process of its own.
+os.environ["LANG"] = os.environ["LC_ALL"] = "C.UTF-8"
+os.environ.pop("LANGUAGE", None)
 
 from desktop_app.core.model import Account, KeySource
 from tests.factories import T0, make_job
