@@ -106,8 +106,12 @@ class _Message:
     sound: bool = True
 
 
-def _tr(text: str, n: int = -1) -> str:
-    return QCoreApplication.translate("Notifier", text, "", n)
+def _tr(text: str, n: int | None = None) -> str:
+    # %n filled here, not by Qt: a message lupdate saw without a literal count is no numerus message, and Qt finds
+    # no translation for it when asked with a count. German needs no plural in these (counts of 2 and more, or
+    # words that do not change).
+    text = QCoreApplication.translate("Notifier", text)
+    return text if n is None else text.replace("%n", str(n))
 
 
 def _titled(event: Event, label: str) -> str:
@@ -155,13 +159,15 @@ def _summary_message(endings: Sequence[tuple[StatusChange, Event]]) -> _Message:
     counts = Counter(event for _, event in endings)
     parts = [_tr(word, counts[event]) for event, word in _COUNT_WORDS.items() if counts[event]]
     ended = len(endings)
-    title = fill(QCoreApplication.translate("Notifier", "%n jobs ended: %1", "", ended), ", ".join(parts))
+    template = QCoreApplication.translate("Notifier", "%n jobs ended: %1").replace("%n", str(ended))
+    title = fill(template, ", ".join(parts))
     # Bad news first: those are the lines worth reading in a long list.
     ordered = sorted(endings, key=lambda pair: pair[1] not in _BAD_ENDINGS)
     lines = [_titled(event, change.job.title) for change, event in ordered]
     if len(lines) > SUMMARY_LINES:
         more = len(lines) - SUMMARY_LINES + 1
-        lines = [*lines[: SUMMARY_LINES - 1], QCoreApplication.translate("Notifier", "and %n more", "", more)]
+        and_more = QCoreApplication.translate("Notifier", "and %n more").replace("%n", str(more))
+        lines = [*lines[: SUMMARY_LINES - 1], and_more]
     bad = any(e in _BAD_ENDINGS for _, e in endings)
     state = JobState.FAILED if bad else JobState.SUCCEEDED
     return _Message(title=title, body="\n".join(lines), warning=bad, state=state)

@@ -106,15 +106,15 @@ def relative_time(when: datetime, now: datetime) -> str:
         return QCoreApplication.translate("Time", "just now")
     if seconds < 3600:
         minutes = int(seconds // 60)  # a name, not an expression: pyside6-lupdate misses calls with those
-        return QCoreApplication.translate("Time", "%n min ago", "", minutes)
+        return QCoreApplication.translate("Time", "%n min ago").replace("%n", str(minutes))
     if seconds < 86400:
         hours = int(seconds // 3600)
-        return QCoreApplication.translate("Time", "%n h ago", "", hours)
+        return QCoreApplication.translate("Time", "%n h ago").replace("%n", str(hours))
     days = (now.astimezone().date() - when.astimezone().date()).days
     if days <= 1:
         return QCoreApplication.translate("Time", "yesterday")
     if days < 7:
-        return QCoreApplication.translate("Time", "%n days ago", "", days)
+        return QCoreApplication.translate("Time", "%n days ago").replace("%n", str(days))
     return when.astimezone().strftime("%Y-%m-%d")
 
 

@@ -102,11 +102,11 @@ def summarize(jobs: Sequence[Job], seen_at: datetime, muted_until: datetime | No
         key = TrayIconKey(TrayLook.IDLE)
     parts: list[str] = []
     if open_count:
-        parts.append(QCoreApplication.translate("Tray", "%n running", "", open_count))
+        parts.append(QCoreApplication.translate("Tray", "%n running").replace("%n", str(open_count)))
     if failed:
-        parts.append(QCoreApplication.translate("Tray", "%n failed", "", failed))
+        parts.append(QCoreApplication.translate("Tray", "%n failed").replace("%n", str(failed)))
     if done:
-        parts.append(QCoreApplication.translate("Tray", "%n ended", "", done))
+        parts.append(QCoreApplication.translate("Tray", "%n ended").replace("%n", str(done)))
     text = QCoreApplication.translate("Tray", "JobTray: %1").replace(
         "%1", ", ".join(parts) if parts else QCoreApplication.translate("Tray", "no jobs watched")
     )

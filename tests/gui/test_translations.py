@@ -21,7 +21,11 @@ SOURCES = sorted(str(p) for folder in ("ui", "app") for p in (ROOT / "desktop_ap
 # Starts the real app (run_app) on an empty data folder and prints what the window and the tray menu say.
 _PROBE = """
 import argparse, json, sys
+from datetime import UTC, datetime, timedelta
 from desktop_app.app.run import run_app
+from desktop_app.ui.texts import relative_time
+
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
 def ready(controller):
     window = controller.window
@@ -31,6 +35,7 @@ def ready(controller):
         "header": header,
         "menu": [a.text() for a in controller.tray.menu.actions() if a.text()],
         "filter": window.filter.placeholderText(),
+        "ago": relative_time(NOW - timedelta(minutes=3), NOW),
     }
     print("PROBE " + json.dumps(texts), flush=True)
 
@@ -96,14 +101,15 @@ def _probe(tmp_path: Path, lang: str) -> dict[str, object]:
 @pytest.mark.parametrize(
     ("lang", "expected"),
     [
-        ("de_DE.UTF-8", ("Willkommen bei JobTray", "Auftrag", "Jetzt prüfen", "Aufträge filtern")),
-        ("C", ("Welcome to JobTray", "Job", "Check now", "Filter jobs")),
+        ("de_DE.UTF-8", ("Willkommen bei JobTray", "Auftrag", "Jetzt prüfen", "Aufträge filtern", "vor 3 Min.")),
+        ("C", ("Welcome to JobTray", "Job", "Check now", "Filter jobs", "3 min ago")),
     ],
 )
-def test_the_app_speaks_the_system_language(tmp_path: Path, lang: str, expected: tuple[str, str, str, str]) -> None:
-    welcome, header, entry, filter_start = expected
+def test_the_app_speaks_the_system_language(tmp_path: Path, lang: str, expected: tuple[str, ...]) -> None:
+    welcome, header, entry, filter_start, ago = expected
     texts = _probe(tmp_path, lang)
     assert texts["welcome"] == welcome
     assert texts["header"] == header
     assert entry in texts["menu"]  # type: ignore[operator]
     assert str(texts["filter"]).startswith(filter_start)
+    assert texts["ago"] == ago  # a count filled in (%n) with the translation found
