@@ -36,16 +36,12 @@ from desktop_app.core.model import Account, Job, KeySource, StatusChange
 from desktop_app.core.settings import AccountSettings, GlobalSettings
 from desktop_app.core.urls import is_openable_link
 from desktop_app.store.database import Store
-from desktop_app.ui.accounts_dialog import AccountForm, AccountsDialog
 from desktop_app.ui.clipboard import ClipboardOffer, ClipboardWatcher, offer_text
-from desktop_app.ui.dialogs import AddJobDialog, ChooseAccountDialog
 from desktop_app.ui.drops import Candidate, plan_drop
 from desktop_app.ui.job_model import JobTableModel
 from desktop_app.ui.notifier import Notifier
-from desktop_app.ui.settings_dialog import SettingsDialog
 from desktop_app.ui.texts import QT_TRANSLATE_NOOP
 from desktop_app.ui.tray import TrayIcon
-from desktop_app.ui.window import JobWindow
 
 if TYPE_CHECKING:
     # Imported when the first worker starts, after the tray icon is up: they bring in requests (~80 ms).
@@ -53,6 +49,9 @@ if TYPE_CHECKING:
     from desktop_app.engine.poller import AccountPoller
     from desktop_app.engine.recorder import ResultRecorder
     from desktop_app.engine.results import CheckResult
+    from desktop_app.ui.accounts_dialog import AccountForm, AccountsDialog  # the dialogs and the window: when
+    from desktop_app.ui.settings_dialog import SettingsDialog  # first opened (a tray never opened needs none)
+    from desktop_app.ui.window import JobWindow
     from desktop_app.workers.pool import WorkerPool
 
 log = logging.getLogger(__name__)
@@ -114,6 +113,16 @@ class _AccountRuntime:
     def waiting_for_key(self) -> bool:
         """Its key could not be read; a retry is armed (or "Check now" asks again)."""
         return self.key_retry is not None and self.key_retry.isActive()
+
+
+class _WindowMessages:
+    """What EndActions needs of the window (status lines), without building the window before it is needed."""
+
+    def __init__(self, controller: AppController) -> None:
+        self._controller = controller
+
+    def show_message(self, text: str) -> None:
+        self._controller.show_message(text)
 
 
 class QuietNotifier(QObject):
@@ -189,7 +198,10 @@ class AppController(QObject):
         self.store = store
         self._environ = environ
         self.model = JobTableModel(self)
-        self.window = JobWindow(self.model)
+        # The window (with its welcome page and table) is built when first needed: a tray that is never opened
+        # saves its ~10 MB and the time to build it before the icon shows.
+        self._window: JobWindow | None = None
+        self._welcome = False
         self.tray = TrayIcon(self)
         self.notifier = notifier if notifier is not None else Notifier(app_icon_path=app_icon_path())
         # Settings that stay, saved results and commands after a job ends (issue 13).
@@ -197,7 +209,7 @@ class AppController(QObject):
             store,
             notifier=self.notifier,
             tray=self.tray,
-            window=self.window,
+            window=_WindowMessages(self),
             model=self.model,
             environ=environ,
             parent=self,
@@ -239,29 +251,19 @@ class AppController(QObject):
         self._tray_timer.timeout.connect(self._update_tray)
         self._wire()
 
-    # ---- start and stop ------------------------------------------------------------------------------------
+    # ---- the window, built when first needed ---------------------------------------------------------------
 
-    def _wire(self) -> None:
-        tray, window, notifier = self.tray, self.window, self.notifier
-        tray.open_url_requested.connect(self.open_url)
-        tray.remove_requested.connect(lambda row_id: self.remove_jobs([row_id]))
-        tray.check_now_requested.connect(self.check_now)
-        tray.mute_requested.connect(self.set_muted_until)
-        tray.show_window_requested.connect(self.show_window)
-        tray.add_job_requested.connect(self.open_add_dialog)
-        tray.autostart_toggled.connect(self.set_autostart)
-        tray.quit_requested.connect(self.quit_requested)
-        tray.copy_id_requested.connect(lambda job_id: window.show_message(self.tr("Copied %1").replace("%1", job_id)))
-        tray.save_result_requested.connect(self.after.save_again)
-        tray.open_file_requested.connect(self.open_file)
-        tray.settings_requested.connect(self.open_settings_dialog)
-        tray.clipboard_watch_toggled.connect(self.set_clipboard_watch)
-        self.clipboard.offered.connect(self.offer_from_clipboard)
-        notifier.watch_offer_accepted.connect(self.accept_watch_offer)
-        self.after.settings_changed.connect(self._apply_clipboard_watch)
+    @property
+    def window(self) -> JobWindow:
+        if self._window is None:
+            self._window = self._build_window()
+        return self._window
+
+    def _build_window(self) -> JobWindow:
+        from desktop_app.ui.window import JobWindow
+
+        window = JobWindow(self.model)
         window.settings_requested.connect(self.open_settings_dialog)
-        notifier.open_file_requested.connect(self.open_file)
-        notifier.show_folder_requested.connect(self.show_folder)
         window.job_selected.connect(self.select_job)
         window.open_url_requested.connect(self.open_url)
         window.remove_requested.connect(self.remove_jobs)
@@ -273,6 +275,35 @@ class AppController(QObject):
         window.demo_requested.connect(self.start_demo)
         window.add_account_requested.connect(self.add_account_of)
         window.hidden.connect(self._window_hidden)
+        window.set_welcome(self._welcome)
+        return window
+
+    def show_message(self, text: str) -> None:
+        """A status line in the window (built for it if need be: it is shown to whoever opens the window)."""
+        self.window.show_message(text)
+
+    # ---- start and stop ------------------------------------------------------------------------------------
+
+    def _wire(self) -> None:
+        tray, notifier = self.tray, self.notifier
+        tray.open_url_requested.connect(self.open_url)
+        tray.remove_requested.connect(lambda row_id: self.remove_jobs([row_id]))
+        tray.check_now_requested.connect(self.check_now)
+        tray.mute_requested.connect(self.set_muted_until)
+        tray.show_window_requested.connect(self.show_window)
+        tray.add_job_requested.connect(self.open_add_dialog)
+        tray.autostart_toggled.connect(self.set_autostart)
+        tray.quit_requested.connect(self.quit_requested)
+        tray.copy_id_requested.connect(lambda job_id: self.show_message(self.tr("Copied %1").replace("%1", job_id)))
+        tray.save_result_requested.connect(self.after.save_again)
+        tray.open_file_requested.connect(self.open_file)
+        tray.settings_requested.connect(self.open_settings_dialog)
+        tray.clipboard_watch_toggled.connect(self.set_clipboard_watch)
+        self.clipboard.offered.connect(self.offer_from_clipboard)
+        notifier.watch_offer_accepted.connect(self.accept_watch_offer)
+        self.after.settings_changed.connect(self._apply_clipboard_watch)
+        notifier.open_file_requested.connect(self.open_file)
+        notifier.show_folder_requested.connect(self.show_folder)
         notifier.open_url_requested.connect(self.open_url)
         notifier.show_job_requested.connect(self.show_job)
         notifier.show_window_requested.connect(self.show_window)
@@ -334,7 +365,8 @@ class AppController(QObject):
         self.tray.hide()
         for dialog in self._dialogs:
             dialog.close()
-        self.window.hide()
+        if self._window is not None:
+            self._window.hide()
         return stopped
 
     @property
@@ -447,7 +479,9 @@ class AppController(QObject):
         for name, account in wanted.items():
             if name not in self._accounts:
                 self._accounts[name] = _AccountRuntime(account)  # its worker starts with its first open job
-        self.window.set_welcome(not wanted)  # no account: the welcome instead of an empty table
+        self._welcome = not wanted  # no account: the welcome instead of an empty table
+        if self._window is not None:
+            self._window.set_welcome(self._welcome)
 
     def _start_worker(self, runtime: _AccountRuntime) -> bool:
         """Start polling the account; False (with the reason recorded, and a retry armed) if its key or settings
@@ -626,6 +660,8 @@ class AppController(QObject):
         if self._settings_dialog is not None:
             self._settings_dialog.close()
         accounts = {name: self.after.account(name) for name in self._accounts}
+        from desktop_app.ui.settings_dialog import SettingsDialog
+
         dialog = SettingsDialog(self.after.app, accounts, self.window)
         dialog.save_requested.connect(lambda app, accounts: self.save_settings(dialog, app, accounts))
         self._settings_dialog = dialog
@@ -694,6 +730,8 @@ class AppController(QObject):
 
     def open_add_dialog(self) -> None:
         accounts = [(rt.account.name, rt.account.provider) for rt in self._accounts.values()]
+        from desktop_app.ui.dialogs import AddJobDialog
+
         dialog = AddJobDialog(accounts, self.window)
         dialog.add_requested.connect(
             lambda text, account, label: self.add_from_text(text, account or None, label or None)
@@ -717,6 +755,8 @@ class AppController(QObject):
         if not plan.needs_choice:
             self.add_jobs(plan.candidates, label)
             return
+        from desktop_app.ui.dialogs import ChooseAccountDialog
+
         dialog = ChooseAccountDialog(plan.candidates, self.window)
         dialog.accepted.connect(lambda: self.add_jobs(dialog.chosen(), label))
         self._keep_open(dialog)
@@ -858,6 +898,8 @@ class AppController(QObject):
         if self._accounts_dialog is None:
             providers = [(name, cls.display_name) for name, cls in PROVIDERS.items()]
             discoverable = [name for name in PROVIDERS if can_discover(name)]
+            from desktop_app.ui.accounts_dialog import AccountsDialog
+
             self._accounts_dialog = AccountsDialog(providers, self.window, discoverable=discoverable)
             self._accounts_dialog.save_requested.connect(self.save_account)
             self._accounts_dialog.remove_requested.connect(self.remove_account)
