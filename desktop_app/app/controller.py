@@ -94,7 +94,9 @@ def _id_specs() -> Mapping[str, IdSpec]:
 def start_command() -> list[str]:
     """How the login session should start us: the bundle's executable, or this Python with our package."""
     if getattr(sys, "frozen", False):
-        return [sys.executable]
+        from desktop_app.system.desktop_entry import frozen_executable
+
+        return [frozen_executable()]
     return [sys.executable, "-m", "desktop_app"]
 
 

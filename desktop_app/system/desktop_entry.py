@@ -14,10 +14,19 @@ from desktop_app.system.resources import desktop_entry_path, icon_path, resource
 ICON_SIZES = (16, 22, 24, 32, 48, 64, 128, 256, 512)
 
 
+def frozen_executable() -> str:
+    """The bundle's executable as the user's PATH names it: `/usr/bin/jobtray` after a .deb install (a link to
+    `/usr/lib/jobtray/jobtray`), so menus and autostart keep working if the package moves its files."""
+    found = shutil.which("jobtray")
+    if found and os.path.realpath(found) == os.path.realpath(sys.executable):
+        return found
+    return sys.executable
+
+
 def launch_command() -> list[str]:
     """How to start this very copy of JobTray: the frozen executable, the console script, or `python -m`."""
     if getattr(sys, "frozen", False):
-        return [sys.executable]
+        return [frozen_executable()]
     script = Path(sys.executable).with_name("jobtray")
     if script.is_file():
         return [str(script)]

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from desktop_app.system.desktop_entry import _exec_quote, install
 from desktop_app.system.resources import icon_path, resources_dir
 
@@ -50,3 +52,25 @@ def test_cli_flag_installs_into_xdg_data_home(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "applications" / "jobtray.desktop").is_file()
+
+
+def test_a_frozen_bundle_installed_by_the_package_is_started_as_usr_bin_jobtray(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After `apt install ./jobtray_*.deb` the bundle is /usr/lib/jobtray/jobtray and /usr/bin/jobtray links to it:
+    menus and autostart should name the link (it used to write the bundle's own path)."""
+    from desktop_app.system.desktop_entry import launch_command
+
+    bundle = tmp_path / "lib" / "jobtray" / "jobtray"
+    bundle.parent.mkdir(parents=True)
+    bundle.write_text("#!/bin/sh\n")
+    bundle.chmod(0o755)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "jobtray").symlink_to(bundle)
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", str(bundle))
+    monkeypatch.setenv("PATH", str(bin_dir))
+    assert launch_command() == [str(bin_dir / "jobtray")]
+    monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))  # not on PATH (a bundle run from its folder)
+    assert launch_command() == [str(bundle)]
