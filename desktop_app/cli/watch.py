@@ -18,6 +18,7 @@ from desktop_app.core.settings import AccountSettings, parse_command
 from desktop_app.engine.after_end import BackgroundFinisher, plan_end
 from desktop_app.engine.blocking import BlockingEngine, WatchOutcome
 from desktop_app.engine.downloads import DEFAULT_DEADLINE, DownloadOutcome
+from desktop_app.providers.base import ProviderConfig
 from desktop_app.store.database import Store
 
 
@@ -31,6 +32,49 @@ class Printer(Protocol):
     def line(self, text: str = "") -> None: ...
 
     def warn(self, text: str) -> None: ...
+
+
+def _after_end(
+    store: Store,
+    io: Printer,
+    engine: Callable[[], BlockingEngine],
+    *,
+    environ: Mapping[str, str] | None,
+    on_end: Sequence[str],
+    download_options: Mapping[str, object] | None,
+) -> tuple[Callable[[StatusChange], None], BackgroundFinisher, float]:
+    """What happens when a job ends, for `watch` and `poll` alike: the change printed, its result saved (accounts
+    with `--save-results`) and the commands run (`on_end`, the settings) in background threads. Returns the
+    on-change callback, the finisher to wait for, and how long to wait for it at most."""
+    app_settings = store.settings.app()
+    account_settings = store.settings.accounts()
+
+    def saved(outcome: DownloadOutcome) -> None:
+        io.line(f"{shown(outcome.account)}\t{shown(outcome.job_id)}\tsaved {shown(outcome.path)}")
+
+    def config_for(name: str) -> ProviderConfig | None:
+        pollers = engine().pollers
+        return pollers[name].spec.config if name in pollers else None
+
+    finisher = BackgroundFinisher(
+        store.folder,
+        on_warning=io.warn,
+        on_saved=saved,
+        config_for=config_for,
+        hidden_env=[account.key_env for account in store.accounts.all() if account.key_env],
+        environ=environ,
+        command_timeout=app_settings.command_timeout,
+        download_options=download_options,
+    )
+
+    def changed(change: StatusChange) -> None:
+        io.line(format_change(change))
+        settings = account_settings.get(change.job.account, AccountSettings())
+        plan = plan_end(change, settings, app_settings, on_end)
+        if plan is not None:
+            finisher.handle(plan, app_settings.download_cap)
+
+    return changed, finisher, DEFAULT_DEADLINE + app_settings.command_timeout + 10.0
 
 
 def watch(
@@ -53,30 +97,10 @@ def watch(
     """
     for line in on_end:
         parse_command(line)  # a command that cannot be split is refused before anything is polled
-    app_settings = store.settings.app()
-    account_settings = store.settings.accounts()
     engine: BlockingEngine
-
-    def saved(outcome: DownloadOutcome) -> None:
-        io.line(f"{shown(outcome.account)}\t{shown(outcome.job_id)}\tsaved {shown(outcome.path)}")
-
-    finisher = BackgroundFinisher(
-        store.folder,
-        on_warning=io.warn,
-        on_saved=saved,
-        config_for=lambda name: engine.pollers[name].spec.config if name in engine.pollers else None,
-        hidden_env=[account.key_env for account in store.accounts.all() if account.key_env],
-        environ=environ,
-        command_timeout=app_settings.command_timeout,
-        download_options=download_options,
+    changed, finisher, wait_s = _after_end(
+        store, io, lambda: engine, environ=environ, on_end=on_end, download_options=download_options
     )
-
-    def changed(change: StatusChange) -> None:
-        io.line(format_change(change))
-        settings = account_settings.get(change.job.account, AccountSettings())
-        plan = plan_end(change, settings, app_settings, on_end)
-        if plan is not None:
-            finisher.handle(plan, app_settings.download_cap)
 
     engine = BlockingEngine(
         store,
@@ -92,7 +116,7 @@ def watch(
         outcome = engine.watch(timeout)
     finally:
         engine.close()
-        finisher.wait(DEFAULT_DEADLINE + app_settings.command_timeout + 10.0)
+        finisher.wait(wait_s)
     if outcome == WatchOutcome.CONFIG_ERROR:
         return EXIT_ERROR
     if outcome == WatchOutcome.TIMED_OUT:
@@ -112,11 +136,20 @@ def poll(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
     environ: Mapping[str, str] | None = None,
+    download_options: Mapping[str, object] | None = None,
 ) -> int:
-    """Ask about every open job once, now; print the changes. Exit 2 when any check failed."""
+    """Ask about every open job once, now; print the changes. Exit 2 when any check failed.
+
+    A job that ended is looked after as `watch` does (its result saved, the settings' commands run); `poll` waits
+    for those before it returns.
+    """
+    engine: BlockingEngine
+    changed, finisher, wait_s = _after_end(
+        store, io, lambda: engine, environ=environ, on_end=(), download_options=download_options
+    )
     engine = BlockingEngine(
         store,
-        on_change=lambda change: io.line(format_change(change)),
+        on_change=changed,
         on_warning=io.warn,
         on_discovered=lambda jobs: _discovered(io, jobs),
         environ=environ,
@@ -125,6 +158,7 @@ def poll(
     )
     try:
         report = engine.poll_once()
+        finisher.wait(wait_s)  # the pollers' settings (a result's credentials) are still there
     finally:
         engine.close()
     if report.unwritten:

@@ -138,3 +138,24 @@ def test_settings_are_shown_and_kept(pdfco_simulator: tuple[PdfCoSimulator, Simu
     assert bad.returncode == 2 and "is not a size" in bad.stderr
     assert jobtray("settings", "unset", "muted-until").returncode == 0
     assert json.loads(jobtray("settings", "--json").stdout)["app"]["muted_until"] is None
+
+
+def test_a_cron_d_poll_saves_the_result_and_runs_the_account_s_command_too(
+    sim: PdfCoSimulator, s3: ObjectStoreServer, pdfco_simulator: tuple[PdfCoSimulator, SimulatorServer], tmp_path: Path
+) -> None:
+    """`jobtray poll` from cron sees a job end: its result is saved and the account's command runs, as in `watch`
+    (poll used to leave both to the tray)."""
+    results, marks = tmp_path / "results", tmp_path / "marks"
+    marks.mkdir()
+    command = f'sh -c "touch {marks}/$JOBTRAY_JOB_ID"'
+    _add_account(pdfco_simulator[1], "--save-results", str(results), "--on-end", command)
+    job = sim.add_job([steps.success()], result=PDF, result_name="cron.pdf")
+    assert jobtray("add", "--account", "work", job, env=_env()).returncode == 0
+    polled = jobtray("poll", env=_env())
+    assert polled.returncode == 0, polled.stderr
+    assert (results / "cron.pdf").read_bytes() == PDF
+    assert s3.credentials_seen == 0
+    assert f"saved {results / 'cron.pdf'}" in polled.stdout
+    (row,) = list_json()
+    assert row["result_file"] == str(results / "cron.pdf")
+    assert [p.name for p in marks.iterdir()] == [job]  # the account's command ran, with the job's environment
