@@ -34,18 +34,20 @@ class Printer(Protocol):
     def warn(self, text: str) -> None: ...
 
 
-def _after_end(
+def _engine(
     store: Store,
     io: Printer,
-    engine: Callable[[], BlockingEngine],
     *,
     environ: Mapping[str, str] | None,
+    clock: Callable[[], float],
+    sleep: Callable[[float], None],
     on_end: Sequence[str],
     download_options: Mapping[str, object] | None,
-) -> tuple[Callable[[StatusChange], None], BackgroundFinisher, float]:
-    """What happens when a job ends, for `watch` and `poll` alike: the change printed, its result saved (accounts
-    with `--save-results`) and the commands run (`on_end`, the settings) in background threads. Returns the
-    on-change callback, the finisher to wait for, and how long to wait for it at most."""
+    engine_options: Mapping[str, object] | None = None,
+) -> tuple[BlockingEngine, BackgroundFinisher, float]:
+    """The engine as `watch` and `poll` drive it, with what happens when a job ends: the change printed, its result
+    saved (accounts with `--save-results`) and the commands run (`on_end`, the settings) in background threads.
+    Returns the engine, the finisher to wait for, and how long to wait for it at most."""
     app_settings = store.settings.app()
     account_settings = store.settings.accounts()
 
@@ -53,7 +55,7 @@ def _after_end(
         io.line(f"{shown(outcome.account)}\t{shown(outcome.job_id)}\tsaved {shown(outcome.path)}")
 
     def config_for(name: str) -> ProviderConfig | None:
-        pollers = engine().pollers
+        pollers = engine.pollers
         return pollers[name].spec.config if name in pollers else None
 
     finisher = BackgroundFinisher(
@@ -74,7 +76,17 @@ def _after_end(
         if plan is not None:
             finisher.handle(plan, app_settings.download_cap)
 
-    return changed, finisher, DEFAULT_DEADLINE + app_settings.command_timeout + 10.0
+    engine = BlockingEngine(
+        store,
+        on_change=changed,
+        on_warning=io.warn,
+        on_discovered=lambda jobs: _discovered(io, jobs),
+        environ=environ,
+        clock=clock,
+        sleep=sleep,
+        **(engine_options or {}),  # type: ignore[arg-type]
+    )
+    return engine, finisher, DEFAULT_DEADLINE + app_settings.command_timeout + 10.0
 
 
 def watch(
@@ -97,20 +109,15 @@ def watch(
     """
     for line in on_end:
         parse_command(line)  # a command that cannot be split is refused before anything is polled
-    engine: BlockingEngine
-    changed, finisher, wait_s = _after_end(
-        store, io, lambda: engine, environ=environ, on_end=on_end, download_options=download_options
-    )
-
-    engine = BlockingEngine(
+    engine, finisher, wait_s = _engine(
         store,
-        on_change=changed,
-        on_warning=io.warn,
-        on_discovered=lambda jobs: _discovered(io, jobs),
+        io,
         environ=environ,
         clock=clock,
         sleep=sleep,
-        **(engine_options or {}),  # type: ignore[arg-type]
+        on_end=on_end,
+        download_options=download_options,
+        engine_options=engine_options,
     )
     try:
         outcome = engine.watch(timeout)
@@ -143,18 +150,8 @@ def poll(
     A job that ended is looked after as `watch` does (its result saved, the settings' commands run); `poll` waits
     for those before it returns.
     """
-    engine: BlockingEngine
-    changed, finisher, wait_s = _after_end(
-        store, io, lambda: engine, environ=environ, on_end=(), download_options=download_options
-    )
-    engine = BlockingEngine(
-        store,
-        on_change=changed,
-        on_warning=io.warn,
-        on_discovered=lambda jobs: _discovered(io, jobs),
-        environ=environ,
-        clock=clock,
-        sleep=sleep,
+    engine, finisher, wait_s = _engine(
+        store, io, environ=environ, clock=clock, sleep=sleep, on_end=(), download_options=download_options
     )
     try:
         report = engine.poll_once()
