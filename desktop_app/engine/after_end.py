@@ -146,7 +146,7 @@ class BackgroundFinisher:
 
     def _record(self, outcome: DownloadOutcome) -> None:
         try:
-            with Store(self._folder) as store:
+            with Store(self._folder, check=False) as store:  # checked by the process's own store already
                 store.jobs.set_result_file(outcome.row_id, outcome.path, None if outcome.ok else outcome.error)
         except Exception as exc:  # the file is saved either way; only the note in the database is missing
             self._on_warning(f"the saved result of {outcome.job_id} could not be noted in the database: {exc}")

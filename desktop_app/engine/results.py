@@ -12,6 +12,7 @@ from desktop_app.core.errors import (
     AuthError,
     ConfigError,
     JobTrayError,
+    PartialAnswer,
     ProtocolError,
     ProviderError,
     QuotaExhausted,
@@ -88,12 +89,10 @@ def check_batch(provider: Provider, account: str, job_ids: Sequence[str]) -> Che
     """Ask the provider about `job_ids`; never raises for an expected failure."""
     try:
         statuses = provider.check(list(job_ids))
+    except PartialAnswer as exc:  # some jobs' parts of a batch answer were fine: only the others failed
+        errors = tuple((job_id, redact(displayable(message))) for job_id, message in exc.failed.items())
+        return CheckResult(account, tuple(job_ids), tuple(exc.statuses), job_errors=errors)
     except ProviderError as exc:
-        good = getattr(exc, "statuses", None)  # a PartialAnswer: some jobs' parts were fine
-        failed = getattr(exc, "failed", None)
-        if good is not None and isinstance(failed, dict):
-            errors = tuple((job_id, redact(displayable(str(message)))) for job_id, message in failed.items())
-            return CheckResult(account, tuple(job_ids), tuple(good), job_errors=errors)
         return error_result(account, job_ids, exc)
     wanted = set(job_ids)
     stray = [s.job_id for s in statuses if s.job_id not in wanted]

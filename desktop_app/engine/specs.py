@@ -43,7 +43,8 @@ def thread_budget(folder: Path, account: str) -> StoreBudget:
     opened: list[Store] = []
 
     def open_accounts() -> AccountStore:
-        store = Store(folder, busy_timeout_ms=BUDGET_BUSY_TIMEOUT_MS)
+        # A second connection to a database the main thread has checked already: no second quick_check of it.
+        store = Store(folder, busy_timeout_ms=BUDGET_BUSY_TIMEOUT_MS, check=False)
         opened.append(store)
         return store.accounts
 

@@ -52,16 +52,21 @@ class Store:
     A damaged database file is moved aside (see `move_aside`) and a fresh one started; `recovered_from` then names
     the kept file so the CLI and the tray can tell the user. Every other database failure is a StoreError.
 
+    `check=False` skips `PRAGMA quick_check` (a read of the whole file): for a second connection of a process whose
+    own store has checked the database already.
+
     Attributes:
         recovered_from: where the damaged database was moved when this Store had to start afresh, else None.
     """
 
-    def __init__(self, folder: Path, clock: Clock = utc_now, busy_timeout_ms: int | None = None) -> None:
+    def __init__(
+        self, folder: Path, clock: Clock = utc_now, busy_timeout_ms: int | None = None, check: bool = True
+    ) -> None:
         self.folder = folder
         self.path = folder / DB_FILENAME
         self.recovered_from: Path | None = None
         try:
-            self.conn: sqlite3.Connection = connect(self.path, busy_timeout_ms)
+            self.conn: sqlite3.Connection = connect(self.path, busy_timeout_ms, check)
         except StoreError as exc:
             if not exc.corrupt or not self.path.exists():
                 exc.close_connection()
@@ -79,7 +84,7 @@ class Store:
                 exc.close_connection()
             # INFO: the user is told by whoever opened the store (CLI line, tray notification), not twice.
             log.info("the database %s was damaged: kept as %s, starting a new one", self.path, self.recovered_from)
-            self.conn = connect(self.path, busy_timeout_ms)
+            self.conn = connect(self.path, busy_timeout_ms, check)
         self.discovery = DiscoveryStore(self.conn)
         self.accounts = AccountStore(self.conn, clock)
         self.jobs = JobStore(self.conn, clock)

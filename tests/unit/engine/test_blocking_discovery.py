@@ -18,23 +18,10 @@ from desktop_app.engine.discovery import LOOK_INTERVAL
 from desktop_app.simulators import encodingcom as enc
 from desktop_app.simulators.server import SimulatorServer, serve
 from desktop_app.store.database import Store
+from tests.support.clock import VirtualClock
 
 USER, KEY = "48151", "blocking-discovery-key"
 SWITCH_ON = datetime(2026, 12, 1, 12, 0, 0, tzinfo=UTC)
-
-
-class VirtualClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def mono(self) -> float:
-        return self.now
-
-    def wall(self) -> float:
-        return SWITCH_ON.timestamp() + (self.now - 1000.0)
-
-    def sleep(self, seconds: float) -> None:
-        self.now += max(0.0, seconds)
 
 
 class RecordingBudget(LocalBudget):
@@ -54,7 +41,7 @@ class RecordingBudget(LocalBudget):
 
 @pytest.fixture
 def clock() -> VirtualClock:
-    return VirtualClock()
+    return VirtualClock(SWITCH_ON.timestamp())
 
 
 @pytest.fixture

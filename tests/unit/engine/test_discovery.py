@@ -20,20 +20,10 @@ from desktop_app.providers.encodingcom import EncodingComProvider
 from desktop_app.simulators import encodingcom as enc
 from desktop_app.simulators.server import SimulatorServer, serve
 from desktop_app.store.database import Store
+from tests.support.clock import VirtualClock
 
 USER, KEY = "48151", "discovery-key"
 SWITCH_ON = datetime(2026, 12, 1, 12, 0, 0, tzinfo=UTC)
-
-
-class VirtualClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def mono(self) -> float:
-        return self.now
-
-    def wall(self) -> float:
-        return SWITCH_ON.timestamp() + (self.now - 1000.0)
 
 
 @pytest.fixture(params=[0.0, -5.0, 9.0], ids=["utc", "utc-5", "utc+9"])
@@ -48,7 +38,7 @@ def served(request: pytest.FixtureRequest) -> Iterator[tuple[enc.EncodingComSimu
 
 def test_discovery_over_three_pages(served: tuple[enc.EncodingComSimulator, SimulatorServer], store: Store) -> None:
     sim, server = served
-    clock = VirtualClock()
+    clock = VirtualClock(SWITCH_ON.timestamp())
     account = store.accounts.add(
         Account("video", "encodingcom", KeySource.ENV, base_url=server.base_url, username=USER, key_env="K")
     )

@@ -15,18 +15,8 @@ from desktop_app.providers.pdfco import PdfCoProvider
 from desktop_app.simulators import pdfco as pdfco_sim
 from desktop_app.store.database import Store
 from tests.conftest import PDFCO_KEY
+from tests.support.clock import VirtualClock
 from tests.support.fault_server import Fault, FaultServer
-
-
-class VirtualClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def wall(self) -> float:
-        return 1.7e9 + self.now
 
 
 def _spec(base_url: str, rate: str = "2/s") -> PollerSpec:
