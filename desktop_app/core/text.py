@@ -45,12 +45,3 @@ def displayable(text: str) -> str:
     text = _ESCAPE_SEQUENCE.sub("", text)
     text = _WHITESPACE_CONTROLS.sub(" ", text)
     return _SHOWN_ESCAPED.sub(_escape, text)
-
-
-def displayable_or_none(text: str | None) -> str | None:
-    return None if text is None else displayable(text)
-
-
-def is_clean(text: str) -> bool:
-    """True when `displayable` would leave `text` as it is (nothing to strip or escape)."""
-    return displayable(text) == text
