@@ -286,8 +286,147 @@ def _discovery(conn: sqlite3.Connection) -> None:
     )
 
 
+# Columns of `jobs` a person sees: a change to one of them is news for the tray (issue 19's change feed). The
+# bookkeeping of every check (`checks`, `last_checked_at`) is left out, so a request never wakes the GUI.
+_VISIBLE_JOB_COLUMNS = (
+    "state",
+    "provider_status",
+    "progress",
+    "message",
+    "result_url",
+    "label",
+    "finished_at",
+    "archived",
+    "last_error",
+    "result_file",
+    "download_error",
+    "acknowledged_at",
+)
+
+
+# What writes a row into `changes`: (trigger, event, table, kind, the row it names, condition). A job's visible
+# columns changed, not its check counters; an outbox row's state, error or outcome, not its lease.
+_CHANGE_TRIGGERS: tuple[tuple[str, str, str, str, str, str | None], ...] = (
+    ("changes_job_added", "INSERT", "jobs", "job", "NEW.id", None),
+    (
+        "changes_job_changed",
+        "UPDATE",
+        "jobs",
+        "job",
+        "NEW.id",
+        " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in _VISIBLE_JOB_COLUMNS),
+    ),
+    ("changes_job_removed", "DELETE", "jobs", "job_removed", "OLD.id", None),
+    ("changes_account_added", "INSERT", "accounts", "account", "NEW.id", None),
+    ("changes_account_changed", "UPDATE", "accounts", "account", "NEW.id", None),
+    ("changes_account_removed", "DELETE", "accounts", "account", "OLD.id", None),
+    ("changes_settings_set", "INSERT", "settings", "settings", "NULL", None),
+    ("changes_settings_changed", "UPDATE", "settings", "settings", "NULL", None),
+    ("changes_settings_unset", "DELETE", "settings", "settings", "NULL", None),
+    ("changes_account_settings_set", "INSERT", "account_settings", "settings", "NEW.account_id", None),
+    ("changes_account_settings_changed", "UPDATE", "account_settings", "settings", "NEW.account_id", None),
+    ("changes_account_settings_unset", "DELETE", "account_settings", "settings", "OLD.account_id", None),
+    ("changes_outbox_added", "INSERT", "outbox", "outbox", "NEW.job", None),
+    (
+        "changes_outbox_changed",
+        "UPDATE",
+        "outbox",
+        "outbox",
+        "NEW.job",
+        "OLD.state IS NOT NEW.state OR OLD.last_error IS NOT NEW.last_error OR OLD.outcome IS NOT NEW.outcome",
+    ),
+    ("changes_forward_added", "INSERT", "forwards", "forward", "NEW.id", None),
+    ("changes_forward_changed", "UPDATE", "forwards", "forward", "NEW.id", None),
+    ("changes_forward_removed", "DELETE", "forwards", "forward", "OLD.id", None),
+)
+
+
+def _round_seven(conn: sqlite3.Connection) -> None:
+    """The store changes of issues 18-23, planned together (docs/ARCHITECTURE.md, "The store").
+
+    - `outbox` (18, 21): after-end work as data, one row per action (a download, a command of a setting, a
+      forward, a notification that must survive a restart), written in the ending's transaction; claimed by one
+      process (PID and lease); its attempts, last error and outcome. A command's text is never stored: `ref` names
+      the setting it came from (`account:on-end`, `app:on-end`, `watch:N` with `origin_pid`).
+    - `changes` (19): a feed of what changed, kept by triggers, read from the last seen `seq`; pacing and rate state
+      write nothing here.
+    - `jobs.acknowledged_at`, `jobs.renotified_at` (21): a failure's alarm, acknowledged or told again after 24 h.
+    - `forwards` (21): forwarding targets by name; the apprise URL itself is in the keyring or an environment
+      variable, never here.
+    - `accounts.vars` (22): an account's own variables for a defined provider's path ({owner}, {repo}), JSON.
+    - `accounts.problem`, `accounts.problem_kind` (23): why an account cannot be checked (no key, wrong key,
+      unreachable, locked keyring, rate-limited for long), for `account list --json` and every front.
+    - `account_discovery.baseline_at` (20): when the first look (the baseline) was taken; null until one succeeded,
+      so media created after `since` are found however late that look comes.
+    """
+    _run_script(
+        conn,
+        """
+        CREATE TABLE outbox (
+            id              INTEGER PRIMARY KEY,
+            job             INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+            kind            TEXT NOT NULL CHECK (kind IN ('download', 'command', 'forward', 'notify')),
+            ref             TEXT,
+            origin_pid      INTEGER,
+            state           TEXT NOT NULL DEFAULT 'pending'
+                            CHECK (state IN ('pending', 'running', 'done', 'failed', 'interrupted', 'unknown',
+                                             'discarded')),
+            claimed_by      INTEGER,
+            lease_until     REAL,
+            attempts        INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at REAL,
+            expires_at      REAL,
+            target_name     TEXT,
+            last_error      TEXT,
+            outcome         TEXT,
+            told            INTEGER NOT NULL DEFAULT 0,
+            created_at      REAL NOT NULL,
+            updated_at      REAL NOT NULL
+        );
+        CREATE INDEX outbox_open ON outbox (state, next_attempt_at) WHERE state IN ('pending', 'running');
+        CREATE INDEX outbox_job ON outbox (job);
+        CREATE TABLE changes (
+            seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind    TEXT NOT NULL CHECK (kind IN ('job', 'job_removed', 'account', 'settings', 'outbox', 'forward')),
+            row     INTEGER
+        );
+        ALTER TABLE jobs ADD COLUMN acknowledged_at TEXT;
+        ALTER TABLE jobs ADD COLUMN renotified_at TEXT;
+        CREATE TABLE forwards (
+            id          INTEGER PRIMARY KEY,
+            name        TEXT NOT NULL UNIQUE,
+            account_id  INTEGER REFERENCES accounts(id) ON DELETE CASCADE,
+            url_source  TEXT NOT NULL CHECK (url_source IN ('keyring', 'env')),
+            url_env     TEXT,
+            with_link   INTEGER NOT NULL DEFAULT 0,
+            created_at  TEXT NOT NULL
+        );
+        ALTER TABLE accounts ADD COLUMN vars TEXT;
+        ALTER TABLE accounts ADD COLUMN problem TEXT;
+        ALTER TABLE accounts ADD COLUMN problem_kind TEXT;
+        ALTER TABLE account_discovery ADD COLUMN baseline_at REAL
+        """,
+    )
+    for name, event, table, kind, row, when in _CHANGE_TRIGGERS:
+        condition = f" WHEN {when}" if when else ""
+        # Every part is a constant of this module.
+        conn.execute(
+            f"CREATE TRIGGER {name} AFTER {event} ON {table}{condition} "  # noqa: S608
+            f"BEGIN INSERT INTO changes (kind, row) VALUES ('{kind}', {row}); END"
+        )
+    # Discovery switched on before this version has taken its first look already when it has a last look.
+    conn.execute("UPDATE account_discovery SET baseline_at = last_look WHERE last_look IS NOT NULL")
+
+
 # Each entry moves the schema from version i to i + 1; append only, never edit a shipped one.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _settings_and_result_files, _discovery]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _v1,
+    _v2,
+    _v3,
+    _settings_and_result_files,
+    _discovery,
+    _round_seven,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
