@@ -103,6 +103,7 @@ class ObjectStoreServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body are two sends: see server.py (~40 ms kept-alive)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass

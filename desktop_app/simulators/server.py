@@ -137,6 +137,11 @@ class SimulatorServer:
 
         class RequestHandler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # One send per answer, and no Nagle: http.server wrote the headers and the body in two sends, and on a
+            # kept-alive connection the second waited for the client's delayed ACK of the first (~40 ms a request;
+            # a fresh connection is in quick-ACK mode and did not pay it). bench/keepalive.py measures it.
+            wbufsize = -1  # buffered: handle_one_request flushes after each request
+            disable_nagle_algorithm = True
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # quiet: tests and the demo would otherwise print every request
@@ -163,12 +168,13 @@ class SimulatorServer:
                 for name, value in response.headers.items():
                     self.send_header(name, value)
                 self.end_headers()
-                if self.command != "HEAD":
-                    try:
+                try:
+                    if self.command != "HEAD":
                         self.wfile.write(response.body)
-                    except (BrokenPipeError, ConnectionResetError):
-                        # The client gave up on the answer (a size cap, a timeout): expected, not worth a traceback.
-                        self.close_connection = True
+                    self.wfile.flush()  # here, where a client that went away is expected, not in http.server
+                except (BrokenPipeError, ConnectionResetError):
+                    # The client gave up on the answer (a size cap, a timeout): expected, not worth a traceback.
+                    self.close_connection = True
 
             do_GET = do_POST = do_PUT = do_HEAD = _serve
 

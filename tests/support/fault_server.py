@@ -257,6 +257,10 @@ class FaultServer:
 
         class RequestHandler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # No Nagle: headers and body go in two sends (kept unbuffered so the trickle and truncation faults
+            # write exactly what they say), and with Nagle the body waited ~40 ms for the client's delayed ACK on
+            # every kept-alive request (bench/keepalive.py).
+            disable_nagle_algorithm = True
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
