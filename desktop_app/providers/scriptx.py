@@ -20,7 +20,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from desktop_app.core.errors import AuthError, ProtocolError
+from desktop_app.core.errors import AuthError, ProtocolError, RateLimited, TransientError
 from desktop_app.core.ids import IdSpec
 from desktop_app.core.model import JobState, Status
 from desktop_app.core.schedule import PollPolicy
@@ -113,13 +113,20 @@ def _get(body: dict[Any, Any], key: str) -> Any:
     return None
 
 
+_ASCII_INTEGER = re.compile(r"-?[0-9]{1,6}")  # not `str.isdigit`: true for Arabic-Indic, fullwidth digits
+
+
 def _status_code(value: Any) -> int | None:
+    """The status as an integer: a JSON integer, or a string of ASCII digits (an optional minus, blanks around).
+
+    Numbers from servers are ASCII only: "--6", "+6", Arabic-Indic or fullwidth digits are not numbers.
+    """
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value.strip()) <= 6:
-        return int(value.strip())
+    if isinstance(value, str) and _ASCII_INTEGER.fullmatch(value.strip(" \t")):
+        return int(value.strip(" \t"))
     return None
 
 
@@ -157,7 +164,7 @@ def parse_status(job_id: str, body: Any) -> Status:
 def is_downloadable(status: Status) -> bool:
     """True for a completed job whose output may wait on the server (6 Completed, 102 CompletedWait)."""
     code = status.provider_status.split(" ", 1)[0]
-    return status.state == JobState.SUCCEEDED and code.lstrip("-").isdigit() and int(code) in DOWNLOADABLE
+    return status.state == JobState.SUCCEEDED and bool(_ASCII_INTEGER.fullmatch(code)) and int(code) in DOWNLOADABLE
 
 
 def raise_for_http_error(response: HttpResponse) -> None:
@@ -236,23 +243,33 @@ class ScriptXProvider(HttpProvider):
     def _with_download(self, status: Status) -> Status:
         """The status with its result link if the server confirms a file to download, else saying it printed.
 
-        A 429 or 5xx to the HEAD raises (the job is checked again later, rather than losing its link for good);
-        a redirect is not followed (the licence would travel along) and, like any other answer, means no link.
+        The HEAD is an auxiliary request: whatever it meets, the job ends as its status says (issue 20).
+        - 2xx: the link is confirmed.
+        - 404/410: printed to a device, nothing to download.
+        - 405/501: the server does not answer HEAD: no link (we cannot tell a file from none).
+        - 429, other 5xx, or no answer at all: the link is kept unconfirmed; the download tries it later.
+        - a redirect (not followed: the licence would travel along) or anything else: no link.
         """
         path = download_path(status.job_id)
+        link = result_link(self.config.base_url.rstrip("/") + path)
+        shown: str
         try:
             response = self.transport.request("HEAD", path, headers=self._auth_headers())
         except ProtocolError:
-            response = None  # a redirect: not followed, no link
-        if response is not None:
-            raise_for_common_errors(response)
-            if 200 <= response.status <= 299:
-                link = result_link(self.config.base_url.rstrip("/") + path)
-                if link is not None:
-                    return dataclasses.replace(status, result_url=link)
-        if response is not None and response.status in (404, 410):
-            message = PRINTED_MESSAGE
+            shown = "a redirect"
+        except (TransientError, RateLimited) as exc:
+            return dataclasses.replace(status, result_url=link, message=_unconfirmed(str(exc)))
         else:
-            shown = f"HTTP {response.status}" if response is not None else "a redirect"
-            message = f"Printed; ScriptX.Services offers no file to download for it ({shown})"
+            if 200 <= response.status <= 299 and link is not None:
+                return dataclasses.replace(status, result_url=link)
+            if response.status in (404, 410):
+                return dataclasses.replace(status, message=PRINTED_MESSAGE)
+            if response.status == 429 or (500 <= response.status <= 599 and response.status != 501):
+                return dataclasses.replace(status, result_url=link, message=_unconfirmed(f"HTTP {response.status}"))
+            shown = f"HTTP {response.status}"
+        message = f"Printed; ScriptX.Services offers no file to download for it ({shown})"
         return dataclasses.replace(status, message=message)
+
+
+def _unconfirmed(why: str) -> str:
+    return f"Completed; the file to download was not confirmed ({short_text(why, 120)}); the link may not work"

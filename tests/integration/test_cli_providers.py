@@ -12,8 +12,9 @@ from desktop_app.simulators import ipaper as ipa
 from desktop_app.simulators import scriptx as sx
 from desktop_app.simulators.encodingcom import EncodingComSimulator
 from desktop_app.simulators.ipaper import IPaperSimulator
+from desktop_app.simulators.script import Step
 from desktop_app.simulators.scriptx import ScriptXSimulator
-from desktop_app.simulators.server import SimulatorServer
+from desktop_app.simulators.server import SimRequest, SimResponse, SimulatorServer
 from tests.conftest import (
     ENCODINGCOM_KEY,
     ENCODINGCOM_USERID,
@@ -214,3 +215,40 @@ def test_simulate_prints_every_provider_and_stops_on_ctrl_c() -> None:
             if process.poll() is None:
                 process.kill()
                 process.wait()
+
+
+def test_a_malformed_scriptx_number_is_one_line_and_exit_2(
+    scriptx_simulator: tuple[ScriptXSimulator, SimulatorServer],
+) -> None:
+    """Issue 20: `{"status": "--6"}` printed "internal error: ValueError" and a traceback on every check."""
+    sim, server = scriptx_simulator
+    add_account("scriptx", server, SCRIPTX_LICENCE)
+    bad = sim.add_job([Step({"status": "--6", "message": ""})])
+    fullwidth = sim.add_job([Step({"status": "\uff16", "message": ""})])
+    good = sim.add_job([sx.completed()])
+    add_jobs("scriptx", bad, fullwidth, good)
+    result = jobtray("poll")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "integer status" in lines[0], result.stderr
+    jobs = jobs_by_id()
+    assert jobs[bad]["state"] == jobs[fullwidth]["state"] == "queued"  # the job keeps its state
+    assert jobs[good]["state"] == "succeeded"
+
+
+def test_a_scriptx_server_answering_head_with_501_ends_the_job_with_no_link(
+    scriptx_simulator: tuple[ScriptXSimulator, SimulatorServer],
+) -> None:
+    sim, server = scriptx_simulator
+    done = sim.add_job([sx.completed()])
+
+    def handler(request: SimRequest) -> SimResponse:
+        return SimResponse(501, b"", "text/plain") if request.method == "HEAD" else sim.handle(request)
+
+    server._handler = handler
+    add_account("scriptx", server, SCRIPTX_LICENCE)
+    add_jobs("scriptx", done)
+    poll(1)
+    job = jobs_by_id()[done]
+    assert job["state"] == "succeeded" and job["result_url"] is None

@@ -307,17 +307,52 @@ def test_a_download_check_that_does_not_confirm_gives_no_link(
     assert status.result_url is None and status.message is not None and expected in status.message
 
 
-def test_a_download_check_hitting_a_server_error_retries_later(scriptx_simulator: Sim) -> None:
-    """The link is decided once, when the job completes: a 5xx must not lose it for good."""
+@pytest.mark.parametrize("code", [405, 501])
+def test_a_server_that_does_not_answer_head_ends_the_job_with_no_link(scriptx_simulator: Sim, code: int) -> None:
+    """Issue 20: an auxiliary request never holds a job's end; 405/501 to the HEAD means "no link"."""
     sim, server = scriptx_simulator
     job = sim.add_job([steps.completed()])
 
     def handler(request: SimRequest) -> SimResponse:
-        return SimResponse(503, b"busy", "text/plain") if request.method == "HEAD" else sim.handle(request)
+        if request.method == "HEAD":
+            return SimResponse(code, b"", "text/plain")
+        return sim.handle(request)
 
     server._handler = handler
-    with pytest.raises(TransientError):
-        _client(server).check([job])
+    (status,) = _client(server).check([job])
+    assert status.state == JobState.SUCCEEDED
+    assert status.result_url is None
+    assert status.message is not None and f"HTTP {code}" in status.message
+
+
+@pytest.mark.parametrize(
+    "answer", [SimResponse(503, b"busy", "text/plain"), SimResponse(429, b"slow down", "text/plain")]
+)
+def test_a_download_check_hitting_a_server_error_still_ends_the_job(
+    scriptx_simulator: Sim, answer: SimResponse
+) -> None:
+    """The job ends as its status says; the link, not confirmed, is kept for the download to try later."""
+    sim, server = scriptx_simulator
+    job = sim.add_job([steps.completed()])
+
+    def handler(request: SimRequest) -> SimResponse:
+        return answer if request.method == "HEAD" else sim.handle(request)
+
+    server._handler = handler
+    (status,) = _client(server).check([job])
+    assert status.state == JobState.SUCCEEDED
+    assert status.result_url == f"{server.base_url}/api/v1/printPdf/download/{job}"
+    assert status.message is not None and "not confirmed" in status.message
+
+
+@pytest.mark.parametrize("value", ["--6", "\u0666", "\uff16", "6\u0666", "+6", " 6 ", "-+1", "1e2", "0x6", "6.0"])
+def test_numbers_from_the_server_are_ascii_only(value: str) -> None:
+    """Issue 20: "--6" raised ValueError (a traceback); Arabic-Indic and fullwidth six were read as Completed."""
+    if value == " 6 ":
+        assert parse_status(TOKEN, {"status": value}).state == JobState.SUCCEEDED  # surrounding blanks: tolerated
+        return
+    with pytest.raises(ProtocolError):
+        parse_status(TOKEN, {"status": value})
 
 
 def test_request_shape(scriptx_simulator: Sim) -> None:
