@@ -15,6 +15,7 @@ from desktop_app.store.clock import Clock, utc_now
 from desktop_app.store.db import DB_FILENAME, StoreError, connect
 from desktop_app.store.discovery import DiscoveryStore
 from desktop_app.store.jobs import JobStore
+from desktop_app.store.outbox import OutboxStore
 from desktop_app.store.settings import SettingsStore
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,7 @@ class Store:
         self.discovery = DiscoveryStore(self.conn)
         self.accounts = AccountStore(self.conn, clock)
         self.jobs = JobStore(self.conn, clock)
+        self.outbox = OutboxStore(self.conn, clock)
         self.settings = SettingsStore(self.conn)
 
     @property
