@@ -15,6 +15,7 @@ from desktop_app.simulators.ipaper import IPaperSimulator
 from desktop_app.simulators.scriptx import ScriptXSimulator
 from desktop_app.simulators.server import Simulator, SimulatorServer, serve
 from desktop_app.store.database import Store
+from tests import markers
 
 PDFCO_KEY = "test-pdfco-key-5f1c9a"
 IPAPER_KEY = "test-ipaper-key-7d21"
@@ -23,6 +24,27 @@ ENCODINGCOM_USERID = "48151"
 ENCODINGCOM_KEY = "test-encodingcom-key-c0ffee"
 
 S = TypeVar("S", bound=Simulator)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    markers.mark_by_what_they_start(items)
+    if markers.is_fast_unit_run(config):
+        markers.leave_out_slow_kinds(config, items)
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    if markers.is_fast_unit_run(config):
+        return (
+            "pytest tests/unit: tests marked " + ", ".join(markers.FAST_UNIT_SKIPS) + " are left out (tests/markers.py)"
+        )
+    return None
+
+
+@pytest.fixture(autouse=True)
+def _fast_unit_guard(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In `pytest tests/unit`, a test that starts a server or a process anyway fails, naming the marker it needs."""
+    if markers.is_fast_unit_run(request.config):
+        markers.guard_fast_unit_test(monkeypatch)
 
 
 @pytest.fixture(autouse=True)
