@@ -15,16 +15,16 @@ import sqlite3
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 
 from desktop_app.core.errors import JobTrayError
-from desktop_app.core.model import Job, JobState, StatusChange
+from desktop_app.core.model import Job, StatusChange
 from desktop_app.engine.budget import Budget
-from desktop_app.engine.discovery import Discoverer, DiscoveryPage, can_discover, record_page
+from desktop_app.engine.discovery import DiscoveryPage, record_page
 from desktop_app.engine.poller import AccountPoller, Clock
-from desktop_app.engine.recorder import ResultRecorder
-from desktop_app.engine.results import CheckResult, ErrorKind, error_result
-from desktop_app.engine.specs import poller_spec, shared_budget
+from desktop_app.engine.recorder import PlanFor, ResultRecorder
+from desktop_app.engine.results import CheckResult, ErrorKind
+from desktop_app.engine.specs import shared_budget
+from desktop_app.engine.supervisor import InlineHost, Supervisor
 from desktop_app.store.database import Store
 
 log = logging.getLogger(__name__)
@@ -52,23 +52,6 @@ class PollReport:
     discovered: list[Job] = field(default_factory=list)  # jobs that discovery found and added
 
 
-def past_durations(store: Store, account: str) -> list[float]:
-    """Seconds that the account's ended jobs took (archived ones too), oldest first: what its poller learns from.
-
-    A job the provider did not know (not_found) says nothing about how long jobs take. Nothing when the store
-    cannot be read: the poller then starts knowing nothing, as it would for a new account.
-    """
-    try:
-        jobs = store.jobs.all(include_archived=True)
-    except (JobTrayError, OSError):
-        return []
-    return [
-        (job.finished_at - job.created_at).total_seconds()
-        for job in jobs
-        if job.account == account and job.finished_at is not None and job.state is not JobState.NOT_FOUND
-    ]
-
-
 class BlockingEngine:
     """Every account with open jobs, polled from the calling thread.
 
@@ -80,6 +63,7 @@ class BlockingEngine:
         clock, sleep: monotonic seconds and a sleep on the same clock (a virtual pair makes tests instant).
         wall: wall-clock seconds for the shared budget and discovery (default: derived from `clock`).
         budget_for: the shared budget of an account (default: kept in `store`).
+        plan_for: the outbox rows of an ending, written with it (see `engine.recorder`).
     """
 
     def __init__(
@@ -95,6 +79,7 @@ class BlockingEngine:
         wall: Clock | None = None,
         budget_for: Callable[[str], Budget] | None = None,
         poller_options: Mapping[str, object] | None = None,
+        plan_for: PlanFor | None = None,
     ) -> None:
         self.store = store
         self._on_change = on_change
@@ -107,23 +92,30 @@ class BlockingEngine:
         # virtual clock in tests moves both together.
         wall0, mono0 = time.time(), clock()
         self._wall = wall or (lambda: wall0 + clock() - mono0)
-        self._budget_for = budget_for or (lambda name: shared_budget(store, name, wall=self._wall))
-        self._poller_options = dict(poller_options or {})
-        self.recorder = ResultRecorder(store, clock=clock)
-        self.pollers: dict[str, AccountPoller] = {}
+        self.recorder = ResultRecorder(store, clock=clock, plan_for=plan_for)
+        host = InlineHost()
+        # Stored accounts -> pollers as the tray does it (engine/supervisor.py), its pollers in this thread.
+        self.supervisor = Supervisor(
+            store,
+            host,
+            self.recorder,
+            budget_for=budget_for or (lambda name: shared_budget(store, name, wall=self._wall)),
+            environ=environ,
+            inline=True,
+            clock=clock,
+            wall=self._wall,
+            poller_options=poller_options,
+        )
+        self.pollers: dict[str, AccountPoller] = host.pollers
         self.watched_rows: set[int] = set()
-        self._told: set[str] = set()
+        self._told = self.supervisor.told
         self._seen_version: int | None = None
 
     # ---- telling the user -----------------------------------------------------------------------------------
 
     def warn_once(self, key: str, text: str) -> None:
-        if key not in self._told:
-            self._told.add(key)
+        if self._told.first(key):
             self._on_warning(text)
-
-    def _clear_told(self, prefix: str) -> None:
-        self._told = {key for key in self._told if not key.startswith(prefix)}
 
     # ---- the store ----------------------------------------------------------------------------------------
 
@@ -146,7 +138,7 @@ class BlockingEngine:
                 f"{self.recorder.problem}; {self.recorder.pending} result(s) kept in memory, written when it is free",
             )
         elif "store:busy" in self._told:
-            self._told.discard("store:busy")
+            self._told.forget("store:busy")
             self._on_warning("the database is free again: every result was written")
 
     def sync(self) -> list[CheckResult]:
@@ -158,57 +150,23 @@ class BlockingEngine:
                 return []
             open_jobs = self.store.jobs.open_jobs()
             discovering = self.store.discovery.enabled()
+            accounts = self.store.accounts.all()
         except (JobTrayError, OSError, sqlite3.Error) as exc:
             self.warn_once("store:read", f"cannot read the job list: {exc}")
             return []
         self._seen_version = version
-        self._told.discard("store:read")
+        self._told.forget("store:read")
         self.watched_rows.update(job.id for job in open_jobs)
-        by_account: dict[str, list[Job]] = {}
-        for job in open_jobs:
-            by_account.setdefault(job.account, []).append(job)
+        self.supervisor.sync_accounts(accounts)
+        self.supervisor.sync_discovery(discovering)
         # An account with discovery on is polled with no job open too: its looks may bring some.
-        wanted = {name: by_account.get(name, []) for name in [*by_account, *discovering]}
-        for name in list(self.pollers):
-            if name not in wanted:
-                self.pollers.pop(name).close()
         failed: list[CheckResult] = []
-        now = datetime.now(UTC)
-        for name, jobs in wanted.items():
-            poller = self.pollers.get(name)
-            if poller is None:
-                try:
-                    spec = poller_spec(self.store.accounts.get(name), self._environ)
-                except JobTrayError as exc:
-                    result = error_result(name, [job.job_id for job in jobs], exc)
-                    self.record(result)
-                    self.warn_once(f"{name}:{result.error}", f"{name}: {result.error}")
-                    if jobs:  # an account that only discovers stops nobody's watch
-                        failed.append(result)
-                    continue
-                poller = AccountPoller(
-                    spec,
-                    budget=self._budget_for(name),
-                    clock=self._clock,
-                    durations=past_durations(self.store, name),
-                    **self._poller_options,  # type: ignore[arg-type]
-                )
-                self.pollers[name] = poller
-            state = discovering.get(name)
-            if state is None:
-                poller.discovery = None
-            elif poller.discovery is None and can_discover(poller.spec.provider_cls.name):
-                poller.discovery = Discoverer(
-                    name, poller.spec.provider_cls.name, state, clock=self._clock, wall=self._wall
-                )
-            waiting = self.recorder.pending_job_ids(name)
-            # A job whose news is still waiting to be written looks open in the store: don't ask again for it.
-            current = set(poller.schedule.job_ids())
-            poller.sync(
-                (job.job_id, (now - job.created_at).total_seconds())
-                for job in jobs
-                if job.job_id in current or job.job_id not in waiting
-            )
+        open_accounts = {job.account for job in open_jobs}
+        for result in self.supervisor.push(open_jobs):
+            self.record(result)
+            self.warn_once(f"{result.account}:{result.error}", f"{result.account}: {result.error}")
+            if result.account in open_accounts:  # an account that only discovers stops nobody's watch
+                failed.append(result)
         return failed
 
     # ---- the loop -----------------------------------------------------------------------------------------
@@ -235,7 +193,7 @@ class BlockingEngine:
         except (JobTrayError, sqlite3.Error) as exc:
             self.warn_once(f"{poller.account}:discovery:store", f"{poller.account}: discovery not recorded: {exc}")
             return []
-        self._told.discard(f"{poller.account}:discovery:store")
+        self._told.forget(f"{poller.account}:discovery:store")
         if added:
             self._seen_version = None  # this connection's own writes leave data_version as it was: read again
             self._on_discovered(added)
@@ -264,12 +222,10 @@ class BlockingEngine:
                 self.warn_once(f"{poller.account}:held", f"{poller.account}: waiting: {poller.held_reason}")
             return None
         self.record(result)
-        if result.ok and not result.job_errors:
-            self._clear_told(f"{poller.account}:")
-        elif result.error is not None:
-            self.warn_once(f"{poller.account}:{result.error}", f"{poller.account}: {result.shown_error}")
-        for job_id, message in result.job_errors:
-            self.warn_once(f"{poller.account}:{job_id}:{message}", f"{poller.account}: {job_id}: {message}")
+        _cleared, problems = self._told.news(result, quiet_short_waits=False)
+        for problem in problems:
+            prefix = f"{problem.account}: {problem.job_id}: " if problem.job_id else f"{problem.account}: "
+            self._on_warning(prefix + problem.text)
         return result
 
     def close(self) -> None:

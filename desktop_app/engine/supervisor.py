@@ -1,0 +1,350 @@
+"""Stored accounts -> pollers, for every front: the tray (its pollers run in worker threads) and `watch`/`poll`
+(their pollers run in the calling thread) share this one `Supervisor`.
+
+It decides which accounts are polled (those with open jobs, or with discovery on), builds each account's poller
+(its key read here, on the caller's thread: keyring backends are not thread-safe), asks again for a key that could
+not be read (with backoff), keeps discovery attached, hands each poller its open jobs minus those whose news is
+still waiting to be written, and says which problems are new (`TellOnce`). Qt-free; where a poller runs is the
+`PollerHost`'s business.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from desktop_app.core.errors import JobTrayError
+from desktop_app.core.model import Account, Job, JobState
+from desktop_app.engine.budget import Budget
+from desktop_app.engine.discovery import Discoverer, can_discover
+from desktop_app.engine.poller import AccountPoller, Clock
+from desktop_app.engine.recorder import ResultRecorder
+from desktop_app.engine.results import CheckResult, ErrorKind, error_result
+from desktop_app.engine.specs import poller_spec
+from desktop_app.store.database import Store
+from desktop_app.store.discovery import DiscoveryState
+
+log = logging.getLogger(__name__)
+
+KEY_RETRY_FIRST_S = 30.0  # a keyring locked at login: ask again after this, doubling up to KEY_RETRY_MAX_S
+KEY_RETRY_MAX_S = 900.0
+LONG_WAIT_S = 60.0  # a server's Retry-After this long is worth telling, with when we look again
+_QUIET_KINDS = (ErrorKind.RATE_LIMITED,)  # the schedule copes; the user cannot do anything about a short one
+
+
+class PollerHost(Protocol):
+    """Where pollers run: worker threads (`workers.pool.WorkerPool`) or the caller's thread (`InlineHost`)."""
+
+    def start(self, poller: AccountPoller) -> None: ...
+
+    def retire(self, account: str) -> None: ...
+
+    def set_jobs(self, account: str, jobs: Sequence[tuple[str, float]]) -> None: ...
+
+
+class InlineHost:
+    """Pollers driven in the calling thread (`jobtray watch` and `poll`); `pollers` is theirs to step."""
+
+    def __init__(self) -> None:
+        self.pollers: dict[str, AccountPoller] = {}
+
+    def start(self, poller: AccountPoller) -> None:
+        self.retire(poller.account)
+        self.pollers[poller.account] = poller
+
+    def retire(self, account: str) -> None:
+        poller = self.pollers.pop(account, None)
+        if poller is not None:
+            poller.close()
+
+    def set_jobs(self, account: str, jobs: Sequence[tuple[str, float]]) -> None:
+        poller = self.pollers.get(account)
+        if poller is not None:
+            poller.sync(jobs)
+
+
+@dataclass
+class AccountRun:
+    """One stored account as the supervisor sees it: polled, or waiting for its key."""
+
+    account: Account
+    polling: bool = False
+    sent: frozenset[str] | None = None  # the open jobs its poller was last given (None: none yet)
+    discovering: bool = False
+    key_failures: int = 0
+    key_retry_at: float | None = None  # the supervisor's clock; None: no retry armed
+
+    @property
+    def waiting_for_key(self) -> bool:
+        """Its key could not be read; it is asked for again at `key_retry_at` (or at "Check now")."""
+        return self.key_retry_at is not None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A problem worth telling once: `key` says what counts as the same problem again."""
+
+    key: str
+    account: str
+    text: str
+    job_id: str | None = None
+
+
+def worth_telling(result: CheckResult) -> bool:
+    """An account-wide error the user should hear about (a short rate-limit pause is the schedule's business)."""
+    if result.error is None:
+        return False
+    return result.error_kind not in _QUIET_KINDS or (result.retry_after or 0.0) >= LONG_WAIT_S
+
+
+class TellOnce:
+    """Each distinct problem told once until it clears."""
+
+    def __init__(self) -> None:
+        self._told: set[str] = set()
+
+    def first(self, key: str) -> bool:
+        """True the first time `key` is seen (since it was last forgotten)."""
+        if key in self._told:
+            return False
+        self._told.add(key)
+        return True
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._told
+
+    def forget(self, key: str) -> None:
+        self._told.discard(key)
+
+    def forget_prefix(self, prefix: str) -> None:
+        self._told = {key for key in self._told if not key.startswith(prefix)}
+
+    def news(self, result: CheckResult, quiet_short_waits: bool = True) -> tuple[bool, list[Problem]]:
+        """(cleared, new problems) of a result: a clean answer clears what its account had; the rest is told once.
+
+        `quiet_short_waits`: a short rate-limit pause is not a problem (the tray); a terminal line says it anyway.
+        """
+        account = result.account
+        if result.ok and not result.job_errors:
+            had = any(key.startswith(f"{account}:") for key in self._told)
+            self.forget_prefix(f"{account}:")
+            return had, []
+        new: list[Problem] = []
+        if result.error is not None and (worth_telling(result) or not quiet_short_waits):
+            key = f"{account}:{result.error}"
+            if self.first(key):
+                new.append(Problem(key, account, result.shown_error or result.error))
+        for job_id, message in result.job_errors:
+            key = f"{account}:{job_id}:{message}"
+            if self.first(key):
+                new.append(Problem(key, account, message, job_id))
+        return False, new
+
+
+def past_durations(store: Store, account: str) -> list[float]:
+    """Seconds that the account's ended jobs took (archived ones too), oldest first: what its poller learns from.
+
+    A job the provider did not know (not_found) says nothing about how long jobs take. Nothing when the store
+    cannot be read: the poller then starts knowing nothing, as it would for a new account.
+    """
+    try:
+        jobs = store.jobs.all(include_archived=True)
+    except (JobTrayError, OSError):
+        return []
+    return [
+        (job.finished_at - job.created_at).total_seconds()
+        for job in jobs
+        if job.account == account and job.finished_at is not None and job.state is not JobState.NOT_FOUND
+    ]
+
+
+class Supervisor:
+    """Stored accounts -> pollers on a `PollerHost`.
+
+    Args:
+        store: the open store (this thread's): keys, past durations and open jobs are read from it.
+        host: where the pollers run.
+        recorder: whose waiting results keep a job from being asked about again.
+        budget_for: an account's rate budget (shared with other processes through the store).
+        inline: pollers in the caller's thread: an account with nothing to do is closed, and every push re-syncs.
+        clock, wall: monotonic and wall-clock seconds (a virtual pair in tests).
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        host: PollerHost,
+        recorder: ResultRecorder,
+        *,
+        budget_for: Callable[[str], Budget],
+        environ: Mapping[str, str] | None = None,
+        inline: bool = False,
+        clock: Clock = time.monotonic,
+        wall: Clock = time.time,
+        poller_options: Mapping[str, object] | None = None,
+    ) -> None:
+        self.store = store
+        self.host = host
+        self.recorder = recorder
+        self.told = TellOnce()
+        self._budget_for = budget_for
+        self._environ = environ
+        self._inline = inline
+        self._clock = clock
+        self._wall = wall
+        self._poller_options = dict(poller_options or {})
+        self._runs: dict[str, AccountRun] = {}
+        self._discovery: dict[str, DiscoveryState] = {}
+
+    # ---- what is known -------------------------------------------------------------------------------------
+
+    def accounts(self) -> list[Account]:
+        return [run.account for run in self._runs.values()]
+
+    def run(self, name: str) -> AccountRun | None:
+        return self._runs.get(name)
+
+    def runs(self) -> list[AccountRun]:
+        return list(self._runs.values())
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._runs
+
+    # ---- the store -> pollers ------------------------------------------------------------------------------
+
+    def sync_accounts(self, accounts: Sequence[Account]) -> list[str]:
+        """The stored accounts; an edited one is polled anew. Returns the names of the removed ones."""
+        wanted = {a.name: a for a in accounts}
+        removed: list[str] = []
+        for name in list(self._runs):
+            if name not in wanted or wanted[name] != self._runs[name].account:
+                self._stop(name)
+                del self._runs[name]
+                if name not in wanted:
+                    self.recorder.drop_account(name)
+                    removed.append(name)
+        for name, account in wanted.items():
+            self._runs.setdefault(name, AccountRun(account))  # polled from its first open job on
+        return removed
+
+    def sync_discovery(self, discovering: Mapping[str, DiscoveryState]) -> None:
+        """Discovery switched on or off: that account's poller starts again with it (or without)."""
+        self._discovery = dict(discovering)
+        for run in self._runs.values():
+            on = run.account.name in self._discovery and can_discover(run.account.provider)
+            if run.polling and run.discovering != on:
+                self._stop(run.account.name)
+
+    def push(self, open_jobs: Iterable[Job], now: datetime | None = None) -> list[CheckResult]:
+        """Give each account's poller its open jobs (starting it with its first one, or with discovery on).
+
+        Returns the error results of accounts that could not be started (their key or settings cannot be read):
+        not recorded here; the caller records and tells them.
+        """
+        now = now or datetime.now(UTC)
+        by_account: dict[str, list[tuple[str, float]]] = {name: [] for name in self._runs}
+        for job in open_jobs:
+            if not job.state.is_terminal and job.account in by_account:
+                by_account[job.account].append((job.job_id, (now - job.created_at).total_seconds()))
+        failed: list[CheckResult] = []
+        for name, candidates in by_account.items():
+            run = self._runs[name]
+            wanted = bool(candidates) or name in self._discovery
+            if not wanted and self._inline and run.polling:
+                self._stop(name)  # nothing to do: closed (a watch ends when none is left)
+                continue
+            if wanted and not run.polling and not self._key_wait(run):
+                result = self._start(run)
+                if result is not None:
+                    failed.append(result)
+            if not run.polling:
+                continue
+            # A job whose news waits to be written still looks open here: its poller already knows better.
+            pending = self.recorder.pending_job_ids(name)
+            sent = run.sent or frozenset()
+            jobs = [job for job in candidates if job[0] not in pending or job[0] in sent]
+            ids = frozenset(job_id for job_id, _ in jobs)
+            if ids != run.sent or self._inline:
+                run.sent = ids
+                self.host.set_jobs(name, jobs)
+        return failed
+
+    # ---- keys that could not be read -----------------------------------------------------------------------
+
+    def next_key_retry(self) -> float | None:
+        """When (the supervisor's clock) the earliest key is to be asked for again."""
+        times = [run.key_retry_at for run in self._runs.values() if run.key_retry_at is not None]
+        return min(times) if times else None
+
+    def retry_keys(self, force: bool = False) -> list[CheckResult]:
+        """Ask again for the keys that are due (all of them with `force`: "Check now"); the failures' results.
+
+        The accounts started here get their jobs at the next `push`.
+        """
+        now = self._clock()
+        failed: list[CheckResult] = []
+        for run in self._runs.values():
+            if run.polling or run.key_retry_at is None:
+                continue
+            if force or run.key_retry_at <= now:
+                result = self._start(run)
+                if result is not None:
+                    failed.append(result)
+        return failed
+
+    def _key_wait(self, run: AccountRun) -> bool:
+        return run.key_retry_at is not None and run.key_retry_at > self._clock()
+
+    # ---- pollers -------------------------------------------------------------------------------------------
+
+    def _start(self, run: AccountRun) -> CheckResult | None:
+        """Build and start the account's poller; its error result (and a retry armed) if its key cannot be read."""
+        account = run.account
+        try:
+            spec = poller_spec(account, self._environ)
+        except JobTrayError as exc:
+            try:
+                open_ids = [job.job_id for job in self.store.jobs.open_jobs(account.name)]
+            except (JobTrayError, OSError) as read_error:
+                log.warning("cannot read the open jobs of %s: %s", account.name, read_error)
+                open_ids = []
+            run.key_failures += 1
+            delay = min(KEY_RETRY_MAX_S, KEY_RETRY_FIRST_S * 2.0 ** (run.key_failures - 1))
+            run.key_retry_at = self._clock() + delay
+            return error_result(account.name, open_ids, exc)
+        run.key_failures = 0
+        run.key_retry_at = None
+        # The durations of its past jobs teach the schedule when this account's jobs tend to end (core/durations).
+        poller = AccountPoller(
+            spec,
+            budget=self._budget_for(account.name),
+            clock=self._clock,
+            durations=past_durations(self.store, account.name),
+            **self._poller_options,  # type: ignore[arg-type]
+        )
+        state = self._discovery.get(account.name)
+        run.discovering = state is not None and can_discover(account.provider)
+        if state is not None and run.discovering:
+            poller.discovery = Discoverer(account.name, account.provider, state, clock=self._clock, wall=self._wall)
+        self.host.start(poller)
+        run.polling = True
+        run.sent = None
+        return None
+
+    def _stop(self, name: str) -> None:
+        run = self._runs.get(name)
+        if run is None:
+            return
+        if run.polling:
+            self.host.retire(name)
+        run.polling = False
+        run.sent = None
+
+    def stop_all(self) -> None:
+        for name in list(self._runs):
+            self._stop(name)
+            self._runs[name].key_retry_at = None
