@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
@@ -29,10 +30,12 @@ class DownloadWorker(QObject):
     progress = Signal(object)
     finished = Signal(object)
 
-    def __init__(self, request: DownloadRequest) -> None:
+    def __init__(
+        self, request: DownloadRequest, make_download: Callable[[DownloadRequest], Download] = Download
+    ) -> None:
         super().__init__()
         self.request = request
-        self.download = Download(request)
+        self.download = make_download(request)
 
     @Slot()
     def run(self) -> None:
@@ -65,8 +68,8 @@ class _Inbox(QObject):
 
 
 class _Running:
-    def __init__(self, request: DownloadRequest) -> None:
-        self.worker = DownloadWorker(request)
+    def __init__(self, request: DownloadRequest, make_download: Callable[[DownloadRequest], Download]) -> None:
+        self.worker = DownloadWorker(request, make_download)
         self.thread = QThread()
         self.thread.setObjectName(f"download-{request.row_id}")
         self.worker.moveToThread(self.thread)
@@ -90,8 +93,11 @@ class DownloadPool(QObject):
     progress = Signal(object)
     finished = Signal(object)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(
+        self, parent: QObject | None = None, make_download: Callable[[DownloadRequest], Download] = Download
+    ) -> None:
         super().__init__(parent)
+        self._make_download = make_download  # tests inject a download that fails in ways a bug would
         self._running: dict[int, _Running] = {}
         self._closing = False
 
@@ -99,7 +105,7 @@ class DownloadPool(QObject):
         """Save `request` in a new thread; False when that job's result is being saved already."""
         if self._closing or request.row_id in self._running:
             return False
-        running = _Running(request)
+        running = _Running(request, self._make_download)
         running.inbox.progress.connect(self.progress)
         running.inbox.finished.connect(lambda outcome, r=running: self._finished(r, outcome))
         running.inbox.thread_finished.connect(lambda r=running: self._reap(r))

@@ -18,7 +18,7 @@ from PySide6.QtCore import QMetaObject, QObject, Qt, QThread, Signal
 
 from desktop_app.engine.poller import AccountPoller
 from desktop_app.engine.results import CheckResult
-from desktop_app.workers.poll_worker import PollWorker
+from desktop_app.workers.poll_worker import ErrorBackoff, PollWorker
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,7 @@ class _Inbox(QObject):
     check_now = Signal()
     result_ready = Signal(object)
     discovered = Signal(object)
+    failed = Signal(str, str)
     thread_finished = Signal()
 
 
@@ -51,6 +52,7 @@ class _Running:
         self.inbox.check_now.connect(worker.check_now)
         worker.result_ready.connect(self.inbox.result_ready)
         worker.discovered.connect(self.inbox.discovered)
+        worker.failed.connect(self.inbox.failed)
         self.thread.finished.connect(self.inbox.thread_finished)
         self.retired = False
         self.released = False
@@ -71,14 +73,18 @@ class WorkerPool(QObject):
         result_ready(CheckResult): a result of a current (not retired) worker, in the main thread.
         discovered(DiscoveryPage): a discovery page of a current worker, in the main thread.
         worker_ended(str): a worker's thread has finished and been released (its account name).
+        worker_failed(str, str): a current worker hit an unexpected exception and goes on after a backoff:
+            (account, the one line to tell the person), once per worker.
     """
 
     result_ready = Signal(object)
     discovered = Signal(object)
     worker_ended = Signal(str)
+    worker_failed = Signal(str, str)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, *, error_backoff: ErrorBackoff | None = None) -> None:
         super().__init__(parent)
+        self._error_backoff = error_backoff
         self._current: dict[str, _Running] = {}
         self._retiring: list[_Running] = []
 
@@ -87,10 +93,15 @@ class WorkerPool(QObject):
     def start(self, poller: AccountPoller) -> None:
         """Run a worker for `poller.account` (a previous worker of that account is retired first)."""
         self.retire(poller.account)
-        running = _Running(PollWorker(poller))
+        running = _Running(PollWorker(poller, backoff=self._error_backoff))
         running.inbox.result_ready.connect(lambda result, r=running: self._deliver(r, result))
         running.inbox.discovered.connect(
             lambda page, r=running: self.discovered.emit(page) if self._current.get(r.account) is r else None
+        )
+        running.inbox.failed.connect(
+            lambda account, text, r=running: (
+                self.worker_failed.emit(account, text) if self._current.get(r.account) is r else None
+            )
         )
         running.inbox.thread_finished.connect(lambda r=running: self._reap(r))
         self._current[running.account] = running
