@@ -2,10 +2,9 @@
 of the settings (the account's, the app's, `watch --on-end`) run, the commands after the download so that they
 see `JOBTRAY_RESULT_FILE`.
 
-`plan_end` decides (pure). `BackgroundFinisher` carries a plan out for the command line: downloads and commands
-in background threads, so `watch` keeps polling; a download's outcome is written through a connection of the
-thread's own (the main thread's is never shared). The tray does the same with a download worker and records on
-its main thread (`app.controller`).
+`plan_end` decides (pure); `plan_actions` turns the plan into outbox rows (`store.outbox`), written in the
+ending's own transaction by the recorder (`plan_for`); `engine.outbox.OutboxRunner` carries them out.
+`BackgroundFinisher` is the older in-memory way, kept until the tray moves onto the runner.
 """
 
 from __future__ import annotations
@@ -15,7 +14,9 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 from desktop_app.core.model import Job, JobState, StatusChange
 from desktop_app.core.settings import AccountSettings, GlobalSettings, parse_command
@@ -23,6 +24,13 @@ from desktop_app.engine.commands import CommandRunner, job_environment
 from desktop_app.engine.downloads import Download, DownloadOutcome, DownloadRequest, request_for
 from desktop_app.providers.base import ProviderConfig
 from desktop_app.store.database import Store
+from desktop_app.store.outbox import (
+    REF_ACCOUNT_COMMAND,
+    REF_APP_COMMAND,
+    REF_SAVE_RESULTS,
+    WATCH_REF_PREFIX,
+    OutboxAction,
+)
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +80,65 @@ def plan_end(
     if folder is None and not commands:
         return None
     return EndPlan(job, folder, tuple(commands))
+
+
+# A result link that does not say how long it lasts is tried for this long after the job ended.
+DEFAULT_LINK_LIFETIME = timedelta(hours=24)
+
+
+def link_expiry(url: str | None, finished_at: datetime | None, now: datetime) -> float:
+    """Epoch seconds after which a result link cannot work any more: a presigned S3 link (PDF.co's) says it in
+    `X-Amz-Date` + `X-Amz-Expires`; any other link is given DEFAULT_LINK_LIFETIME from the job's end."""
+    if url:
+        try:
+            query = parse_qs(urlsplit(url).query)
+            stamp = query.get("X-Amz-Date", [""])[0]
+            lifetime = query.get("X-Amz-Expires", [""])[0]
+            if stamp and lifetime.isdigit():
+                signed = datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+                return signed.timestamp() + int(lifetime)
+        except ValueError:
+            pass
+    return ((finished_at or now) + DEFAULT_LINK_LIFETIME).timestamp()
+
+
+def plan_actions(
+    change: StatusChange,
+    account: AccountSettings,
+    app: GlobalSettings,
+    *,
+    watch_commands: Sequence[str] = (),
+    origin_pid: int | None = None,
+    now: datetime | None = None,
+) -> list[OutboxAction]:
+    """The outbox rows of an ending (empty when nothing is to be done): a download of the result, then one
+    command row per distinct command line, named by the setting it comes from, never by its text (`watch:N` is
+    the N-th `--on-end` of the watch `origin_pid`)."""
+    job = change.job
+    if not change.new_state.is_terminal or change.old_state.is_terminal:
+        return []
+    actions: list[OutboxAction] = []
+    if wants_download(job, account):
+        when = now or job.finished_at or job.updated_at
+        actions.append(
+            OutboxAction("download", REF_SAVE_RESULTS, expires_at=link_expiry(job.result_url, job.finished_at, when))
+        )
+    seen: list[tuple[str, ...]] = []
+    sources: list[tuple[str, str, int | None]] = []
+    for ref, chosen in (
+        (REF_ACCOUNT_COMMAND, account.command_for(job.state)),
+        (REF_APP_COMMAND, app.command_for(job.state)),
+    ):
+        if chosen is not None:
+            sources.append((ref, chosen.command, None))
+    sources.extend((f"{WATCH_REF_PREFIX}{n}", line, origin_pid) for n, line in enumerate(watch_commands))
+    for ref, line, pid in sources:
+        argv = parse_command(line)
+        if argv in seen:
+            continue
+        seen.append(argv)
+        actions.append(OutboxAction("command", ref, origin_pid=pid))
+    return actions
 
 
 class BackgroundFinisher:

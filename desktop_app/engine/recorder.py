@@ -10,18 +10,24 @@ import logging
 import sqlite3
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from desktop_app.core.errors import JobTrayError
 from desktop_app.core.model import StatusChange
 from desktop_app.engine.results import CheckResult
 from desktop_app.store.database import Store
+from desktop_app.store.outbox import OutboxAction
 
 log = logging.getLogger(__name__)
 
+# The after-end work of an ending (`engine.after_end.plan_actions` with the settings bound): its rows are written
+# in the same transaction as the ending, so an ending is never recorded without the work that follows it.
+PlanFor = Callable[[StatusChange], Sequence[OutboxAction]]
 
-def apply_result(store: Store, result: CheckResult) -> list[StatusChange]:
-    """Write a result into the store (one transaction); returns the jobs whose state changed."""
+
+def apply_result(store: Store, result: CheckResult, plan_for: PlanFor | None = None) -> list[StatusChange]:
+    """Write a result into the store (one transaction, with the outbox rows `plan_for` gives each ending);
+    returns the jobs whose state changed."""
     changes: list[StatusChange] = []
     with store.jobs.transaction():
         if result.error is not None:
@@ -39,6 +45,8 @@ def apply_result(store: Store, result: CheckResult) -> list[StatusChange]:
             for job in store.jobs.find(status.job_id, result.account):
                 change = store.jobs.record_status(job.id, status)
                 if change is not None:
+                    if plan_for is not None:
+                        store.outbox.add_actions(change.job.id, plan_for(change))
                     changes.append(change)
     return changes
 
@@ -61,8 +69,10 @@ class ResultRecorder:
         clock: Callable[[], float] = time.monotonic,
         retry_base: float = RETRY_BASE_S,
         retry_max: float = RETRY_MAX_S,
+        plan_for: PlanFor | None = None,
     ) -> None:
         self.store = store
+        self.plan_for = plan_for
         self._clock = clock
         self._retry_base = retry_base
         self._retry_max = retry_max
@@ -92,7 +102,7 @@ class ResultRecorder:
         changes: list[StatusChange] = []
         while self._pending:
             try:
-                changes.extend(apply_result(self.store, self._pending[0]))
+                changes.extend(apply_result(self.store, self._pending[0], self.plan_for))
             except (sqlite3.Error, JobTrayError) as exc:
                 self._failures += 1
                 delay = min(self._retry_max, self._retry_base * 2.0 ** (self._failures - 1))
