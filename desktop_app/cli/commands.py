@@ -20,7 +20,6 @@ from desktop_app.cli.output import (
     Output,
     history_json,
     history_line,
-    job_json,
     job_line,
     shown,
 )
@@ -300,8 +299,12 @@ def cmd_open(args: argparse.Namespace, io: Output) -> int:
 def cmd_list(args: argparse.Namespace, io: Output) -> int:
     with _open_store(args, io) as store:
         jobs = store.jobs.all(include_archived=args.all)
+        if args.json:
+            from desktop_app.cli.eta import with_etas
+
+            rows = with_etas(store, jobs)
     if args.json:
-        io.json([job_json(j) for j in jobs])
+        io.json(rows)
         return EXIT_OK
     if not jobs:
         io.line("no jobs watched: jobtray add JOB_ID")

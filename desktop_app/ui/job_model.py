@@ -23,6 +23,7 @@ from PySide6.QtCore import (
 from desktop_app.core.ids import provider_display_name
 from desktop_app.core.model import Job, JobState
 from desktop_app.core.text import displayable
+from desktop_app.ui.etatext import Etas, job_eta_text
 from desktop_app.ui.icons import state_icon
 from desktop_app.ui.texts import QT_TRANSLATE_NOOP, duration_text, full_time, relative_time, state_text
 
@@ -134,6 +135,7 @@ class JobTableModel(QAbstractTableModel):
         self._sort: tuple[Column, bool] | None = None  # (column, descending) once sort() was called
         self._keys: list[tuple[Any, int]] = []  # the sort key of each row, while sorted
         self._key_of: dict[int, tuple[Any, int]] = {}  # row id -> its sort key, while sorted
+        self._etas: Etas = {}  # open jobs' likely ends (engine.etas.job_etas), shown beside their duration
 
     # ---- Qt model API --------------------------------------------------------------------------------------
 
@@ -159,7 +161,10 @@ class JobTableModel(QAbstractTableModel):
             if column == Column.UPDATED:
                 return relative_time(job.updated_at, self.clock())
             if column == Column.DURATION:
-                return duration_text(run_seconds(job, self.clock()))
+                now = self.clock()
+                likely = job_eta_text(job, self._etas, now) if self._etas else None
+                ran = duration_text(run_seconds(job, now))
+                return ran if likely is None else f"{ran} · {likely}"
             return self._display(job, column)
         if role == _SORT_ROLE:
             return self._sort_value(job, column)
@@ -283,6 +288,13 @@ class JobTableModel(QAbstractTableModel):
         return low
 
     # ---- updates -------------------------------------------------------------------------------------------
+
+    def set_etas(self, etas: Etas) -> None:
+        """Open jobs' likely ends by row id; their Duration cells say "likely in 4-6 min" beside the time run."""
+        self._etas = dict(etas)
+        if self._jobs:
+            column = int(Column.DURATION)
+            self.dataChanged.emit(self.index(0, column), self.index(len(self._jobs) - 1, column))
 
     def jobs(self) -> Sequence[Job]:
         return tuple(self._jobs)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 from desktop_app.core.ids import provider_display_name
 from desktop_app.core.model import TERMINAL_STATES, Job, JobState
 from desktop_app.core.text import displayable
+from desktop_app.ui.etatext import Etas, job_eta_text
 from desktop_app.ui.icons import TrayIconKey, TrayLook, state_icon, tray_icon
 from desktop_app.ui.texts import duration_text, fill, relative_time, state_word, weekday
 
@@ -186,6 +187,7 @@ class TrayIcon(QObject):
         self._submenus: list[QMenu] = []
         self._entries: list[tuple[QMenu, Job]] = []  # the job entries, their "3 min ago" redone when shown
         self._downloads: dict[int, tuple[int, int | None]] = {}  # row id -> (bytes so far, total)
+        self._etas: Etas = {}  # row id -> (likely earliest end, likely latest end) of open jobs
         self._stale = True
         self._rebuild_timer = QTimer(self)
         self._rebuild_timer.setSingleShot(True)
@@ -213,6 +215,12 @@ class TrayIcon(QObject):
     def set_downloads(self, downloads: Mapping[int, tuple[int, int | None]]) -> None:
         """Results being saved now: (bytes so far, total or None) by job row id, shown in their menu entries."""
         self._downloads = dict(downloads)
+        self._stale = True
+        self._rebuild_timer.start(REBUILD_DELAY_MS)
+
+    def set_etas(self, etas: Etas) -> None:
+        """Open jobs' likely ends (`engine.etas.job_etas`), shown as "likely in 4-6 min" in their entries."""
+        self._etas = dict(etas)
         self._stale = True
         self._rebuild_timer.start(REBUILD_DELAY_MS)
 
@@ -294,6 +302,9 @@ class TrayIcon(QObject):
 
     def _entry_text(self, job: Job, now: datetime) -> str:
         text = job_menu_text(job, now)
+        likely = job_eta_text(job, self._etas, now)
+        if likely is not None:
+            text += f" · {likely}"
         saving = self._downloads.get(job.id)
         if saving is not None:
             text += f" · {saving_text(*saving)}"

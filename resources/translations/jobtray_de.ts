@@ -366,6 +366,37 @@
     </message>
 </context>
 <context>
+    <name>Eta</name>
+    <message>
+        <source>s</source>
+        <translation>s</translation>
+    </message>
+    <message>
+        <source>min</source>
+        <translation>Min.</translation>
+    </message>
+    <message>
+        <source>h</source>
+        <translation>Std.</translation>
+    </message>
+    <message>
+        <source>likely any moment</source>
+        <translation>wohl jeden Moment</translation>
+    </message>
+    <message>
+        <source>likely within %1 %2</source>
+        <translation>wohl innerhalb von %1 %2</translation>
+    </message>
+    <message>
+        <source>likely in about %1 %2</source>
+        <translation>wohl in etwa %1 %2</translation>
+    </message>
+    <message>
+        <source>likely in %1-%2 %3</source>
+        <translation>wohl in %1–%2 %3</translation>
+    </message>
+</context>
+<context>
     <name>FolderField</name>
     <message>
         <source>not saved (results stay links)</source>
