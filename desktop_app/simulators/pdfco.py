@@ -15,6 +15,7 @@ from desktop_app.simulators.script import JobBook, Step
 from desktop_app.simulators.server import SimRequest, SimResponse
 
 _ALPHABET = string.ascii_uppercase + string.digits
+FORCE_VALUES = ("true", "false", "TRUE", "FALSE")  # the OpenAPI's enum for `force`
 _DEFAULT_RESULT = b'{"pages": 3, "text": "simulated result"}'
 
 
@@ -40,8 +41,8 @@ def aborted() -> Step:
     return Step({"status": "aborted", "message": "Job was aborted"})
 
 
-def unknown() -> Step:
-    return Step({"status": "unknown"})
+def unknown(checks: int | None = None, seconds: float | None = None) -> Step:
+    return Step({"status": "unknown"}, checks=checks, seconds=seconds)
 
 
 class PdfCoSimulator:
@@ -103,15 +104,19 @@ class PdfCoSimulator:
             return (values[0] if values else None), force
         content_type = request.header("content-type") or ""
         if "json" in content_type:
+            # As strict as the vendor's OpenAPI (pdfdotco/pdfco-mcp openapi.json): an object with no properties but
+            # the job ID and `force`, which is a string enum; anything else is "bad input parameters" (400).
             try:
                 body = request.json()
             except (ValueError, UnicodeDecodeError):
                 return None, False
-            if not isinstance(body, dict):
+            if not isinstance(body, dict) or set(body) - {"jobid", "jobId", "force"}:
+                return None, False
+            raw_force = body.get("force", "false")
+            if raw_force not in FORCE_VALUES:
                 return None, False
             job_id = body.get("jobid", body.get("jobId"))
-            force = body.get("force") is True or str(body.get("force")).lower() == "true"
-            return (job_id if isinstance(job_id, str) else None), force
+            return (job_id if isinstance(job_id, str) else None), raw_force.lower() == "true"
         form = request.form()
         found = form.get("jobid") or form.get("jobId") or []
         return (found[0] if found else None), (form.get("force") or ["false"])[0].lower() == "true"
@@ -135,7 +140,7 @@ class PdfCoSimulator:
             return self._error(429, "Too many requests (limit by your current plan). Please try again later")
         job_id, force = self._job_id(request)
         if not job_id:
-            return self._error(400, "jobid is required")
+            return self._error(400, 'bad input parameters: jobid (a string) is required; force is "true" or "false"')
         payload: Any = self.jobs.observe(job_id)
         if payload is None:
             # Documented: without force an unknown ID reads as working forever.

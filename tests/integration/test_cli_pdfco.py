@@ -76,7 +76,8 @@ def test_the_five_documented_endings_end_to_end(account: PdfCoSimulator, data_di
     assert by_id[success]["state"] == "succeeded" and by_id[success]["result_url"].startswith("http://127.0.0.1")
     assert by_id[failed]["state"] == "failed" and by_id[failed]["message"] == "Input file is damaged"
     assert by_id[slow]["state"] == "succeeded"
-    assert by_id[unknown]["state"] == "not_found"
+    # Issue 20: one `unknown` per process is not yet lost (3 in a row over 60 s are; see tests/unit/providers)
+    assert (by_id[unknown]["state"], by_id[unknown]["provider_status"]) == ("running", "unknown")
     assert by_id[aborted]["state"] == "cancelled"
     for job in by_id.values():
         assert set(job) >= {
@@ -93,7 +94,7 @@ def test_the_five_documented_endings_end_to_end(account: PdfCoSimulator, data_di
             "updated_at",
             "finished_at",
         }
-        assert job["finished_at"].endswith("+00:00")
+        assert job["finished_at"] is None if job["job_id"] == unknown else job["finished_at"].endswith("+00:00")
     # No byte of the key anywhere in the data folder (database, WAL, logs).
     for path in data_dir.rglob("*"):
         if path.is_file():

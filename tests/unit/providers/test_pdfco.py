@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -26,6 +27,7 @@ from desktop_app.simulators import pdfco as sim_steps
 from desktop_app.simulators.pdfco import PdfCoSimulator
 from desktop_app.simulators.server import SimResponse, SimulatorServer
 from tests.conftest import PDFCO_KEY
+from tests.support.clock import VirtualClock
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "pdfco"
 SAMPLE_ID = "6YSZD3U872ZYYFEDMQCQSGEEO8YSF5WA--151-300"
@@ -105,7 +107,8 @@ def test_states_over_http(pdfco_simulator: tuple[PdfCoSimulator, SimulatorServer
     assert first[ok].state == JobState.RUNNING
     assert (first[bad].state, first[bad].message) == (JobState.FAILED, "Page 3 is damaged")
     assert first[gone].state == JobState.CANCELLED
-    assert first["Q" * 32].state == JobState.NOT_FOUND  # force=true turns "working forever" into "unknown"
+    # force turns "working forever" into "unknown"; one "unknown" is not yet lost (issue 20: see below)
+    assert (first["Q" * 32].state, first["Q" * 32].provider_status) == (JobState.RUNNING, "unknown")
     (second,) = client.check([ok])
     assert second.state == JobState.SUCCEEDED and second.result_url and second.result_url.startswith(server.base_url)
 
@@ -119,7 +122,15 @@ def test_wrong_key_is_an_auth_error(pdfco_simulator: tuple[PdfCoSimulator, Simul
 
 @pytest.mark.parametrize(
     ("status", "error"),
-    [(401, AuthError), (402, QuotaExhausted), (403, QuotaExhausted), (404, ProtocolError), (400, ProtocolError)],
+    [
+        (401, AuthError),
+        (402, QuotaExhausted),
+        (403, QuotaExhausted),
+        (404, ProtocolError),
+        (400, ProtocolError),
+        (405, TransientError),  # old docs and the OpenAPI: "Timeout error"
+        (408, TransientError),
+    ],
 )
 def test_http_errors_map_to_typed_errors(
     pdfco_simulator: tuple[PdfCoSimulator, SimulatorServer], status: int, error: type[ProviderError]
@@ -182,6 +193,75 @@ def test_request_shape(pdfco_simulator: tuple[PdfCoSimulator, SimulatorServer]) 
     (request,) = captured
     assert (request.method, request.path) == ("POST", "/v1/job/check")
     assert request.header("x-api-key") == PDFCO_KEY
-    assert request.json() == {"jobid": "A" * 32, "force": True}
+    # Issue 20: the vendor's OpenAPI (pdfdotco/pdfco-mcp openapi.json) types `force` as the string "true"/"false".
+    assert request.json() == {"jobid": "A" * 32, "force": "true"}
     assert request.header("user-agent").startswith("JobTray/")
     assert PDFCO_KEY not in request.path
+
+
+# ---- issue 20: what PDF.co's own clients show ------------------------------------------------------------------
+
+
+def _virtual_client(server: SimulatorServer, clock: VirtualClock) -> PdfCoProvider:
+    config = ProviderConfig(base_url=server.base_url, secret=Secret(PDFCO_KEY), timeout=(2.0, 2.0))
+    return PdfCoProvider(config, clock=clock)
+
+
+def test_unknown_is_lost_only_after_three_answers_over_a_minute(
+    pdfco_simulator: tuple[PdfCoSimulator, SimulatorServer],
+) -> None:
+    """pdfdotco/n8n-nodes-pdfco GenericFunctions.ts: `unknown` "should not happen but still can if there were super
+    high load". One `unknown` must not lose a job."""
+    _, server = pdfco_simulator
+    clock = VirtualClock()
+    client = _virtual_client(server, clock)
+    job = "Q" * 32
+    states = []
+    for step in (0.0, 20.0, 20.0, 30.0):  # answers at 0, 20, 40 (three, but only 40 s), 70 s
+        clock.sleep(step)
+        (status,) = client.check([job])
+        states.append(status.state)
+    assert states == [JobState.RUNNING, JobState.RUNNING, JobState.RUNNING, JobState.NOT_FOUND]
+
+
+def test_three_quick_unknowns_are_not_enough_and_another_answer_starts_over(
+    pdfco_simulator: tuple[PdfCoSimulator, SimulatorServer],
+) -> None:
+    sim, server = pdfco_simulator
+    clock = VirtualClock()
+    client = _virtual_client(server, clock)
+    job = sim.add_job([sim_steps.unknown(checks=2), sim_steps.working(checks=1), sim_steps.unknown()])
+    seen = []
+    for _ in range(6):
+        (status,) = client.check([job])
+        seen.append(status.state)
+        clock.sleep(40.0)
+    # answers: unknown(0) unknown(40) working(80) unknown(120) unknown(160) unknown(200): lost at the 3rd in a row
+    assert seen == [JobState.RUNNING] * 5 + [JobState.NOT_FOUND]
+    assert "unknown" in (client.check([job])[0].provider_status or "")
+
+
+def test_a_definite_job_not_found_error_loses_the_job_at_once(
+    pdfco_simulator: tuple[PdfCoSimulator, SimulatorServer],
+) -> None:
+    sim, server = pdfco_simulator
+    sim.faults.push(SimResponse.json_body({"errorCode": 404, "error": True, "message": "Job not found"}, 404))
+    (status,) = _client(server).check(["Q" * 32])
+    assert status.state == JobState.NOT_FOUND
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"jobid": "A" * 32, "force": True},  # a JSON boolean: not what the spec allows
+        {"jobid": "A" * 32, "force": "yes"},
+        {"jobid": "A" * 32, "force": "true", "extra": 1},  # additionalProperties: false
+        {"force": "true"},
+    ],
+)
+def test_the_simulator_enforces_the_vendors_spec(
+    pdfco_simulator: tuple[PdfCoSimulator, SimulatorServer], body: dict[str, Any]
+) -> None:
+    _, server = pdfco_simulator
+    answer = requests.post(server.base_url + "/v1/job/check", json=body, headers={"x-api-key": PDFCO_KEY}, timeout=5)
+    assert answer.status_code == 400 and answer.json()["error"] is True
