@@ -67,6 +67,8 @@ class ProviderConfig:
     timeout: tuple[float, float] = DEFAULT_TIMEOUT
     max_response_bytes: int = DEFAULT_MAX_BYTES
     deadline: float = DEFAULT_DEADLINE
+    # The account's own variables (`account add --var NAME=VALUE`) for a defined provider's path: (name, value).
+    variables: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

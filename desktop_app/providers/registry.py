@@ -10,6 +10,7 @@ copies, so they cannot disagree with it; code above core passes them to `core.id
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import TypeVar
 
 from desktop_app.core.errors import ConfigError
@@ -29,6 +30,8 @@ PROVIDERS: dict[str, type[HttpProvider]] = {
     PdfCoProvider.name: PdfCoProvider,
     EncodingComProvider.name: EncodingComProvider,
 }
+
+BUILTIN_NAMES = frozenset(PROVIDERS)  # the providers written in Python; a definition cannot take their names
 
 _T = TypeVar("_T")
 
@@ -68,3 +71,34 @@ def provider_class(name: str) -> type[HttpProvider]:
 def account_rate_limit(account: Account) -> RateLimit:
     """The account's own limit if set, else the provider's documented default."""
     return parse_rate_limit(account.rate_limit or provider_class(account.provider).default_rate_limit)
+
+
+# ---- providers defined in files (providers/defined.py) -------------------------------------------------------
+
+
+def use_definitions(data_folder: Path) -> list[str]:
+    """Learn the providers defined in `data_folder`'s `providers/` folder (replacing any learnt before).
+
+    A definition that fails disables that provider alone; the returned lines say why, each once per process.
+    """
+    from desktop_app.providers.defined_folder import load_folder
+
+    loaded, problems = load_folder(definitions_folder(data_folder), BUILTIN_NAMES)
+    for name in [name for name in PROVIDERS if name not in BUILTIN_NAMES]:
+        del PROVIDERS[name]
+    PROVIDERS.update(loaded)
+    fresh = [line for line in problems if line not in _TOLD]
+    _TOLD.update(fresh)
+    return fresh
+
+
+_TOLD: set[str] = set()
+
+
+def definitions_folder(data_folder: Path) -> Path:
+    """Where the definitions of a data folder live: `providers/` beside the job list."""
+    return data_folder / "providers"
+
+
+def is_defined(name: str) -> bool:
+    return name in PROVIDERS and name not in BUILTIN_NAMES
