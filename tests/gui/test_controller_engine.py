@@ -4,7 +4,6 @@ while a worker sits in a request that hangs; a key that becomes readable later; 
 from __future__ import annotations
 
 import sqlite3
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -75,13 +74,12 @@ def test_changing_an_account_while_its_worker_hangs_in_a_request_never_blocks(
             secret=None,
             original_name="acme",
         )
-        started = time.monotonic()
         if how == "remove":
             controller.remove_account("acme")
         else:
             controller.save_account(form)
-        assert time.monotonic() - started < 0.5  # never waits for the request
         assert controller._pool is not None
+        # Returned while the old thread still sits in the 30 s hang: it never waited for the request.
         assert controller._pool.retiring == 1  # the old thread is kept until it has finished
         qtbot.waitUntil(lambda: controller._pool.retiring == 0, timeout=5000)  # abandoned, ended, released
         names = {a.name for a in store.accounts.all()}

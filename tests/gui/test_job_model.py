@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 
 from PySide6.QtCore import QPersistentModelIndex, QSortFilterProxyModel, Qt
@@ -73,7 +72,8 @@ def test_passes_qt_model_tester(qtmodeltester: ModelTester) -> None:
     qtmodeltester.check(model)
 
 
-def test_ten_thousand_jobs_update_without_reset_and_quickly() -> None:
+def test_ten_thousand_jobs_update_without_reset() -> None:
+    # How fast is bench/scale.py's (docs/PERFORMANCE.md, Scale): a time limit here failed under load, not on bugs.
     model = JobTableModel()
     jobs = [make_job(i) for i in range(1, 10_001)]
     model.sync(jobs)
@@ -82,14 +82,11 @@ def test_ten_thousand_jobs_update_without_reset_and_quickly() -> None:
     proxy.setSortRole(SORT_ROLE)
     proxy.sort(Column.UPDATED, Qt.SortOrder.DescendingOrder)
     seen = _signals(model)
-    started = time.perf_counter()
     for i in range(1, 101):  # a round of 100 results, applied one by one as the app does
         model.upsert([replace(jobs[i * 50], progress=float(i))])
     model.sync([*jobs[:9_000], make_job(20_000)])
-    elapsed = time.perf_counter() - started
     assert "reset" not in seen
     assert model.rowCount() == 9_001
-    assert elapsed < 2.0, f"100 updates + a 1,000-row removal took {elapsed:.2f} s"
 
 
 def _row_ids(model: JobTableModel) -> list[int]:

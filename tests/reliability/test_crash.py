@@ -76,7 +76,6 @@ def _run_and_kill(folder: Path, tag: str, rng: random.Random) -> set[str]:
 def test_sigkill_during_heavy_writes_loses_nothing_committed(tmp_path: Path) -> None:
     rng = random.Random(7)  # noqa: S311 - kill timing, not cryptography
     committed: set[str] = set()
-    started = time.monotonic()
     for round_no in range(KILLS):
         committed |= _run_and_kill(tmp_path, f"r{round_no:02d}", rng)
         with Store(tmp_path) as store:
@@ -88,6 +87,4 @@ def test_sigkill_during_heavy_writes_loses_nothing_committed(tmp_path: Path) -> 
             # No half-written job: each one present has its whole burst of history (1 added + 20 changes).
             for job in store.jobs.all()[-3:]:
                 assert len(store.jobs.history(job.id)) == 21
-    elapsed = time.monotonic() - started
     assert len(committed) >= KILLS, f"only {len(committed)} commits in {KILLS} runs: the test did not write much"
-    assert elapsed < 60

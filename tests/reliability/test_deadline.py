@@ -26,23 +26,22 @@ def _client(harness: Harness, base_url: str, deadline: float = DEADLINE) -> Http
     return provider_class(harness.provider)(config)
 
 
-def _failure(client: HttpProvider, job_id: str) -> tuple[JobTrayError, float]:
-    started = time.monotonic()
+def _failure(client: HttpProvider, job_id: str) -> JobTrayError:
+    # No time asserted: the message names the deadline that cut the request off (a whole trickle takes far longer).
     try:
         with pytest.raises(JobTrayError) as caught:
             client.check([job_id])
     finally:
         client.close()
-    return caught.value, time.monotonic() - started
+    return caught.value
 
 
 @pytest.mark.parametrize("fault", [Fault.trickle(TRICKLE), Fault.trickle_headers(TRICKLE)], ids=["body", "headers"])
 def test_a_trickling_server_is_cut_off_at_the_deadline(harness: Harness, faults: FaultServer, fault: Fault) -> None:
     faults.inject(fault)
-    error, took = _failure(_client(harness, faults.base_url), harness.open_job)
+    error = _failure(_client(harness, faults.base_url), harness.open_job)
     assert type(error) is TransientError
     assert str(error) == f"{faults.base_url.removeprefix('http://')} did not send a complete answer within 0.8 s"
-    assert took < DEADLINE + 1.0, f"{took:.2f} s"
 
 
 def test_the_deadline_is_thirty_seconds_unless_configured(harness: Harness) -> None:
@@ -83,20 +82,17 @@ def test_abandon_ends_a_request_in_flight_and_refuses_the_next(harness: Harness,
     try:
         time.sleep(0.4)  # inside the request: headers read, body trickling
         assert worker.is_alive()
-        abandoned_at = time.monotonic()
         threading.Thread(target=client.abandon).start()  # from another thread, as the tray does
         worker.join(timeout=5)
-        assert not worker.is_alive()
-        assert time.monotonic() - abandoned_at < TRICKLE + 0.5
+        assert not worker.is_alive()  # ended by abandon: the trickle would go on far longer
         (error,) = errors
         assert type(error) is TransientError and "abandoned" in str(error)
 
         faults.heal()
         before = faults.total_requests
-        started = time.monotonic()
         with pytest.raises(TransientError, match="abandoned"):
             client.check([harness.open_job])
-        assert time.monotonic() - started < 0.1 and faults.total_requests == before  # nothing sent
+        assert faults.total_requests == before  # refused before anything was sent
     finally:
         client.abandon()
         worker.join(timeout=5)
@@ -132,19 +128,18 @@ INVALID = "answered with an invalid HTTP response"
 )
 def test_a_broken_answer_says_what_happened(harness: Harness, faults: FaultServer, fault: Fault, wording: str) -> None:
     faults.inject(fault)
-    error, took = _failure(_client(harness, faults.base_url), harness.open_job)
+    error = _failure(_client(harness, faults.base_url), harness.open_job)
     assert type(error) is TransientError  # the server as a whole misbehaves: retried later, for the account
     host = faults.base_url.removeprefix("http://")
     assert str(error) == f"{host} {wording}"
     assert "cannot reach" not in str(error)
-    assert took < 2
 
 
 def test_a_refused_connection_is_cannot_reach(harness: Harness) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]  # bound, never listening: connections are refused
-        error, _ = _failure(_client(harness, f"http://127.0.0.1:{port}"), harness.open_job)
+        error = _failure(_client(harness, f"http://127.0.0.1:{port}"), harness.open_job)
     assert type(error) is TransientError
     assert str(error) == f"cannot reach 127.0.0.1:{port}: the connection was refused"
 
@@ -154,7 +149,7 @@ def test_an_unknown_host_is_cannot_reach() -> None:
 
     harness = make_harness("pdfco")
     try:
-        error, _ = _failure(_client(harness, "http://no-such-host.invalid"), harness.open_job)
+        error = _failure(_client(harness, "http://no-such-host.invalid"), harness.open_job)
     finally:
         harness.close()
     assert str(error) == "cannot reach no-such-host.invalid: the name could not be resolved"
@@ -162,7 +157,7 @@ def test_an_unknown_host_is_cannot_reach() -> None:
 
 def test_a_reset_is_not_cannot_reach(harness: Harness, faults: FaultServer) -> None:
     faults.inject(Fault.reset())
-    error, _ = _failure(_client(harness, faults.base_url), harness.open_job)
+    error = _failure(_client(harness, faults.base_url), harness.open_job)
     assert type(error) is TransientError
     assert "cannot reach" not in str(error)
     assert "reset" in str(error) or "closed the connection" in str(error)

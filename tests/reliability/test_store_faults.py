@@ -151,7 +151,7 @@ def test_a_locked_database_waits_then_fails_clearly(locked: Path) -> None:
         with pytest.raises(StoreError, match="locked by another program") as caught:
             store.jobs.add(account, "B" * 32)
         waited = time.monotonic() - started
-        assert 0.25 <= waited < 3, waited
+        assert waited >= 0.25, waited  # it waited its busy timeout first (a lower bound: load cannot break it)
         assert isinstance(caught.value, sqlite3.Error)  # callers catching sqlite3 errors still do
         assert not caught.value.corrupt
         assert not store.conn.in_transaction

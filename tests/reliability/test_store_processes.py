@@ -153,7 +153,7 @@ def test_a_write_blocked_by_another_process_fails_busy_then_succeeds_once_releas
                     str(exc)
                     == f"the database {tmp_path / DB_FILENAME} is locked by another program; try again in a moment"
                 )
-                assert 0.25 <= waited < 1.2, (name, waited)
+                assert waited >= 0.25, (name, waited)  # waited the busy timeout (a lower bound holds under load)
             else:
                 raise AssertionError(f"{name} wrote through another process's lock")
             assert not store.conn.in_transaction

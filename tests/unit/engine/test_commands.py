@@ -96,12 +96,9 @@ def test_a_hanging_command_is_killed_at_its_limit_with_what_it_started_and_never
     marker = tmp_path / "grandchild-survived"
     # The shell starts a grandchild that would write the marker after 2 s: the whole group is killed.
     script = f"(sleep 2; touch {marker}) & sleep 30"
-    started = time.monotonic()
     thread = runner.start(("sh", "-c", script), {"PATH": "/bin:/usr/bin"}, "J9")
-    assert time.monotonic() - started < 0.2  # started in the background
-    assert isinstance(thread, threading.Thread)
-    assert runner.wait(5)
-    assert time.monotonic() - started < 3.0
+    assert isinstance(thread, threading.Thread) and thread.is_alive()  # started in the background: sleep 30 runs
+    assert runner.wait(5)  # killed at its 0.5 s limit, long before sleep 30 ends
     assert done[0].timed_out and done[0].returncode is None
     assert problems == [done[0].describe()]
     assert "ran longer than its time limit" in problems[0]

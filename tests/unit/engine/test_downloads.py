@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -163,9 +162,7 @@ def test_a_body_without_length_is_saved_whole(s3: ObjectStoreServer, out: Path) 
 
 def test_a_trickle_ends_at_the_whole_download_deadline(s3: ObjectStoreServer, out: Path) -> None:
     url = s3.put("ABC/slow.bin", b"x" * 100, mode="trickle")
-    started = time.monotonic()
-    outcome = download(_request(url, out, deadline=0.6))
-    assert time.monotonic() - started < 3.0
+    outcome = download(_request(url, out, deadline=0.6))  # the trickle would take 20 s
     assert not outcome.ok and "did not complete within 0.6 s" in (outcome.error or "")
     assert _files(out) == []
 
@@ -175,9 +172,7 @@ def test_abandon_stops_a_download_in_flight(s3: ObjectStoreServer, out: Path) ->
 
     job = Download(_request(s3.put("ABC/slow.bin", b"x" * 100, mode="trickle"), out))
     threading.Timer(0.4, job.abandon).start()
-    started = time.monotonic()
-    outcome = job.run()
-    assert time.monotonic() - started < 2.0
+    outcome = job.run()  # ended by abandon: the trickle would take 20 s
     assert not outcome.ok and outcome.error == "the download was stopped"
     assert _files(out) == []
 
