@@ -507,6 +507,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     watch.set_defaults(func=cmd_watch)
     add_settings_parser(sub)
+    from desktop_app.cli.ack import add_parser as add_ack_parser
+
+    add_ack_parser(sub)
 
     sim = sub.add_parser("simulate", help="run the local provider simulators until Ctrl-C")
     sim.add_argument("--port", type=int, default=0, help="first port to use (default: any free ports)")

@@ -60,6 +60,7 @@ def job_json(job: Job) -> dict[str, Any]:
         "archived": job.archived,
         "discovered": job.discovered,
         "last_error": job.last_error,
+        "acknowledged_at": None if job.acknowledged_at is None else to_text(job.acknowledged_at),
     }
 
 

@@ -105,6 +105,8 @@ class Account:
     key_env: str | None = None
     rate_limit: str | None = None
     id: int | None = None
+    # The account's own values for a defined provider's path and body (`--var owner=octo-org`): (name, value).
+    variables: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +132,8 @@ class Job:
     checks: int = 0
     result_file: str | None = None  # where the result was saved (`--save-results`)
     download_error: str | None = None  # why saving the result failed (the job still succeeded)
+    acknowledged_at: datetime | None = None  # a failure the user has seen to: it stops alarming
+    renotified_at: datetime | None = None  # an unacknowledged failure told once more (after 24 h)
 
     @property
     def title(self) -> str:

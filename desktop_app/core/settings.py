@@ -23,6 +23,7 @@ from desktop_app.core.model import TERMINAL_STATES, JobState
 DEFAULT_DOWNLOAD_CAP = 2 * 1024**3  # 2 GB
 DEFAULT_COMMAND_TIMEOUT = 60.0
 MAX_COMMAND_TIMEOUT = 24 * 3600.0
+DEFAULT_RENOTIFY_HOURS = 24.0
 
 ENDING_NAMES: dict[str, JobState] = {
     "finished": JobState.SUCCEEDED,
@@ -118,6 +119,17 @@ def parse_timeout(text: str) -> float:
     return value
 
 
+def parse_hours(text: str) -> float:
+    """Hours, 0 or more (0: never), at most a year; ConfigError otherwise."""
+    try:
+        value = float(text.strip().lower().removesuffix("h"))
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 0 <= value <= 24 * 366):
+        raise ConfigError(f"{text!r} is not a number of hours (0 for never)")
+    return value
+
+
 def _parse_bool(text: str) -> bool:
     word = text.strip().lower()
     if word in ("1", "true", "yes", "on"):
@@ -183,6 +195,7 @@ class GlobalSettings:
     on_end_when: frozenset[JobState] = ALL_ENDINGS
     command_timeout: float = DEFAULT_COMMAND_TIMEOUT
     clipboard_watch: bool = False  # offer to watch job IDs copied to the clipboard (opt-in)
+    renotify_hours: float = DEFAULT_RENOTIFY_HOURS  # an unacknowledged failure is told once more after this; 0: never
 
     def muted(self, now: datetime) -> bool:
         return self.muted_until is not None and now < self.muted_until
@@ -197,7 +210,15 @@ class GlobalSettings:
 
 # The names the store and `jobtray settings set` use (dashes as typed; underscores are accepted too).
 _ACCOUNT_KEYS = ("save-results", "notify", "sound", "urgent-failures", "on-end", "on-end-when")
-_GLOBAL_KEYS = ("muted-until", "download-cap", "on-end", "on-end-when", "command-timeout", "clipboard-watch")
+_GLOBAL_KEYS = (
+    "muted-until",
+    "download-cap",
+    "on-end",
+    "on-end-when",
+    "command-timeout",
+    "clipboard-watch",
+    "renotify-hours",
+)
 
 
 def _field(key: str) -> str:
@@ -219,6 +240,8 @@ def _read(field_name: str, text: str) -> Any:
         return parse_size(text)
     if field_name == "command_timeout":
         return parse_timeout(text)
+    if field_name == "renotify_hours":
+        return parse_hours(text)
     if field_name == "on_end":
         if not text.strip():
             return None

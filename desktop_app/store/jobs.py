@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 
+from desktop_app.core.alarms import ALARMING_STATES
 from desktop_app.core.errors import ConfigError
 from desktop_app.core.model import Account, HistoryEntry, Job, JobState, Status, StatusChange
 from desktop_app.core.text import storable, storable_or_none
@@ -44,6 +45,8 @@ def _job(row: sqlite3.Row) -> Job:
         checks=row["checks"],
         result_file=row["result_file"],
         download_error=row["download_error"],
+        acknowledged_at=from_text(row["acknowledged_at"]),
+        renotified_at=from_text(row["renotified_at"]),
     )
 
 
@@ -181,6 +184,12 @@ class JobStore:
                 )
             if old.state == status.state:
                 return None
+            # A new state is a new alarm (or none): an old acknowledgement does not cover it.
+            self._conn.execute(
+                "UPDATE jobs SET acknowledged_at = NULL, renotified_at = NULL WHERE id = ? "
+                "AND (acknowledged_at IS NOT NULL OR renotified_at IS NOT NULL)",
+                (row_id,),
+            )
             new = self.get(row_id)
         return StatusChange(
             job=new, old_state=old.state, new_state=new.state, events=tuple(events_for(old.state, new.state))
@@ -199,6 +208,46 @@ class JobStore:
             "UPDATE jobs SET result_file = ?, download_error = ? WHERE id = ?",
             (path, storable_or_none(error), row_id),
         )
+
+    # ---- acknowledged failures (issue 21) ---------------------------------------------------------------------
+
+    def acknowledge(self, row_ids: Iterable[int]) -> list[Job]:
+        """The user has seen to these failures: they stop alarming. Returns the jobs newly acknowledged (a job that
+        is not an unacknowledged failure is left as it is)."""
+        wanted = list(row_ids)
+        if not wanted:
+            return []
+        now = to_text(self._clock())
+        placeholders = ", ".join("?" * len(wanted))
+        states = ", ".join(f"'{s.value}'" for s in ALARMING_STATES)
+        with self.transaction():
+            rows = self._conn.execute(
+                f"SELECT id FROM jobs WHERE id IN ({placeholders}) AND acknowledged_at IS NULL "  # noqa: S608
+                f"AND state IN ({states})",
+                wanted,
+            ).fetchall()
+            ids = [r["id"] for r in rows]
+            self._conn.executemany("UPDATE jobs SET acknowledged_at = ? WHERE id = ?", [(now, i) for i in ids])
+        return [self.get(i) for i in ids]
+
+    def unacknowledged(self, account: str | None = None) -> list[Job]:
+        """Failures still alarming (not acknowledged, not archived), oldest first."""
+        states = ", ".join(f"'{s.value}'" for s in ALARMING_STATES)
+        where = f"j.acknowledged_at IS NULL AND j.archived = 0 AND j.state IN ({states})"
+        if account is None:
+            rows = self._conn.execute(f"{_SELECT} WHERE {where} ORDER BY j.id")
+        else:
+            rows = self._conn.execute(f"{_SELECT} WHERE {where} AND a.name = ? ORDER BY j.id", (account,))
+        return [_job(r) for r in rows]
+
+    def mark_renotified(self, row_id: int) -> bool:
+        """Note that an unacknowledged failure was told once more; False when another process did it first (so it
+        is told once, whoever runs)."""
+        cursor = self._conn.execute(
+            "UPDATE jobs SET renotified_at = ? WHERE id = ? AND renotified_at IS NULL AND acknowledged_at IS NULL",
+            (to_text(self._clock()), row_id),
+        )
+        return cursor.rowcount == 1
 
     def history(self, row_id: int) -> list[HistoryEntry]:
         rows = self._conn.execute(

@@ -16,6 +16,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
+from desktop_app.core.alarms import is_alarming
 from desktop_app.core.ids import provider_display_name
 from desktop_app.core.model import TERMINAL_STATES, Job, JobState
 from desktop_app.core.text import displayable
@@ -69,8 +70,11 @@ class TraySummary:
     tooltip: str
 
 
-def summarize(jobs: Sequence[Job], seen_at: datetime, muted_until: datetime | None, now: datetime) -> TraySummary:
-    """What the icon and tooltip say about `jobs`. Failures after `seen_at` count as news.
+def summarize(jobs: Sequence[Job], muted_until: datetime | None, now: datetime) -> TraySummary:
+    """What the icon and tooltip say about `jobs`. A failure alarms until it is acknowledged (`core.alarms`).
+
+    Precedence of the icon's look (issue 21): an unacknowledged failure, then an account problem, then the running
+    count.
 
     One pass over the jobs: the app calls this after bursts of results with 10,000 of them.
     """
@@ -84,7 +88,7 @@ def summarize(jobs: Sequence[Job], seen_at: datetime, muted_until: datetime | No
         state = job.state
         if state in _BAD:
             failed += 1
-            news = news or (job.finished_at or job.updated_at) > seen_at
+            news = news or is_alarming(job)
         elif state in TERMINAL_STATES:
             done += 1
         else:
@@ -92,11 +96,11 @@ def summarize(jobs: Sequence[Job], seen_at: datetime, muted_until: datetime | No
             if job.progress is not None:
                 progress_sum += job.progress
                 progress_count += 1
-    if open_count:
-        ring = None if not progress_count else int(round(progress_sum / progress_count / 5) * 5)
-        key = TrayIconKey(TrayLook.RUNNING, open_count, ring, news)
-    elif news:
+    if news:
         key = TrayIconKey(TrayLook.FAILED)
+    elif open_count:
+        ring = None if not progress_count else int(round(progress_sum / progress_count / 5) * 5)
+        key = TrayIconKey(TrayLook.RUNNING, open_count, ring)
     elif failed or done:
         key = TrayIconKey(TrayLook.DONE)
     else:
@@ -155,6 +159,7 @@ class TrayIcon(QObject):
         open_file_requested(str): open a saved result (its path).
         settings_requested(): open the Settings dialog.
         clipboard_watch_toggled(bool): the Watch the clipboard item was toggled.
+        acknowledge_requested(object): acknowledge these failures (a list of job row ids): they stop alarming.
     """
 
     open_url_requested = Signal(str)
@@ -170,6 +175,7 @@ class TrayIcon(QObject):
     open_file_requested = Signal(str)
     settings_requested = Signal()
     clipboard_watch_toggled = Signal(bool)
+    acknowledge_requested = Signal(object)
 
     def __init__(self, parent: QObject | None = None, clock: Callable[[], datetime] | None = None) -> None:
         super().__init__(parent)
@@ -180,7 +186,6 @@ class TrayIcon(QObject):
         self.icon.activated.connect(self._on_activated)
         self._jobs: Sequence[Job] = ()
         self._muted_until: datetime | None = None
-        self._seen_at = datetime.now(UTC)
         self._autostart: bool | None = None  # None: not available here
         self._clipboard_watch = False
         self._key: TrayIconKey | None = None
@@ -237,8 +242,8 @@ class TrayIcon(QObject):
         self._rebuild_timer.start(REBUILD_DELAY_MS)
 
     def acknowledge(self) -> None:
-        """The user has seen the failures so far (window or menu opened): the icon stops alarming."""
-        self._seen_at = datetime.now(UTC)
+        """The window or the menu was opened. Failures alarm until acknowledged in the store (issue 21: the
+        Acknowledge entries, a notification's action, `jobtray ack`), not until seen: this only refreshes."""
         self.refresh()
 
     def show(self) -> None:
@@ -249,7 +254,7 @@ class TrayIcon(QObject):
 
     def refresh(self) -> None:
         now = datetime.now(UTC)
-        summary = summarize(self._jobs, self._seen_at, self._muted_until, now)
+        summary = summarize(self._jobs, self._muted_until, now)
         if summary.key != self._key:
             self._key = summary.key
             self.icon.setIcon(tray_icon(summary.key))
@@ -280,6 +285,10 @@ class TrayIcon(QObject):
         else:
             empty = self.menu.addAction(self.tr("No jobs watched yet"))
             empty.setEnabled(False)
+        alarming = [j.id for j in self._jobs if is_alarming(j)]
+        if alarming:
+            every = self.menu.addAction(self.tr("Acknowledge failures (%1)").replace("%1", str(len(alarming))))
+            every.triggered.connect(lambda _=False, r=alarming: self.acknowledge_requested.emit(r))
         self.menu.addSeparator()
         self.menu.addAction(self.tr("Check now")).triggered.connect(self.check_now_requested)
         self._add_mute_menu(now)
@@ -331,6 +340,10 @@ class TrayIcon(QObject):
             again = submenu.addAction(self.tr("Save result again"))
             again.setToolTip(displayable(job.download_error))
             again.triggered.connect(lambda _=False, r=job.id: self.save_result_requested.emit(r))
+        if is_alarming(job):
+            submenu.addAction(self.tr("Acknowledge")).triggered.connect(
+                lambda _=False, r=job.id: self.acknowledge_requested.emit([r])
+            )
         submenu.addAction(self.tr("Copy ID")).triggered.connect(lambda _=False, j=job.job_id: self._copy_id(j))
         submenu.addAction(self.tr("Remove")).triggered.connect(lambda _=False, r=job.id: self.remove_requested.emit(r))
         self.menu.addMenu(submenu)
@@ -365,7 +378,6 @@ class TrayIcon(QObject):
         now = self._clock()
         for submenu, job in self._entries:
             submenu.setTitle(self._entry_text(job, now))
-        self.acknowledge()
 
     def _on_menu_hidden(self) -> None:
         if self._stale:

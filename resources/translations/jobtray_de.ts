@@ -973,6 +973,14 @@
         <source>Mute notifications (until %1)</source>
         <translation>Benachrichtigungen stummschalten (bis %1)</translation>
     </message>
+    <message>
+        <source>Acknowledge</source>
+        <translation>Zur Kenntnis nehmen</translation>
+    </message>
+    <message>
+        <source>Acknowledge failures (%1)</source>
+        <translation>Fehler zur Kenntnis nehmen (%1)</translation>
+    </message>
 </context>
 <context>
     <name>WelcomePanel</name>

@@ -31,6 +31,7 @@ def test_menu_lists_failed_jobs_first_then_open_then_the_rest() -> None:
     assert [t.split(" · ")[0] for t in texts[1:5]] == ["broken", "running", "new success", "old success"]
     assert texts[2] == "running · PDF.co · 40%"
     assert texts[5:] == [
+        "Acknowledge failures (1)",
         "Check now",
         "Mute notifications",
         "Open JobTray",
@@ -49,13 +50,14 @@ def test_each_job_has_open_result_copy_id_and_remove(qtbot) -> None:
     tray.rebuild_menu()
     entries = {a.text().split(" · ")[0]: a.menu() for a in tray.menu.actions() if a.menu() is not None}
     assert _texts(entries["done"]) == ["Open result", "Copy ID", "Remove"]
+    assert _texts(entries["bad"]) == ["Open result", "Acknowledge", "Copy ID", "Remove"]
     assert entries["done"].actions()[0].isEnabled()
     assert not entries["bad"].actions()[0].isEnabled()
     with qtbot.waitSignal(tray.open_url_requested) as opened:
         entries["done"].actions()[0].trigger()
     assert opened.args == ["https://example.com/r.pdf"]
     with qtbot.waitSignal(tray.remove_requested) as removed:
-        entries["bad"].actions()[2].trigger()
+        entries["bad"].actions()[3].trigger()
     assert removed.args == [8]
     entries["done"].actions()[1].trigger()
     from PySide6.QtGui import QGuiApplication

@@ -1,0 +1,48 @@
+"""Acknowledge in the tray menu (issue 21): a failure keeps the icon alarming until acknowledged."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QMenu
+from pytestqt.qtbot import QtBot
+
+from desktop_app.core.model import JobState
+from desktop_app.ui.icons import TrayLook
+from desktop_app.ui.tray import TrayIcon
+from tests.gui.conftest import T0, make_job
+
+
+def _look(tray: TrayIcon) -> TrayLook:
+    assert tray._key is not None
+    return tray._key.look
+
+
+def test_a_failure_alarms_until_acknowledged_not_until_the_menu_is_opened(qtbot: QtBot) -> None:
+    tray = TrayIcon(clock=lambda: T0)
+    failed = make_job(1, JobState.FAILED, label="broken")
+    tray.set_jobs([failed, make_job(2, JobState.RUNNING, label="busy")])
+    assert _look(tray) == TrayLook.FAILED
+    tray.rebuild_menu()
+    tray.menu.aboutToShow.emit()  # opening the menu used to count as "seen"
+    tray.acknowledge()
+    assert _look(tray) == TrayLook.FAILED
+
+    entries = {a.text().split(" · ")[0]: a.menu() for a in tray.menu.actions() if isinstance(a.menu(), QMenu)}
+    broken, busy = entries["broken"], entries["busy"]
+    assert isinstance(broken, QMenu) and isinstance(busy, QMenu)
+    texts = [a.text() for a in broken.actions()]
+    assert "Acknowledge" in texts
+    assert "Acknowledge" not in [a.text() for a in busy.actions()]
+    with qtbot.waitSignal(tray.acknowledge_requested) as one:
+        next(a for a in broken.actions() if a.text() == "Acknowledge").trigger()
+    assert one.args == [[1]]
+    every = next(a for a in tray.menu.actions() if a.text().startswith("Acknowledge failures"))
+    assert every.text() == "Acknowledge failures (1)"
+    with qtbot.waitSignal(tray.acknowledge_requested) as both:
+        every.trigger()
+    assert both.args == [[1]]
+
+    # The app writes the acknowledgement and hands the jobs back: the running count shows again.
+    tray.set_jobs([make_job(1, JobState.FAILED, label="broken", acknowledged_at=T0), make_job(2, JobState.RUNNING)])
+    assert _look(tray) == TrayLook.RUNNING
+    tray.rebuild_menu()
+    assert not any(a.text().startswith("Acknowledge failures") for a in tray.menu.actions())
