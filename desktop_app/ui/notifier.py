@@ -7,15 +7,25 @@ TESTING.md). Where no native server answers, messages fall back to `QSystemTrayI
 Threading: desktop-notifier is asyncio-based and only delivers button clicks while an asyncio loop runs. Its sync
 wrapper (`DesktopNotifierSync`) runs the loop only during a call, so clicks would be lost, and a slow D-Bus server
 would block the GUI thread. So `_NativeSender` runs one asyncio loop in a daemon thread of its own; the GUI thread
-hands it frozen `_Message`s with `run_coroutine_threadsafe` and never waits on it (except up to 2 s in `close`).
-Clicks and delivery failures come back through `_Bridge` signals with queued connections, so every public signal
-of `Notifier` is emitted on the GUI thread.
+hands it frozen `_Message`s with `run_coroutine_threadsafe` and never waits on it (`start` does not wait for the
+thread either; `close` waits at most its budget). Clicks and delivery failures come back through `_Bridge` signals
+with queued connections, so every public signal of `Notifier` is emitted on the GUI thread.
+
+Never blocks, never drops (issue 18): every message has a deadline (`timeout` after it was asked for, 2 s by
+default) that covers connecting, asking the server's capabilities and the Notify call. A server that does not
+answer in time (hung, not dead) costs that message its native try, not its showing: it goes to the fallback, and
+the next message tries the server again. A server that is gone or refuses is left alone for a few minutes.
+
+The fallback is the tray icon's balloon; with no tray icon either (a Wayland compositor with no notification
+daemon), `shown_in_window` carries the message to the app, which raises or flashes the window with a banner of
+what ended since it was last seen. Each route is told once in the log, in words that say what really happens.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import functools
 import html
 import logging
 import os
@@ -54,7 +64,10 @@ SUMMARY_LINES = 5
 FALLBACK_MSECS = 10_000
 # After the native server failed, give it another try this much later (it may have been restarted).
 NATIVE_RETRY_SECONDS = 300.0
-CLOSE_TIMEOUT_SECONDS = 2.0
+# The longest a notification waits for the native server (connect, capabilities, Notify) before the fallback.
+NOTIFY_TIMEOUT_SECONDS = 2.0
+# What `close` may spend at quit (part of the tray's quit budget, docs/ARCHITECTURE.md).
+CLOSE_TIMEOUT_SECONDS = 0.5
 
 # Fixed button keys (not desktop-notifier's random UUIDs): they appear in ActionInvoked, which keeps logs and
 # tests readable.
@@ -215,6 +228,21 @@ def _emit_safely(signal: Any, *args: object) -> None:
         signal.emit(*args)
 
 
+def _guarded(method: Callable[..., None]) -> Callable[..., None]:
+    """A notifier entry point that must never raise into its caller (a worker's result, a slot): an unexpected
+    exception is logged with its traceback and told once, as plainly as the notifier still can."""
+
+    @functools.wraps(method)
+    def guarded(self: Notifier, *args: Any, **kwargs: Any) -> None:
+        try:
+            method(self, *args, **kwargs)
+        except Exception:
+            log.exception("showing a notification failed (%s)", method.__name__)
+            self._tell_broken()
+
+    return guarded
+
+
 def _asyncio() -> Any:
     """asyncio, imported on first use (with ssl, ~10 MB)."""
     import asyncio
@@ -230,9 +258,14 @@ class _NativeSender:
     """
 
     def __init__(
-        self, bridge: _Bridge, app_icon_path: str | None, state_icons: Mapping[JobState, str] | None = None
+        self,
+        bridge: _Bridge,
+        app_icon_path: str | None,
+        state_icons: Mapping[JobState, str] | None = None,
+        timeout: float = NOTIFY_TIMEOUT_SECONDS,
     ) -> None:
         self._bridge = bridge
+        self._timeout = timeout
         self._app_icon_path = app_icon_path
         self._state_icons = dict(state_icons or {})  # PNG files drawn on the GUI thread
         # The buttons' words, translated here on the GUI thread (the loop thread only reads them).
@@ -244,7 +277,6 @@ class _NativeSender:
             ACTION_SHOW: QCoreApplication.translate("Notifier", "Show"),
         }
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._ready = threading.Event()
         self._started = False
         self._thread = threading.Thread(target=self._run, name="jobtray-notifier", daemon=True)
         # Loop-thread state (only touched there).
@@ -255,9 +287,10 @@ class _NativeSender:
         self._pending: set[concurrent.futures.Future[None]] = set()
 
     def start(self) -> None:
+        """Never waits: the loop is made here, and work handed to it before its thread runs simply queues."""
         self._started = True
+        self._loop = _asyncio().new_event_loop()
         self._thread.start()
-        self._ready.wait(5.0)
 
     def send(self, message: _Message) -> None:
         if not self._started:
@@ -266,33 +299,37 @@ class _NativeSender:
         if loop is None or loop.is_closed() or not self._thread.is_alive():
             self._bridge.undelivered.emit(message)
             return
-        future = _asyncio().run_coroutine_threadsafe(self._send(message), loop)
+        deadline = time.monotonic() + self._timeout
+        future = _asyncio().run_coroutine_threadsafe(self._send(message, deadline), loop)
         self._pending.add(future)
         future.add_done_callback(self._pending.discard)
 
-    def close(self) -> None:
-        """Let queued notifications go out (up to 2 s), disconnect from D-Bus, stop the thread."""
+    def close(self, timeout: float = CLOSE_TIMEOUT_SECONDS) -> None:
+        """Let queued notifications go out, disconnect from D-Bus and stop the thread, within `timeout` in all."""
         loop = self._loop
         if loop is None or not self._thread.is_alive():
             return
-        deadline = time.monotonic() + CLOSE_TIMEOUT_SECONDS
+        deadline = time.monotonic() + timeout
         for future in list(self._pending):
             with contextlib.suppress(Exception):
                 future.result(timeout=max(0.0, deadline - time.monotonic()))
         with contextlib.suppress(Exception):
-            _asyncio().run_coroutine_threadsafe(self._disconnect(), loop).result(timeout=1.0)
-        loop.call_soon_threadsafe(loop.stop)
-        self._thread.join(timeout=2.0)
+            future = _asyncio().run_coroutine_threadsafe(self._disconnect(wait=True), loop)
+            future.result(timeout=max(0.0, deadline - time.monotonic()))
+        with contextlib.suppress(RuntimeError):  # the loop closed on its own already
+            loop.call_soon_threadsafe(loop.stop)
+        # A daemon thread: one stuck in a D-Bus call past the budget does not keep the process alive.
+        self._thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
     # ---- the loop thread -----------------------------------------------------------------------------------
 
     def _run(self) -> None:
         asyncio = _asyncio()
-        loop = asyncio.new_event_loop()
+        loop = self._loop
+        assert loop is not None
         asyncio.set_event_loop(loop)
-        self._loop = loop
-        self._lock = asyncio.Lock()  # one send at a time keeps notifications in order
-        self._ready.set()
+        with contextlib.suppress(Exception):  # imported before the first message's deadline runs out on it
+            import desktop_notifier  # noqa: F401
         try:
             loop.run_forever()
         finally:
@@ -306,24 +343,40 @@ class _NativeSender:
         icon = Icon(path=Path(self._app_icon_path)) if self._app_icon_path else None
         return DesktopNotifier(app_name=APP_NAME, app_icon=icon)
 
-    async def _disconnect(self) -> None:
+    async def _disconnect(self, wait: bool = False) -> None:
         bus = getattr(getattr(self._notifier, "_backend", None), "bus", None)
         self._notifier = None
         if bus is not None:
-            bus.disconnect()
             with contextlib.suppress(Exception):
-                await _asyncio().wait_for(bus.wait_for_disconnect(), 1.0)
+                bus.disconnect()
+            if wait:  # at close only: a message must not spend its deadline on the previous connection
+                with contextlib.suppress(Exception):
+                    await _asyncio().wait_for(bus.wait_for_disconnect(), 1.0)
 
-    async def _send(self, message: _Message) -> None:
-        assert self._lock is not None
+    async def _send(self, message: _Message, deadline: float) -> None:
+        asyncio = _asyncio()
+        if self._lock is None:
+            self._lock = asyncio.Lock()  # one send at a time keeps notifications in order
         async with self._lock:
-            try:
-                delivered = await self._deliver(message)
-            except Exception:  # never let a notification problem escape into the loop
-                log.debug("native notification failed", exc_info=True)
-                delivered = False
+            # The deadline counts from when the message was asked for: waiting behind a hung call counts too.
+            remaining = deadline - time.monotonic()
+            delivered = False
+            if remaining > 0:
+                try:
+                    delivered = await asyncio.wait_for(self._deliver(message), remaining)
+                except TimeoutError:
+                    self._timed_out()
+                except Exception:  # never let a notification problem escape into the loop
+                    log.debug("native notification failed", exc_info=True)
+            else:
+                self._timed_out()
             if not delivered:
                 _emit_safely(self._bridge.undelivered, message)
+
+    def _timed_out(self) -> None:
+        # Hung, not gone: the next message tries again (no `_down_until`), on a fresh connection if the probe hung.
+        reason = f"the notification server did not answer within {self._timeout:g} s"
+        _emit_safely(self._bridge.native_state, False, reason)
 
     async def _deliver(self, message: _Message) -> bool:
         if time.monotonic() < self._down_until:
@@ -420,6 +473,8 @@ class Notifier(QObject):
         open_url_requested(str): the user clicked "Open result"; an http(s) link.
         show_job_requested(int): the user clicked "Show" or a job's notification; the job's row id.
         show_window_requested(): the user clicked a summary or an account error.
+        shown_in_window(str, str, bool): neither a notification server nor a tray icon took a message: (title,
+            body, warning) for the window to show (raised or flashed, with a banner of what ended).
     """
 
     open_url_requested = Signal(str)
@@ -428,16 +483,23 @@ class Notifier(QObject):
     watch_offer_accepted = Signal(str)
     open_file_requested = Signal(str)  # "Open file" on a saved result: its path
     show_folder_requested = Signal(str)  # "Show in folder" on a saved result: its path
+    shown_in_window = Signal(str, str, bool)
 
-    def __init__(self, parent: QObject | None = None, app_icon_path: str | None = None) -> None:
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        app_icon_path: str | None = None,
+        timeout: float = NOTIFY_TIMEOUT_SECONDS,
+    ) -> None:
         super().__init__(parent)
         self._muted_until: datetime | None = None
         self._account_settings: dict[str, AccountSettings] = {}
         self._errored_accounts: set[str] = set()
         self._tray: QSystemTrayIcon | None = None
         self._fallback_target: _Message | None = None
-        self._told_fallback = False
-        self._told_nowhere = False
+        self._told_routes: set[str] = set()
+        self._told_broken = False
+        self._native_reason = ""
         self._native_ok: bool | None = None
         self._closed = False
         self._bridge = _Bridge(self)
@@ -449,13 +511,14 @@ class Notifier(QObject):
         possible, reason = _native_possible()
         if possible:
             # Started with the first notification (asyncio and desktop-notifier cost ~10 MB a quiet tray saves).
-            self._sender = _NativeSender(self._bridge, app_icon_path, notification_icon_files())
+            self._sender = _NativeSender(self._bridge, app_icon_path, notification_icon_files(), timeout)
         else:
             self._on_native_state(False, reason)
 
     # ---- slots ---------------------------------------------------------------------------------------------
 
     @Slot(list)
+    @_guarded
     def notify_changes(self, changes: list[StatusChange]) -> None:
         """Announce the jobs among `changes` that ended; starts and re-runs stay quiet."""
         endings = [
@@ -478,6 +541,7 @@ class Notifier(QObject):
     def _settings(self, account: str) -> AccountSettings:
         return self._account_settings.get(account) or AccountSettings()
 
+    @_guarded
     def notify_saved(self, job: Job) -> None:
         """A job's result was saved: "Open file" and "Show in folder". Quiet while muted, like its ending."""
         if job.result_file is None or self._is_muted() or not self._settings(job.account).notifies(job.state):
@@ -493,6 +557,7 @@ class Notifier(QObject):
             )
         )
 
+    @_guarded
     def notify_not_saved(self, job: Job, reason: str) -> None:
         """Saving a result failed (the job still succeeded); shown even while muted, once per attempt."""
         self._show(
@@ -509,6 +574,7 @@ class Notifier(QObject):
         )
 
     @Slot(str, str)
+    @_guarded
     def notify_account_error(self, account: str, message: str) -> None:
         """Tell the user an account cannot be checked, once per outage."""
         if account in self._errored_accounts:
@@ -526,6 +592,7 @@ class Notifier(QObject):
         )
 
     @Slot(str, str)
+    @_guarded
     def notify_problem(self, title: str, message: str) -> None:
         """Tell the user about a problem of the app itself (a damaged database, an unexpected error).
 
@@ -535,6 +602,7 @@ class Notifier(QObject):
             _Message(title=_shorten(title, MAX_LABEL_CHARS), body=_shorten(message, MAX_MESSAGE_CHARS), warning=True)
         )
 
+    @_guarded
     def announce_watching(self, job: Job) -> None:
         """A job came from outside (a jobtray:// link): say it is watched now (not while muted)."""
         if self._is_muted():
@@ -543,6 +611,7 @@ class Notifier(QObject):
         title = self.tr("Watching %1").replace("%1", _shorten(job.title, MAX_LABEL_CHARS))
         self._show(_Message(title=title, body=body, job_row_id=job.id))
 
+    @_guarded
     def offer_watch(self, key: str, title: str, body: str) -> None:
         """Offer to watch something (a job ID seen on the clipboard): its "Watch" button emits
         `watch_offer_accepted(key)`; nothing happens without the click. Not shown while muted."""
@@ -562,21 +631,23 @@ class Notifier(QObject):
         """Show nothing until `until` (None: not muted). A naive datetime is local time."""
         self._muted_until = until
 
-    def set_tray_fallback(self, tray: QSystemTrayIcon) -> None:
-        """The tray icon whose balloon messages stand in when there is no native notification service."""
+    def set_tray_fallback(self, tray: QSystemTrayIcon | None) -> None:
+        """The tray icon whose balloon messages stand in when there is no native notification service; None when
+        no tray icon is shown (messages then go to the window through `shown_in_window`)."""
         if self._tray is not None:
             with contextlib.suppress(RuntimeError, TypeError):
                 self._tray.messageClicked.disconnect(self._on_fallback_clicked)
         self._tray = tray
-        tray.messageClicked.connect(self._on_fallback_clicked)
+        if tray is not None:
+            tray.messageClicked.connect(self._on_fallback_clicked)
 
-    def close(self) -> None:
-        """Send what is queued (up to 2 s) and stop the notification thread; safe to call twice."""
+    def close(self, timeout: float = CLOSE_TIMEOUT_SECONDS) -> None:
+        """Send what is queued and stop the notification thread, within `timeout`; safe to call twice."""
         if self._closed:
             return
         self._closed = True
         if self._sender is not None:
-            self._sender.close()
+            self._sender.close(timeout)
             self._sender = None
 
     # ---- internals -----------------------------------------------------------------------------------------
@@ -596,13 +667,41 @@ class Notifier(QObject):
         else:
             self._show_fallback(message)
 
+    def _tell_route(self, route: str) -> None:
+        """Once per session and route, say where messages go instead, and why."""
+        if route in self._told_routes:
+            return
+        self._told_routes.add(route)
+        why = self._native_reason or "no notification service"
+        if route == "tray":
+            log.warning("native notifications unavailable (%s); using the tray icon's messages instead", why)
+        else:
+            log.warning(
+                "native notifications unavailable (%s) and no tray icon: job endings are shown in JobTray's window "
+                "instead (it is raised, or flashed if open, with a banner of what ended since it was last seen)",
+                why,
+            )
+
+    def _tell_broken(self) -> None:
+        if self._told_broken or self._closed:
+            return
+        self._told_broken = True
+        with contextlib.suppress(Exception):  # the last resort must not raise either
+            self._show_fallback(
+                _Message(
+                    title=self.tr("JobTray could not show a notification"),
+                    body=self.tr("It keeps running and tries again with the next one; details are in the log."),
+                    warning=True,
+                )
+            )
+
     def _show_fallback(self, message: _Message) -> None:
         tray = self._tray
         if tray is None:
-            if not self._told_nowhere:
-                self._told_nowhere = True
-                log.warning("no notification service and no tray icon: notifications are not shown")
+            self._tell_route("window")
+            self.shown_in_window.emit(message.title, message.body, message.warning)
             return
+        self._tell_route("tray")
         self._fallback_target = message
         if message.state is not None:
             # The ending's own icon: a failure does not look like a success.
@@ -636,10 +735,10 @@ class Notifier(QObject):
         was_ok, self._native_ok = self._native_ok, ok
         if ok and was_ok is False:
             log.info("native notifications work again")
-        elif not ok and not self._told_fallback:
-            # Once per session: the retry every few minutes must not fill the log.
-            self._told_fallback = True
-            log.warning("native notifications unavailable (%s); using the tray icon's messages instead", reason)
+        elif not ok:
+            # Told when a message first takes another way (`_tell_route`), in words that say which way.
+            self._native_reason = reason
+            log.debug("native notifications unavailable: %s", reason)
 
     @Slot()
     def _on_fallback_clicked(self) -> None:

@@ -169,3 +169,39 @@ def test_a_failure_has_a_failure_icon_and_a_success_a_success_icon(notifier: Not
     # A summary with a failure in it looks like a failure.
     notifier.notify_changes([ended(i, JobState.SUCCEEDED) for i in range(10, 13)] + [ended(13, JobState.FAILED)])
     assert _center_color(tray.messages[-1][2]) == STATE_COLORS[JobState.FAILED]
+
+
+@pytest.mark.usefixtures("no_dbus")
+def test_without_a_server_or_a_tray_the_endings_go_to_the_window_and_the_warning_says_so(
+    notifier: Notifier, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 18: on a desktop with neither (weston with no notification daemon) the endings were lost."""
+    shown: list[tuple[str, str, bool]] = []
+    notifier.shown_in_window.connect(lambda title, body, warning: shown.append((title, body, warning)))
+    with caplog.at_level(logging.WARNING, logger="desktop_app.ui.notifier"):
+        notifier.notify_changes([ended(1, JobState.FAILED, "Report")])
+        notifier.notify_changes([ended(2, JobState.SUCCEEDED)])
+    assert [(title, warning) for title, _, warning in shown] == [("Failed: Report", True), ("Finished: job-2", False)]
+    told = [r.getMessage() for r in caplog.records if "unavailable" in r.getMessage()]
+    assert len(told) == 1
+    assert "shown in JobTray's window" in told[0] and "tray icon's messages" not in told[0]
+
+
+@pytest.mark.usefixtures("no_dbus")
+def test_an_exception_inside_the_notifier_is_logged_and_told_once_never_raised(
+    notifier: Notifier, tray: RecordingTray, caplog: pytest.LogCaptureFixture
+) -> None:
+    class BrokenSettings:
+        def notifies(self, _state: JobState) -> bool:
+            raise RuntimeError("injected into the notifier")
+
+    notifier.set_tray_fallback(tray)
+    notifier.set_account_settings({"acme": BrokenSettings()})  # type: ignore[dict-item]
+    with caplog.at_level(logging.ERROR, logger="desktop_app.ui.notifier"):
+        notifier.notify_changes([ended(1, JobState.FAILED)])  # does not raise into the caller
+        notifier.notify_changes([ended(2, JobState.FAILED)])
+    assert [r for r in caplog.records if r.exc_info and "injected" in str(r.exc_info[1])]
+    assert [m[0] for m in tray.messages] == ["JobTray could not show a notification"]  # told once
+    notifier.set_account_settings({})
+    notifier.notify_changes([ended(3, JobState.FAILED)])  # and the next one works
+    assert tray.messages[-1][0] == "Failed: job-3"
