@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 MAX_OUTPUT_BYTES = 64 * 1024  # of a command's output kept for the log
 ENV_PREFIX = "JOBTRAY_"
+_KILL = getattr(signal, "SIGKILL", signal.SIGTERM)  # Windows has no SIGKILL
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,13 +43,17 @@ class CommandOutcome:
     seconds: float
     timed_out: bool = False
     error: str | None = None
+    stopped: bool = False  # our own stop ended it (or kept it from starting: `started` False)
+    started: bool = True
 
     @property
     def ok(self) -> bool:
-        return self.returncode == 0 and self.error is None and not self.timed_out
+        return self.returncode == 0 and self.error is None and not self.timed_out and not self.stopped
 
     def describe(self) -> str:
         name = os.path.basename(self.argv[0]) if self.argv else "?"
+        if self.stopped:
+            return f"the command {name} was stopped when JobTray stopped, after {self.seconds:.1f} s"
         if self.error is not None:
             return f"the command {name} could not run: {self.error}"
         if self.timed_out:
@@ -92,48 +97,97 @@ def job_environment(
     return {name: value.replace("\x00", "") for name, value in env.items()}
 
 
+class RunningCommand:
+    """One command: `run` blocks in the calling thread to the command's end or its time limit; `stop` (any
+    thread) ends it early with its whole process group: SIGTERM, then SIGKILL after a grace period."""
+
+    def __init__(self, argv: tuple[str, ...], env: Mapping[str, str], timeout: float, job_id: str = "") -> None:
+        self.argv = argv
+        self.env = dict(env)
+        self.timeout = timeout
+        self.job_id = job_id
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen[bytes] | None = None
+        self._stopped = False
+        self._killer: threading.Timer | None = None
+
+    @property
+    def pid(self) -> int | None:
+        with self._lock:
+            return None if self._process is None else self._process.pid
+
+    def stop(self, grace: float = 2.0) -> None:
+        """End the command (and what it started) soon: at once if it has not started yet."""
+        with self._lock:
+            if self._stopped:
+                return
+            self._stopped = True
+            process = self._process
+        if process is None or process.poll() is not None:
+            return
+        _signal_group(process, signal.SIGTERM)
+        self._killer = threading.Timer(max(0.0, grace), _signal_group, args=(process, _KILL))
+        self._killer.daemon = True
+        self._killer.start()
+
+    def run(self) -> CommandOutcome:
+        argv, job_id = self.argv, self.job_id
+        started = time.monotonic()
+        with self._lock:
+            if self._stopped:
+                return CommandOutcome(argv, job_id, None, "", 0.0, stopped=True, started=False)
+            try:
+                process = subprocess.Popen(
+                    list(argv),
+                    env=self.env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,  # its own process group: the limit stops what it started, too
+                    close_fds=True,
+                )
+            except (OSError, ValueError) as exc:
+                message = getattr(exc, "strerror", None) or str(exc)
+                return CommandOutcome(argv, job_id, None, "", time.monotonic() - started, error=message)
+            self._process = process
+        timed_out = False
+        try:
+            output, _ = process.communicate(timeout=self.timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            _signal_group(process, _KILL)
+            try:
+                output, _ = process.communicate(timeout=5.0)
+            except subprocess.TimeoutExpired:  # a grandchild holds the pipe open: stop reading
+                output = b""
+        with self._lock:
+            stopped = self._stopped
+        if stopped:
+            _signal_group(process, _KILL)  # whatever it started goes with it
+            if self._killer is not None:
+                self._killer.cancel()
+        text = redact(output[-MAX_OUTPUT_BYTES:].decode("utf-8", errors="replace"))
+        return CommandOutcome(
+            argv,
+            job_id,
+            None if timed_out or stopped else process.returncode,
+            text,
+            time.monotonic() - started,
+            timed_out=timed_out and not stopped,
+            stopped=stopped,
+        )
+
+
 def run_command(argv: tuple[str, ...], env: Mapping[str, str], timeout: float, job_id: str = "") -> CommandOutcome:
     """Run one command to its end or its time limit, in this thread; never raises for the command's failures."""
-    started = time.monotonic()
-    try:
-        process = subprocess.Popen(
-            list(argv),
-            env=dict(env),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: the limit stops what it started, too
-            close_fds=True,
-        )
-    except (OSError, ValueError) as exc:
-        message = getattr(exc, "strerror", None) or str(exc)
-        return CommandOutcome(argv, job_id, None, "", time.monotonic() - started, error=message)
-    timed_out = False
-    try:
-        output, _ = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        _kill_group(process)
-        try:
-            output, _ = process.communicate(timeout=5.0)
-        except subprocess.TimeoutExpired:  # a grandchild holds the pipe open: stop reading
-            output = b""
-    text = redact(output[-MAX_OUTPUT_BYTES:].decode("utf-8", errors="replace"))
-    return CommandOutcome(
-        argv,
-        job_id,
-        None if timed_out else process.returncode,
-        text,
-        time.monotonic() - started,
-        timed_out=timed_out,
-    )
+    return RunningCommand(argv, env, timeout, job_id).run()
 
 
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
+def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
     with contextlib.suppress(OSError):
         if hasattr(os, "killpg"):
-            os.killpg(process.pid, signal.SIGKILL)
-        else:  # Windows
+            os.killpg(process.pid, signum)
+        elif signum == _KILL:  # Windows
             process.kill()
 
 

@@ -12,6 +12,9 @@ The rules:
 - a size cap (a result over it is left as a link, and the user told), free space checked before and during, and a
   deadline over the whole download (a server trickling a byte at a time cannot hold it open for ever).
 - any failure removes the `.part` file: nothing half-written stays behind looking complete.
+- the final name is told (`on_target`) before the body is written and long before the rename, so that a resumed
+  download (the outbox's `target_name`, `DownloadRequest.target_name`) reuses it: a crash between the rename and its
+  record never yields `report (2).pdf`.
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ _MAX_NUMBERED = 1000
 
 FreeSpace = Callable[[Path], int]
 Progress = Callable[[int, "int | None"], None]
+Target = Callable[[str], None]
 
 
 def _free_space(folder: Path) -> int:
@@ -93,6 +97,8 @@ class DownloadRequest:
         max_bytes: the size cap; a larger result is not saved.
         credentials: header name and value, sent only when the URL's origin is `credential_origin`.
         credential_origin: the account's base URL.
+        target_name: the file name to use (a resumed download: the name recorded by the first attempt), else
+            chosen from the answer.
     """
 
     row_id: int
@@ -106,6 +112,7 @@ class DownloadRequest:
     deadline: float = DEFAULT_DEADLINE
     timeout: tuple[float, float] = DEFAULT_TIMEOUT
     reserve_bytes: int = DEFAULT_RESERVE
+    target_name: str | None = None
 
     def headers_for(self, url: str) -> dict[str, str]:
         """The credentials for `url`, or none when it is not the account's own origin."""
@@ -131,6 +138,8 @@ class DownloadOutcome:
 
     Attributes:
         too_large: the result is over the cap (or the disk's room): it stays a link.
+        retry: the failure may pass (the connection, the server's 5xx, the deadline): worth another attempt.
+        stopped: our own `abandon()` ended it (a stop or a quit): nothing failed, it is to resume.
     """
 
     row_id: int
@@ -140,6 +149,8 @@ class DownloadOutcome:
     error: str | None = None
     size: int = 0
     too_large: bool = False
+    retry: bool = False
+    stopped: bool = False
 
     @property
     def ok(self) -> bool:
@@ -147,9 +158,11 @@ class DownloadOutcome:
 
 
 class _Failed(Exception):
-    def __init__(self, message: str, too_large: bool = False) -> None:
+    def __init__(self, message: str, too_large: bool = False, retry: bool = False, stopped: bool = False) -> None:
         super().__init__(message)
         self.too_large = too_large
+        self.retry = retry
+        self.stopped = stopped
 
 
 class Download:
@@ -186,7 +199,9 @@ class Download:
 
     # ---- the download's own thread --------------------------------------------------------------------------
 
-    def run(self, on_progress: Progress | None = None) -> DownloadOutcome:
+    def run(self, on_progress: Progress | None = None, on_target: Target | None = None) -> DownloadOutcome:
+        """Download; `on_target(name)` is called (in this thread, before the body is written) with the name the
+        file will have, so the caller can record it first."""
         request = self.request
         timer = threading.Timer(request.deadline, self._stop, args=("deadline",))
         timer.daemon = True
@@ -195,11 +210,17 @@ class Download:
         session.headers["User-Agent"] = f"JobTray/{__version__}"
         session.verify = True
         try:
-            path, size = self._run(session, on_progress)
+            path, size = self._run(session, on_progress, on_target)
         except _Failed as exc:
             log.info("result of %s not saved: %s", request.job_id, exc)
             return DownloadOutcome(
-                request.row_id, request.account, request.job_id, error=str(exc), too_large=exc.too_large
+                request.row_id,
+                request.account,
+                request.job_id,
+                error=str(exc),
+                too_large=exc.too_large,
+                retry=exc.retry,
+                stopped=exc.stopped,
             )
         finally:
             timer.cancel()
@@ -214,10 +235,12 @@ class Download:
 
     def _stopped_failure(self, reason: str) -> _Failed:
         if reason == "deadline":
-            return _Failed(f"the download did not complete within {self.request.deadline:g} s")
-        return _Failed("the download was stopped")
+            return _Failed(f"the download did not complete within {self.request.deadline:g} s", retry=True)
+        return _Failed("the download was stopped", stopped=True)
 
-    def _run(self, session: requests.Session, on_progress: Progress | None) -> tuple[Path, int]:
+    def _run(
+        self, session: requests.Session, on_progress: Progress | None, on_target: Target | None
+    ) -> tuple[Path, int]:
         request = self.request
         folder = Path(request.folder).expanduser()
         try:
@@ -233,14 +256,21 @@ class Download:
                     too_large=True,
                 )
             self._check_space(folder, total or 0)
-            name = result_file_name(response.headers.get("Content-Disposition"), url, fallback=request.job_id)
-            part, handle = _create_part(folder, name)
+            if request.target_name:
+                name = request.target_name
+                part, handle = _create_named_part(folder, name)
+                chosen = name
+            else:
+                name = result_file_name(response.headers.get("Content-Disposition"), url, fallback=request.job_id)
+                part, handle, chosen = _create_part(folder, name)
             try:
                 with handle:
+                    if on_target is not None:
+                        on_target(chosen)
                     size = self._stream(response, handle, folder, total, on_progress)
                     handle.flush()
                     os.fsync(handle.fileno())
-                final = _publish(part, folder, name)
+                final = _publish(part, folder, chosen)
             except BaseException:
                 with contextlib.suppress(OSError):
                     part.unlink()
@@ -268,7 +298,7 @@ class Download:
                 reason = self._stop_reason()
                 if reason is not None:
                     raise self._stopped_failure(reason) from exc
-                raise _Failed(describe_failure(exc, host)) from exc
+                raise _Failed(describe_failure(exc, host), retry=True) from exc
             self._watch_socket(response)
             if response.status_code in _REDIRECTS and response.headers.get("Location"):
                 target = urljoin(url, response.headers["Location"])
@@ -279,7 +309,8 @@ class Download:
                 continue
             if response.status_code != 200:
                 response.close()
-                raise _Failed(_status_message(response.status_code, host))
+                transient = response.status_code >= 500 or response.status_code in (408, 429)
+                raise _Failed(_status_message(response.status_code, host), retry=transient)
             return response, url
         raise _Failed(f"the result link redirected more than {MAX_REDIRECTS} times")
 
@@ -359,12 +390,15 @@ class Download:
             reason = self._stop_reason()
             if reason is not None:
                 raise self._stopped_failure(reason) from exc
-            raise _Failed(f"{describe_failure(exc, host)}; the partial file was removed") from exc
+            raise _Failed(f"{describe_failure(exc, host)}; the partial file was removed", retry=True) from exc
         reason = self._stop_reason()
         if reason is not None:  # a shut-down socket can look like a clean end of the body
             raise self._stopped_failure(reason)
         if total is not None and size != total:
-            raise _Failed(f"{host} closed the connection before the result was complete; the partial file was removed")
+            raise _Failed(
+                f"{host} closed the connection before the result was complete; the partial file was removed",
+                retry=True,
+            )
         if on_progress is not None:
             on_progress(size, total)
         return size
@@ -377,8 +411,18 @@ def _declared_length(response: requests.Response) -> int | None:
     return int(text) if text.isdigit() and len(text) <= 20 else None
 
 
-def _create_part(folder: Path, name: str) -> tuple[Path, IO[bytes]]:
-    """A new `.part` file for the first free numbered name (exclusive: two downloads never share one)."""
+def _create_named_part(folder: Path, name: str) -> tuple[Path, IO[bytes]]:
+    """The `.part` file of a name recorded by an earlier attempt; its stale copy (a crash's) is replaced."""
+    part = folder / part_name(name)
+    try:
+        return part, part.open("wb")
+    except OSError as exc:
+        raise _Failed(_write_failure(exc, folder)) from exc
+
+
+def _create_part(folder: Path, name: str) -> tuple[Path, IO[bytes], str]:
+    """A new `.part` file for the first free numbered name (exclusive: two downloads never share one), and that
+    name."""
     for n in range(1, _MAX_NUMBERED + 1):
         candidate = numbered(name, n)
         if (folder / candidate).exists():
@@ -390,7 +434,7 @@ def _create_part(folder: Path, name: str) -> tuple[Path, IO[bytes]]:
             continue
         except OSError as exc:
             raise _Failed(_write_failure(exc, folder)) from exc
-        return part, handle
+        return part, handle, candidate
     raise _Failed(f"{folder} already holds {_MAX_NUMBERED} files named like {name}")
 
 

@@ -3,7 +3,8 @@
 Strict where it matters to us: a presigned link carries its own signature, so a request that also brings a
 credential header (`x-api-key`, `Authorization`) is refused with 400, as S3 refuses a second auth mechanism, and
 counted in `credentials_seen`. An expired link answers 403 `AccessDenied`. Objects can misbehave on purpose: the
-connection reset halfway, no Content-Length (the body ends when the connection closes), a trickle, a redirect.
+connection reset halfway, no Content-Length (the body ends when the connection closes), a trickle, a redirect,
+or held: half the body, then the rest only once `release()` is called (a slow host a test can stop in mid-stream).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ class StoredObject:
     body: bytes
     content_type: str = "application/octet-stream"
     content_disposition: str | None = None
-    mode: str = "normal"  # normal, reset (half the body, then a reset), no_length, trickle, redirect
+    mode: str = "normal"  # normal, reset (half the body, then a reset), no_length, trickle, redirect, held
     expired: bool = False
     redirect_to: str | None = None
     extra_headers: dict[str, str] = field(default_factory=dict)
@@ -48,6 +49,8 @@ class ObjectStoreServer:
         self.objects: dict[str, StoredObject] = {}
         self.seen: list[SeenRequest] = []
         self.credentials_seen = 0
+        self.held = threading.Event()  # set while a held body waits halfway
+        self._release = threading.Event()
         self._httpd = ThreadingHTTPServer((host, port), self._handler_class())
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(
@@ -83,6 +86,10 @@ class ObjectStoreServer:
     def has(self, key: str) -> bool:
         with self._lock:
             return key in self.objects
+
+    def release(self) -> None:
+        """Let held bodies (mode `held`) finish, now and from now on."""
+        self._release.set()
 
     def expire(self, key: str) -> None:
         with self._lock:
@@ -177,6 +184,13 @@ class ObjectStoreServer:
                     with contextlib.suppress(OSError):
                         self.connection.close()
                     self.close_connection = True
+                    return
+                if obj.mode == "held" and not server._release.is_set():
+                    self.wfile.write(obj.body[: len(obj.body) // 2])
+                    self.wfile.flush()
+                    server.held.set()
+                    server._release.wait(60)
+                    self.wfile.write(obj.body[len(obj.body) // 2 :])
                     return
                 if obj.mode == "trickle":
                     for byte in obj.body:

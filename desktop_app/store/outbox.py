@@ -231,13 +231,15 @@ class OutboxStore:
         r = self._conn.execute("SELECT 1 FROM outbox WHERE job = ? AND kind = 'download' LIMIT 1", (job,)).fetchone()
         return r is not None
 
-    def next_due(self, pid: int, kinds: Sequence[str] = KINDS) -> float | None:
-        """When the next pending row this process may take becomes due (now or later), or None."""
+    def next_due(self, pid: int, kinds: Sequence[str] = KINDS, created_before: float | None = None) -> float | None:
+        """When the next pending row this process may take becomes due (now or later), or None; only rows created
+        before `created_before` when given."""
         marks = ", ".join("?" for _ in kinds)
         r = self._conn.execute(
             "SELECT MIN(COALESCE(next_attempt_at, 0)) FROM outbox "  # noqa: S608
-            f"WHERE state = 'pending' AND (origin_pid IS NULL OR origin_pid = ?) AND kind IN ({marks})",
-            (pid, *kinds),
+            f"WHERE state = 'pending' AND (origin_pid IS NULL OR origin_pid = ?) AND kind IN ({marks}) "
+            "AND created_at < ?",
+            (pid, *kinds, float("inf") if created_before is None else created_before),
         ).fetchone()
         return None if r is None or r[0] is None else float(r[0])
 
@@ -393,6 +395,15 @@ class OutboxStore:
         with write_transaction(self._conn):
             for row_id in rows:
                 self._conn.execute("UPDATE outbox SET told = 1 WHERE id = ?", (row_id,))
+
+    def first_adoption(self) -> bool:
+        """True once per data folder: the first runner after the upgrade adopts the results saved the old way
+        (a marker in `settings`, a key no setting uses)."""
+        cursor = self._conn.execute(
+            "INSERT INTO settings (key, value) VALUES ('outbox.adopted', ?) ON CONFLICT (key) DO NOTHING",
+            (str(self._now()),),
+        )
+        return cursor.rowcount == 1
 
     # ---- start-up repair ------------------------------------------------------------------------------------
 

@@ -1,0 +1,223 @@
+"""The outbox runner with real parts: a real store, the S3 stand-in, real threads and real commands. Downloads then
+commands (which see the saved file), a stop in mid-stream (the row left to resume, no .part) and during a command
+(its process group ended, 'interrupted', never rerun), a crash's leftovers resumed under the recorded name, an
+expired link, another kind through a registered handler."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from desktop_app.core.model import Account, JobState, KeySource, Status
+from desktop_app.core.settings import AccountSettings
+from desktop_app.engine.outbox import OutboxNews, OutboxRunner, WorkResult
+from desktop_app.simulators.objects import ObjectStoreServer
+from desktop_app.store.database import Store
+from desktop_app.store.outbox import OutboxAction, OutboxRow
+
+BODY = b"%PDF-1.4\n" + bytes(range(256)) * 64 + b"%%EOF\n"
+
+
+@pytest.fixture
+def s3() -> Iterator[ObjectStoreServer]:
+    with ObjectStoreServer() as server:
+        yield server
+
+
+def _wait_for(condition: object, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "condition never became true"
+        time.sleep(0.01)
+
+
+def _ended_job(store: Store, url: str | None, settings: AccountSettings, actions: list[OutboxAction]) -> int:
+    account = store.accounts.add(Account(name="work", provider="pdfco", key_source=KeySource.ENV, key_env="K"))
+    store.settings.save_account("work", settings)
+    job, _ = store.jobs.add(account, "J1")
+    with store.jobs.transaction():
+        store.jobs.record_status(job.id, Status("J1", JobState.SUCCEEDED, "success", 100.0, None, url))
+        store.outbox.add_actions(job.id, actions)
+    return job.id
+
+
+def _runner(store: Store, news: list[OutboxNews], **options: object) -> OutboxRunner:
+    return OutboxRunner(store, on_news=news.append, hidden_env=(), **options)  # type: ignore[arg-type]
+
+
+def test_the_download_first_then_the_command_with_the_file(tmp_path: Path, s3: ObjectStoreServer) -> None:
+    results, seen = tmp_path / "r", tmp_path / "seen"
+    url = s3.put("a/report.pdf", BODY, content_disposition='attachment; filename="report.pdf"')
+    command = f'sh -c "echo $JOBTRAY_RESULT_FILE > {seen}"'
+    with Store(tmp_path / "d") as store:
+        news: list[OutboxNews] = []
+        runner = _runner(store, news)  # before the ending: its work is told as it happens, not as a replay
+        runner.start()
+        time.sleep(0.002)  # the store's times are wall-clock: the ending comes after the start
+        job = _ended_job(
+            store,
+            url,
+            AccountSettings(save_results=str(results), on_end=command),
+            [OutboxAction("download", "account:save-results"), OutboxAction("command", "account:on-end")],
+        )
+        assert runner.run_until_idle(30)
+        assert (results / "report.pdf").read_bytes() == BODY
+        assert seen.read_text().strip() == str(results / "report.pdf")
+        rows = store.outbox.for_job(job, ("done",))
+        assert [(r.kind, r.state, r.target_name) for r in rows] == [
+            ("download", "done", "report.pdf"),
+            ("command", "done", None),
+        ]
+        assert store.jobs.get(job).result_file == str(results / "report.pdf")
+        assert [n.kind for n in news] == ["saved"]
+
+
+def test_a_stop_in_mid_stream_leaves_the_row_to_resume_under_its_name(tmp_path: Path, s3: ObjectStoreServer) -> None:
+    results = tmp_path / "r"
+    url = s3.put("a/report.pdf", BODY, mode="held", content_disposition='attachment; filename="report.pdf"')
+    settings = AccountSettings(save_results=str(results))
+    with Store(tmp_path / "d") as store:
+        job = _ended_job(store, url, settings, [OutboxAction("download", "account:save-results")])
+        runner = _runner(store, [])
+        runner.start()
+        _wait_for(lambda: (results / "report.pdf.part").exists() and s3.held.is_set())
+        runner.wait(0.2)  # the name is recorded by the owner
+        report = runner.stop()
+        assert report.line() == "stopped: 1 download will resume at the next start"
+        assert not list(results.iterdir())
+        (row,) = store.outbox.for_job(job)
+        assert (row.state, row.attempts, row.target_name, row.claimed_by) == ("pending", 0, "report.pdf", None)
+        # The next start: the same name, whole, told as one summary.
+        s3.release()
+        (results / "report.pdf.part").write_bytes(b"stale")  # as a crash would leave it
+        news: list[OutboxNews] = []
+        again = _runner(store, news)
+        again.start()
+        assert again.run_until_idle(30)
+        assert sorted(p.name for p in results.iterdir()) == ["report.pdf"]
+        assert (results / "report.pdf").read_bytes() == BODY
+        assert [(n.kind, n.text) for n in news] == [
+            ("summary", f"resumed after a restart: 1 result saved ({results / 'report.pdf'})")
+        ]
+
+
+def test_renamed_before_a_crash_is_saved_not_downloaded_twice(tmp_path: Path, s3: ObjectStoreServer) -> None:
+    results = tmp_path / "r"
+    results.mkdir()
+    url = s3.put("a/report.pdf", BODY)
+    with Store(tmp_path / "d") as store:
+        job = _ended_job(
+            store, url, AccountSettings(save_results=str(results)), [OutboxAction("download", "account:save-results")]
+        )
+        (row,) = store.outbox.for_job(job)
+        store.outbox.claim(row.id, 1, 60)
+        store.outbox.set_target_name(row.id, 1, "report.pdf")
+        store.outbox.release(row.id, 1)
+        (results / "report.pdf").write_bytes(BODY)
+        runner = _runner(store, [])
+        runner.start()
+        assert runner.run_until_idle(30)
+        assert sorted(p.name for p in results.iterdir()) == ["report.pdf"]
+        assert not s3.seen
+        assert store.outbox.get(row.id).state == "done"
+
+
+def test_a_stop_ends_a_command_and_its_group_and_it_is_not_rerun(tmp_path: Path) -> None:
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    # The command starts a grandchild in its group, then both wait: the stop must end both.
+    command = f'sh -c "sleep 60 & echo $! > {marks}/child; echo $$ > {marks}/started; wait"'
+    with Store(tmp_path / "d") as store:
+        job = _ended_job(store, None, AccountSettings(on_end=command), [OutboxAction("command", "account:on-end")])
+        runner = _runner(store, [], command_timeout=30.0)
+        runner.start()
+        _wait_for(lambda: (marks / "started").exists() and (marks / "child").exists())
+        pids = [int((marks / name).read_text()) for name in ("started", "child")]
+        report = runner.stop(grace=0.5)
+        (row,) = store.outbox.for_job(job)
+        assert row.state == "interrupted"
+        assert report.commands_stopped == (row.id,)
+        assert f"jobtray pending --run-again {row.id}" in report.line()
+        for pid in pids:
+            _wait_for(lambda pid=pid: not _alive(pid))
+        (marks / "started").unlink()
+        again = _runner(store, [])
+        again.start()
+        assert again.run_until_idle(5)
+        assert not (marks / "started").exists()  # at most once
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is dead too: it only waits for its parent (this test process for `sh`) to reap it.
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def test_an_expired_link_fails_without_a_request(tmp_path: Path, s3: ObjectStoreServer) -> None:
+    url = s3.put("a/report.pdf", BODY)
+    with Store(tmp_path / "d") as store:
+        job = _ended_job(
+            store,
+            url,
+            AccountSettings(save_results=str(tmp_path / "r")),
+            [OutboxAction("download", "account:save-results", expires_at=time.time() - 1)],
+        )
+        runner = _runner(store, [])
+        runner.start()
+        assert runner.run_until_idle(5)
+        (row,) = store.outbox.for_job(job)
+        assert (row.state, row.last_error) == ("failed", "the result link has expired")
+        assert not s3.seen
+
+
+def test_another_kind_runs_through_its_handler(tmp_path: Path) -> None:
+    ran: list[tuple[int, str]] = []
+
+    class Forward:
+        def __init__(self, row: OutboxRow) -> None:
+            self.row = row
+
+        def run(self) -> WorkResult:
+            ran.append((self.row.id, self.row.ref or ""))
+            return WorkResult("done", outcome="sent")
+
+        def stop(self, grace: float) -> None:
+            pass
+
+    with Store(tmp_path / "d") as store:
+        job = _ended_job(store, None, AccountSettings(), [OutboxAction("forward", "forward:team")])
+        plain = _runner(store, [])
+        plain.start()
+        assert plain.run_until_idle(2)
+        assert store.outbox.for_job(job)[0].state == "pending"  # no handler: left for a process that has one
+        runner = _runner(store, [])
+        runner.register("forward", lambda row, job: Forward(row))
+        runner.start()
+        assert runner.run_until_idle(5)
+        (row,) = store.outbox.for_job(job, ("done",))
+        assert ran == [(row.id, "forward:team")] and row.outcome == "sent"
+
+
+def test_a_watch_command_runs_only_in_its_own_process(tmp_path: Path) -> None:
+    mark = tmp_path / "ran"
+    with Store(tmp_path / "d") as store:
+        job = _ended_job(store, None, AccountSettings(), [OutboxAction("command", "watch:0", origin_pid=os.getpid())])
+        other = _runner(store, [], pid=os.getpid() + 100000, watch_commands=[f"touch {mark}"])
+        other.start()
+        assert other.run_until_idle(2) and not mark.exists()
+        runner = _runner(store, [], watch_commands=[f'{sys.executable} -c \'open("{mark}", "w")\''])
+        runner.start()
+        assert runner.run_until_idle(10)
+        assert mark.exists()
+        assert store.outbox.for_job(job, ("done",))
