@@ -39,6 +39,9 @@ def _open_store(args: argparse.Namespace, io: Output | None = None) -> Store:
     store = Store(data_dir(args.data_dir))
     if store.recovery_message and io is not None:
         io.warn(f"warning: {store.recovery_message}")
+    from desktop_app.cli.providers import learn_definitions
+
+    learn_definitions(store.folder, io)  # the providers defined in this data folder's providers/
     return store
 
 
@@ -46,6 +49,7 @@ def _open_store(args: argparse.Namespace, io: Output | None = None) -> Store:
 
 
 def _draft(args: argparse.Namespace, provider: str, key_source: KeySource) -> AccountDraft:
+    from desktop_app.cli.providers import parse_vars
     from desktop_app.engine.accounts import AccountDraft
 
     return AccountDraft(
@@ -56,6 +60,7 @@ def _draft(args: argparse.Namespace, provider: str, key_source: KeySource) -> Ac
         username=args.username,
         key_env=args.key_env,
         rate_limit=args.rate_limit,
+        variables=parse_vars(args.var),
     )
 
 
@@ -92,6 +97,7 @@ def cmd_account_add(args: argparse.Namespace, io: Output) -> int:
 
 
 def cmd_account_edit(args: argparse.Namespace, io: Output) -> int:
+    from desktop_app.cli.providers import parse_vars
     from desktop_app.cli.settings import account_settings_from_args
     from desktop_app.engine.accounts import AccountDraft, AccountService
 
@@ -112,6 +118,7 @@ def cmd_account_edit(args: argparse.Namespace, io: Output) -> int:
             username=old.username if args.username is None else (args.username or None),
             key_env=key_env,
             rate_limit=old.rate_limit if args.rate_limit is None else (args.rate_limit or None),
+            variables=old.variables if args.var is None else (*dict(old.variables).items(), *parse_vars(args.var)),
         )
         service.validate(draft, row_id=old.id)
         _check_discovery(args, old.provider)
@@ -394,16 +401,24 @@ def cmd_tray(args: argparse.Namespace, io: Output) -> int:
 # ---- parser ------------------------------------------------------------------------------------------------
 
 
+def defined_name(text: str) -> bool:
+    from desktop_app.providers.definition_file import NAME
+
+    return NAME.fullmatch(text) is not None
+
+
 def provider_name(text: str) -> str:
     """argparse type: a provider of the registry (the one list; imported only when the option is given)."""
     from desktop_app.providers.registry import PROVIDERS
 
-    if text not in PROVIDERS:
+    if text not in PROVIDERS and not defined_name(text):  # a defined provider is learnt once the store opens
         raise argparse.ArgumentTypeError(f"invalid choice: {text!r} (choose from {', '.join(PROVIDERS)})")
     return text
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from desktop_app.cli.providers import add_parser as add_provider_parser
+    from desktop_app.cli.providers import add_var_option
     from desktop_app.cli.settings import add_account_options
     from desktop_app.cli.settings import add_parser as add_settings_parser
 
@@ -436,6 +451,7 @@ def build_parser() -> argparse.ArgumentParser:
     key.add_argument("--key-env", metavar="VAR", help="read the key from this environment variable at poll time")
     key.add_argument("--key-stdin", action="store_true", help="read the key once from stdin into the keyring")
     add_account_options(add_acc)
+    add_var_option(add_acc)
     add_acc.add_argument(
         "--discover", action="store_true", default=None, help="watch new media by themselves (encoding.com)"
     )
@@ -453,6 +469,7 @@ def build_parser() -> argparse.ArgumentParser:
     edit_key.add_argument("--key-env", metavar="VAR", help="read the key from this environment variable")
     edit_key.add_argument("--key-stdin", action="store_true", help="read a new key from stdin into the keyring")
     add_account_options(edit_acc)
+    add_var_option(edit_acc)
     discover = edit_acc.add_mutually_exclusive_group()
     discover.add_argument("--discover", action="store_true", default=None, help="watch new media by themselves")
     discover.add_argument("--no-discover", dest="discover", action="store_false", help="stop discovering")
@@ -507,6 +524,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     watch.set_defaults(func=cmd_watch)
     add_settings_parser(sub)
+    add_provider_parser(sub)
     from desktop_app.cli.ack import add_parser as add_ack_parser
 
     add_ack_parser(sub)

@@ -12,6 +12,7 @@ from desktop_app.core.model import Account, KeySource, Secret
 from desktop_app.core.ratelimit import parse_rate_limit
 from desktop_app.core.urls import insecure_base_url_warning, validate_base_url
 from desktop_app.engine.discovery import can_discover
+from desktop_app.providers.base import HttpProvider
 from desktop_app.providers.registry import provider_class
 from desktop_app.store.database import Store
 from desktop_app.system import credentials
@@ -32,12 +33,44 @@ class AccountDraft:
     username: str | None = None
     key_env: str | None = None
     rate_limit: str | None = None
+    variables: tuple[tuple[str, str], ...] = ()  # `--var NAME=VALUE`, for a defined provider
 
 
 @dataclass(frozen=True, slots=True)
 class SavedAccount:
     account: Account
     warnings: tuple[str, ...] = ()
+
+
+def check_variables(
+    cls: type[HttpProvider], variables: tuple[tuple[str, str], ...], base_url: str | None
+) -> tuple[tuple[str, str], ...]:
+    """The account's variables as its provider needs them; ConfigError for a missing, unknown or bad one, and for
+    a defined provider's key going to a plain-http origin that is not this machine."""
+    from desktop_app.providers.defined import DefinedProvider
+
+    if not issubclass(cls, DefinedProvider):
+        if variables:
+            raise ConfigError(f"{cls.display_name} accounts take no --var (only providers defined in a file do)")
+        return ()
+    problem = cls.origin_problem(base_url or cls.default_base_url)
+    if problem is not None:
+        raise ConfigError(problem)
+    declared = dict(cls.definition.variables)
+    given: dict[str, str] = {}
+    for name, value in variables:
+        if name not in declared:
+            known = ", ".join(declared) or "none"
+            raise ConfigError(f"{cls.display_name} has no variable {name!r} (its variables: {known})")
+        if not value.strip() or len(value) > 200 or _CONTROL.search(value):
+            raise ConfigError(f"--var {name}= needs a value of 1-200 characters without tabs or newlines")
+        given[name] = value.strip()
+    missing = [name for name in declared if name not in given]
+    if missing:
+        wanted = " ".join(f"--var {name}=..." for name in missing)
+        about = "; ".join(f"{name}: {declared[name]}" for name in missing)
+        raise ConfigError(f"{cls.display_name} accounts need {wanted} ({about})")
+    return tuple((name, given[name]) for name in declared)
 
 
 class AccountService:
@@ -54,9 +87,10 @@ class AccountService:
         name = draft.name.strip()
         if not name or len(name) > MAX_NAME_LENGTH or _CONTROL.search(name):
             raise ConfigError(f"an account name must be 1-{MAX_NAME_LENGTH} characters with no tabs or newlines")
-        provider_class(draft.provider)  # ConfigError naming the known ones
+        cls = provider_class(draft.provider)  # ConfigError naming the known ones
         warnings: list[str] = []
         base_url = validate_base_url(draft.base_url) if draft.base_url else None
+        variables = check_variables(cls, draft.variables, base_url)
         if base_url and (warning := insecure_base_url_warning(base_url)):
             warnings.append(warning)
         rate_limit = draft.rate_limit.strip() if draft.rate_limit else None
@@ -78,6 +112,7 @@ class AccountService:
             key_env=key_env,
             rate_limit=rate_limit,
             id=row_id,
+            variables=variables,
         )
         return SavedAccount(account, tuple(warnings))
 

@@ -28,7 +28,12 @@ def poller_spec(account: Account, environ: Mapping[str, str] | None = None) -> P
     cls = provider_class(account.provider)
     secret = load_secret(account, environ)
     base_url = validate_base_url(account.base_url or cls.default_base_url)
-    config = ProviderConfig(base_url=base_url, secret=secret, username=account.username or cls.default_username)
+    config = ProviderConfig(
+        base_url=base_url,
+        secret=secret,
+        username=account.username or cls.default_username,
+        variables=account.variables,
+    )
     return PollerSpec(account.name, cls.display_name, cls, config, account_rate_limit(account))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import sqlite3
 
@@ -15,6 +16,24 @@ from desktop_app.store.db import write_transaction
 _CLOCK_JUMP_SECONDS = 3600.0
 
 
+def _variables(row: sqlite3.Row) -> tuple[tuple[str, str], ...]:
+    """accounts.vars: a JSON object of texts; anything else (a hand-edited row) reads as none."""
+    raw = row["vars"] if "vars" in row.keys() else None  # noqa: SIM118 - sqlite3.Row has keys(), not `in`
+    if not raw:
+        return ()
+    try:
+        value = json.loads(raw)
+    except (ValueError, RecursionError):
+        return ()
+    if not isinstance(value, dict):
+        return ()
+    return tuple((str(k), v) for k, v in value.items() if isinstance(v, str))
+
+
+def variables_json(variables: tuple[tuple[str, str], ...]) -> str | None:
+    return json.dumps(dict(variables), ensure_ascii=False) if variables else None
+
+
 def _account(row: sqlite3.Row) -> Account:
     return Account(
         id=row["id"],
@@ -25,6 +44,7 @@ def _account(row: sqlite3.Row) -> Account:
         username=row["username"],
         key_env=row["key_env"],
         rate_limit=row["rate_limit"],
+        variables=_variables(row),
     )
 
 
@@ -36,8 +56,8 @@ class AccountStore:
     def add(self, account: Account) -> Account:
         try:
             cursor = self._conn.execute(
-                "INSERT INTO accounts (name, provider, base_url, username, key_source, key_env, rate_limit, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO accounts (name, provider, base_url, username, key_source, key_env, rate_limit, vars, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     account.name,
                     account.provider,
@@ -46,6 +66,7 @@ class AccountStore:
                     account.key_source.value,
                     account.key_env,
                     account.rate_limit,
+                    variables_json(account.variables),
                     to_text(self._clock()),
                 ),
             )
@@ -60,7 +81,7 @@ class AccountStore:
         try:
             self._conn.execute(
                 "UPDATE accounts SET name = ?, base_url = ?, username = ?, key_source = ?, key_env = ?, "
-                "rate_limit = ? WHERE id = ?",
+                "rate_limit = ?, vars = ? WHERE id = ?",
                 (
                     account.name,
                     account.base_url,
@@ -68,6 +89,7 @@ class AccountStore:
                     account.key_source.value,
                     account.key_env,
                     account.rate_limit,
+                    variables_json(account.variables),
                     account.id,
                 ),
             )
