@@ -53,6 +53,10 @@ STATES: dict[str, JobState] = {
     "stopped": JobState.CANCELLED,
     "stopped perform": JobState.CANCELLED,  # one client library's spelling
     "deleted": JobState.CANCELLED,
+    # What GetStatus says after CancelMedia in video-dev/video-transcoding-api's recorded fake
+    # (internal/provider/encodingcom/encodingcom_server_test.go); both spellings.
+    "canceled": JobState.CANCELLED,
+    "cancelled": JobState.CANCELLED,
 }
 
 _AUTH_ERROR = re.compile(r"wrong\s+user\s*id|user\s*id\s+or\s+key|user\s*key|authenticat", re.IGNORECASE)
@@ -60,7 +64,7 @@ _NOT_FOUND_ERROR = re.compile(
     r"not\s+found|not\s+exist|doesn'?t\s+exist|no\s+such|unknown\s+media|(wrong|invalid)\s+media|not\s+belong",
     re.IGNORECASE,
 )
-_NUMBER = re.compile(r"\d+")
+_NUMBER = re.compile(r"[0-9]+")  # ASCII digits only (a bare backslash-d matches digits of any script)
 
 
 def build_query(userid: str, userkey: str, media_ids: Sequence[str]) -> str:
@@ -91,14 +95,16 @@ def raise_for_http_error(response: HttpResponse) -> None:
     raise ProtocolError(f"{DISPLAY} answered HTTP {response.status}")
 
 
+_DECIMAL = re.compile(
+    r"-?[0-9]{1,15}(?:\.[0-9]{1,15})?"
+)  # ASCII only: `float` also reads fullwidth digits, "1_0", "1e1"
+
+
 def _number(value: Any) -> float | None:
     raw = text(value)
-    if raw is None or len(raw) > 30:
+    if raw is None or not _DECIMAL.fullmatch(raw):
         return None
-    try:
-        number = float(raw)
-    except ValueError:
-        return None
+    number = float(raw)
     return number if math.isfinite(number) else None
 
 
@@ -243,14 +249,26 @@ def _parse_answer(asked: Sequence[str], body: bytes | str) -> Answer:
         job_id = text(child(job, "id")) or text(child(job, "mediaid"))
         if job_id is None and len(jobs) == 1 and len(wanted) == 1:
             job_id = wanted[0]
-        if job_id is None or job_id not in wanted_set or job_id in answers or job_id in answer.failed:
-            # A job without an ID or for a media we did not ask about says nothing about the asked ones; an ID
-            # answered twice keeps its first answer. Asked IDs left unanswered are asked again (see `check`).
+        if job_id is None or job_id not in wanted_set or job_id in answer.failed:
+            # A job without an ID or for a media we did not ask about says nothing about the asked ones. Asked IDs
+            # left unanswered are asked again (see `check`).
             continue
         try:
-            answers[job_id] = parse_job(job_id, job)
+            status = parse_job(job_id, job)
         except ProtocolError as exc:
+            answers.pop(job_id, None)
             answer.failed[job_id] = str(exc)
+            continue
+        earlier = answers.get(job_id)
+        if earlier is not None and (earlier.state, earlier.provider_status) != (status.state, status.provider_status):
+            # One answer saying two things about a media (Finished, then Error): neither is believed (issue 20).
+            del answers[job_id]
+            answer.failed[job_id] = (
+                f"{DISPLAY} answer contradicts itself about media {job_id}: "
+                f"{short_text(earlier.provider_status, 40)} and {short_text(status.provider_status, 40)}"
+            )
+            continue
+        answers.setdefault(job_id, status)  # the same thing said twice is said once
     return answer
 
 

@@ -22,7 +22,7 @@ from desktop_app.core.model import JobState, Status
 from desktop_app.core.schedule import PollPolicy
 from desktop_app.core.text import storable
 from desktop_app.providers.base import HttpProvider, HttpResponse, raise_for_common_errors, server_text, short_text
-from desktop_app.providers.xml import child, descendant, parse_xml, text
+from desktop_app.providers.xml import child, descendants, parse_xml, text
 
 CHECK_PATH = "/V2/Ripper.asmx/GetProcessingStatus"
 DISPLAY = "iPaper"
@@ -97,9 +97,14 @@ def parse_status(job_id: str, body: bytes | str) -> Status:
                 message=server_text(message) or f"{DISPLAY} knows no processing job with this GUID",
             )
         raise ProtocolError(f"{DISPLAY} answered {short_text(code, 60)}{detail}")
-    raw = text(descendant(child(result, "data"), "ProcessStatus"))
-    if raw is None:
+    said = [value for node in descendants(child(result, "data"), "ProcessStatus") if (value := text(node))]
+    if not said:
         raise ProtocolError(f"{DISPLAY} answer has no ProcessStatus")
+    raw = said[0]
+    if len({value.casefold() for value in said}) > 1:
+        # Two different statuses for one job in one answer (Completed and Failed): neither is believed (issue 20).
+        shown = ", ".join(short_text(value, 40) for value in said[:3])
+        raise ProtocolError(f"{DISPLAY} answer contradicts itself: ProcessStatus {shown}")
     state = STATES.get(raw.casefold())
     if state is None:
         raise ProtocolError(f'{DISPLAY} answered an unknown ProcessStatus "{short_text(raw, 40)}"')

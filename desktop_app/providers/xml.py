@@ -115,6 +115,23 @@ def descendant(node: Any, name: str, depth: int = 8) -> Any:
     return None
 
 
+def descendants(node: Any, name: str, depth: int = 8) -> list[Any]:
+    """Every element called `name` at any depth (bounded), in breadth-first order: to see whether an answer says
+    one thing twice, or two things."""
+    found: list[Any] = []
+    level: list[Any] = [node]
+    for _ in range(depth):
+        following: list[Any] = []
+        for item in level:
+            found.extend(children(item, name))
+            if isinstance(item, dict):
+                for key, value in item.items():
+                    if isinstance(key, str) and not key.startswith(("@", "#")) and local_name(key) != name.casefold():
+                        following.extend(value if isinstance(value, list) else [value])
+        level = following
+    return found
+
+
 def text(value: Any) -> str | None:
     """An element's text, trimmed; None for a missing or empty element or one that has only child elements."""
     if isinstance(value, dict):

@@ -168,6 +168,8 @@ class EncodingComSimulator:
         self.rate_limit = RequestRateLimit(rate_limit_per_second, clock)
         self._lock = threading.Lock()
         self.status_requests: list[list[str]] = []  # the media IDs of each GetStatus request, in order
+        self._cancelled: set[str] = set()  # media cancelled with CancelMedia: GetStatus says "Canceled"
+        self.unknown_text: str | None = None  # e.g. "media not found" (video-transcoding-api's fake), for every ID
 
     def add_job(
         self,
@@ -210,6 +212,8 @@ class EncodingComSimulator:
         action = (text(child(query, "action")) or "").casefold()
         if action == "getmedialist":
             return self._media_list(query)
+        if action == "cancelmedia":
+            return self._cancel(text(child(query, "mediaid")) or "")
         if action != "getstatus":
             return SimResponse.xml_body(errors_reply(f"Wrong action: {text(child(query, 'action')) or ''}"))
         media_ids = [m.strip() for m in (text(child(query, "mediaid")) or "").split(",") if m.strip()]
@@ -219,11 +223,16 @@ class EncodingComSimulator:
             return SimResponse.xml_body(errors_reply("MediaID is not indicated"))
         unknown = [m for m in media_ids if m not in self.jobs]
         if unknown:
+            if self.unknown_text is not None:
+                return SimResponse.xml_body(errors_reply(self.unknown_text))
             return SimResponse.xml_body(errors_reply(*(f"Media ID {m} not found" for m in unknown)))
         states: list[tuple[str, MediaState]] = []
         for media_id in media_ids:
             state = self.jobs.observe(media_id)
             assert isinstance(state, MediaState)
+            with self._lock:
+                if media_id in self._cancelled:
+                    state = MediaState("Canceled", progress=state.progress)
             states.append((media_id, state))
         extended = (text(child(query, "extended")) or "").casefold() == "yes"
         if not extended and len(states) == 1:
@@ -233,6 +242,15 @@ class EncodingComSimulator:
             jobs = "".join(f"<job>{_media_fields(m, self.userid, s)}</job>" for m, s in states)
             body = f"<response>{jobs}</response>"
         return SimResponse.xml_body('<?xml version="1.0"?>\n' + body)
+
+    def _cancel(self, media_id: str) -> SimResponse:
+        """CancelMedia as video-transcoding-api's recorded fake answers it: "Deleted"; GetStatus then says Canceled."""
+        media_id = media_id.strip()
+        if media_id not in self.jobs:
+            return SimResponse.xml_body(errors_reply(self.unknown_text or f"Media ID {media_id} not found"))
+        with self._lock:
+            self._cancelled.add(media_id)
+        return SimResponse.xml_body('<?xml version="1.0"?>\n<response><message>Deleted</message></response>')
 
     def _media_list(self, query: Any) -> SimResponse:
         if text(child(query, "version")) != "3":

@@ -112,7 +112,10 @@ def test_progress_and_time_left_are_kept_while_running() -> None:
     assert (status["7"].progress, status["7"].eta_seconds) == (42.5, 21.0)
 
 
-@pytest.mark.parametrize("progress", ["100", "100.0", "250", "NaN", "oops", ""])
+# Issue 20: numbers from servers are ASCII only (`float` reads fullwidth and Arabic-Indic digits, and "1_0").
+@pytest.mark.parametrize(
+    "progress", ["100", "100.0", "250", "NaN", "oops", "", "\uff15\uff10", "\u0665\u0660", "1_0", "1e1"]
+)
 def test_running_never_reports_100_or_nonsense(progress: str) -> None:
     status = parse_status(["7"], _reply(_job("7", "Saving", f"<progress>{progress}</progress>")))["7"]
     assert status.progress is None
