@@ -28,7 +28,7 @@ from urllib.parse import urlencode, urlsplit
 
 import jmespath.exceptions
 
-from desktop_app.core.errors import AuthError, ProtocolError, RateLimited, TransientError
+from desktop_app.core.errors import AuthError, ProtocolError, QuotaExhausted, RateLimited, TransientError
 from desktop_app.core.ids import IdSpec
 from desktop_app.core.model import JobState, Status
 from desktop_app.core.schedule import PollPolicy
@@ -146,9 +146,11 @@ def read_answer(definition: Definition, job_id: str, response: HttpResponse) -> 
             )
         if code in errors.wrong_key:
             raise AuthError(f"{name} rejected the key (HTTP {code}){detail}")
+        if code in errors.no_credits:
+            raise QuotaExhausted(f"{name} account cannot be used now: no credits left (HTTP {code}){detail}")
         if code in errors.rate_limited or code == 429:
             raise RateLimited(f"{name} is rate limiting us (HTTP {code}){detail}", response.retry_after())
-        if 500 <= code <= 599:
+        if 500 <= code <= 599 or code in errors.transient:
             raise TransientError(f"{name} had a server error (HTTP {code})", response.retry_after())
         raise ProtocolError(f"{name} answered HTTP {code}{detail}")
     data = _decode(definition, response)

@@ -55,7 +55,7 @@ _KEY = {"header", "prefix", "body_field", "label"}
 _ANSWER = {"format", "status", "progress", "progress_max", "message", "result_link", "states", "unmapped"}
 _IDS = {"pattern", "find", "documented", "url_params", "url_path_markers"}
 _POLLING = {"rate_limit", "min_interval", "max_interval"}
-_ERRORS = {"message", "when", "wrong_key", "not_found", "rate_limited"}
+_ERRORS = {"message", "when", "wrong_key", "no_credits", "not_found", "rate_limited", "transient"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +157,8 @@ class ErrorsSpec:
     wrong_key: tuple[int, ...] = WRONG_KEY
     not_found: tuple[int, ...] = NOT_FOUND
     rate_limited: tuple[int, ...] = RATE_LIMITED
+    no_credits: tuple[int, ...] = ()  # the key is fine but the account cannot be used now (QuotaExhausted)
+    transient: tuple[int, ...] = ()  # 4xx codes the service uses for "try again later" (5xx always are)
 
 
 @dataclass(frozen=True, slots=True)
@@ -634,8 +636,16 @@ def _errors(reader: _Reader, data: Mapping[str, Any]) -> ErrorsSpec:
         wrong_key=reader.codes(table, "errors.wrong_key", WRONG_KEY),
         not_found=reader.codes(table, "errors.not_found", NOT_FOUND),
         rate_limited=reader.codes(table, "errors.rate_limited", RATE_LIMITED),
+        no_credits=reader.codes(table, "errors.no_credits", ()),
+        transient=reader.codes(table, "errors.transient", ()),
     )
-    groups = {"wrong_key": spec.wrong_key, "not_found": spec.not_found, "rate_limited": spec.rate_limited}
+    groups = {
+        "wrong_key": spec.wrong_key,
+        "no_credits": spec.no_credits,
+        "not_found": spec.not_found,
+        "rate_limited": spec.rate_limited,
+        "transient": spec.transient,
+    }
     for name, codes in groups.items():
         for other, other_codes in groups.items():
             if name < other and set(codes) & set(other_codes):
