@@ -189,8 +189,11 @@ def cmd_account_remove(args: argparse.Namespace, io: Output) -> int:
     from desktop_app.engine.accounts import AccountService
 
     with _open_store(args, io) as store:
-        account, count = AccountService(store).remove(args.name)
+        service = AccountService(store)
+        account, count = service.remove(args.name)
     io.line(f"removed account {shown(account.name)} and its {count} job(s)")
+    for warning in service.warnings:  # a key left in the keyring: said, with what to do
+        io.warn(warning)
     return EXIT_OK
 
 
@@ -528,6 +531,9 @@ def build_parser() -> argparse.ArgumentParser:
     from desktop_app.cli.ack import add_parser as add_ack_parser
 
     add_ack_parser(sub)
+    from desktop_app.cli.forward import add_parser as add_forward_parser
+
+    add_forward_parser(sub)
 
     sim = sub.add_parser("simulate", help="run the local provider simulators until Ctrl-C")
     sim.add_argument("--port", type=int, default=0, help="first port to use (default: any free ports)")

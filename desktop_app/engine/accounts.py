@@ -79,6 +79,7 @@ class AccountService:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.warnings: list[str] = []  # keys left in the keyring by the last calls, with what to do
 
     # ---- checks -----------------------------------------------------------------------------------------------
 
@@ -135,7 +136,7 @@ class AccountService:
             try:
                 account = self.store.accounts.add(account)
             except BaseException:
-                credentials.delete_secret(account.name)
+                self._forget_key(account.name)
                 raise
         else:
             account = self.store.accounts.add(account)
@@ -164,10 +165,10 @@ class AccountService:
             account = self.store.accounts.update(account)
         except BaseException:
             if renamed and secret is not None:
-                credentials.delete_secret(account.name)  # the old name still holds the key
+                self._forget_key(account.name)  # the old name still holds the key
             raise
         if old.key_source == KeySource.KEYRING and (renamed or account.key_source == KeySource.ENV):
-            credentials.delete_secret(old.name)
+            self._forget_key(old.name)
         return SavedAccount(account, saved.warnings)
 
     # ---- discovery (`--discover`, the dialog's "Discover new media") -----------------------------------------
@@ -190,10 +191,17 @@ class AccountService:
         self.check_discovery(self.store.accounts.get(name).provider, wanted)
         return self.store.discovery.enable(name, now)
 
-    def remove(self, name: str) -> tuple[Account, int]:
-        """Remove the account, its jobs and its keyring entry; returns it and how many jobs went with it."""
+    def remove(self, name: str, *, forget_key: bool = True) -> tuple[Account, int]:
+        """Remove the account, its jobs and (unless `forget_key` is False: the tray deletes it on its keyring
+        thread) its keyring entry; returns it and how many jobs went with it. A key that stays in the keyring is
+        said in `warnings`."""
         account = self.store.accounts.get(name)
         count = self.store.accounts.remove(account.name)
-        if account.key_source == KeySource.KEYRING:
-            credentials.delete_secret(account.name)
+        if forget_key and account.key_source == KeySource.KEYRING:
+            self._forget_key(account.name)
         return account, count
+
+    def _forget_key(self, name: str) -> None:
+        warning = credentials.delete_secret(name)
+        if warning is not None:
+            self.warnings.append(warning)

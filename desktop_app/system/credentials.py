@@ -70,11 +70,32 @@ def store_secret(account_name: str, secret: Secret) -> None:
         raise SecretStoreError(_explain(exc)) from None
 
 
-def delete_secret(account_name: str) -> None:
-    """Forget the account's keyring entry; a missing entry or keyring is not an error here."""
-    # Best effort: the account row is what matters, and a missing entry is fine.
+def delete_secret(account_name: str) -> str | None:
+    """Forget the account's keyring entry. None when it is gone (or was never there, or there is no keyring);
+    else one line saying that the key is still in the keyring and what to do about it (never raises: the account
+    row is what matters, and the caller tells the person)."""
+    username = _keyring_username(account_name)
+    try:
+        backend = system_keyring()
+    except SecretStoreError:
+        return None  # no usable keyring: no key of ours can be in it
+    try:
+        backend.delete_password(KEYRING_SERVICE, username)
+        return None
+    except Exception as exc:  # keyring backends raise many kinds (dbus, OS errors, "no such entry")
+        failure = exc
+    if type(failure).__name__ == "NoKeyringError":
+        return None
+    # PasswordDeleteError is also what a missing entry raises: look whether the key is really still there.
     with contextlib.suppress(Exception):
-        system_keyring().delete_password(KEYRING_SERVICE, _keyring_username(account_name))
+        if not backend.get_password(KEYRING_SERVICE, username):
+            return None
+    # Never include str(exc): a backend could echo what it was given.
+    return (
+        f"the key of {account_name!r} could not be removed from the system keyring ({type(failure).__name__}); "
+        f"unlock the keyring and remove the entry {username!r} of service {KEYRING_SERVICE!r} with your keyring "
+        f"manager (Passwords and Keys, KWalletManager), or run: keyring del {KEYRING_SERVICE} {username}"
+    )
 
 
 def load_secret(account: Account, environ: Mapping[str, str] | None = None) -> Secret:
