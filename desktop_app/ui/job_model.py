@@ -70,6 +70,34 @@ _JOB_ROW_ID_ROLE = int(JOB_ROW_ID_ROLE)
 _JOB_ROLE = int(JOB_ROLE)
 
 
+class _Edge:
+    """A sort value beyond every other: rows added while the order is held go to the bottom in either direction."""
+
+    def __init__(self, low: bool) -> None:
+        self._low = low
+
+    def __eq__(self, other: object) -> bool:
+        return other is self
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __lt__(self, other: object) -> bool:
+        return self._low and other is not self
+
+    def __gt__(self, other: object) -> bool:
+        return not self._low and other is not self
+
+    def __le__(self, other: object) -> bool:
+        return self._low or other is self
+
+    def __ge__(self, other: object) -> bool:
+        return not self._low or other is self
+
+
+_LOWEST, _HIGHEST = _Edge(low=True), _Edge(low=False)
+
+
 def _tr(text: str) -> str:
     return QCoreApplication.translate("JobTableModel", text)
 
@@ -136,6 +164,8 @@ class JobTableModel(QAbstractTableModel):
         self._keys: list[tuple[Any, int]] = []  # the sort key of each row, while sorted
         self._key_of: dict[int, tuple[Any, int]] = {}  # row id -> its sort key, while sorted
         self._etas: Etas = {}  # open jobs' likely ends (engine.etas.job_etas), shown beside their duration
+        self._held = False  # hold_order: rows keep their places (the pointer is over them)
+        self._stale = False  # a held row's sort key changed, or a row was added at the bottom: re-sort on release
 
     # ---- Qt model API --------------------------------------------------------------------------------------
 
@@ -243,6 +273,22 @@ class JobTableModel(QAbstractTableModel):
         )
         self.layoutChanged.emit()
 
+    def hold_order(self, held: bool) -> None:
+        """While held, no row moves: changed jobs update in place and new ones are added at the bottom; on release
+        the rows are sorted again (one layout change; selections follow their jobs). The window holds the order
+        while the pointer is over the table, so a click lands on the job that was aimed at."""
+        if held == self._held:
+            return
+        self._held = held
+        if not held and self._stale:
+            self._stale = False
+            if self._sort is not None:
+                column, descending = self._sort
+                self.sort(column, Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder)
+
+    def order_held(self) -> bool:
+        return self._held
+
     def sort_column(self) -> tuple[Column, bool] | None:
         """(column, descending) the rows are kept sorted by, or None for the order jobs were first seen."""
         return self._sort
@@ -318,7 +364,11 @@ class JobTableModel(QAbstractTableModel):
             elif self._jobs[row] != job:
                 changed.append(job.id)
                 if self._sort is not None and self._key(job) != self._keys[row]:
-                    moving.append((row, job))
+                    if self._held:  # stays where it is, under its old key, until the order is released
+                        self._stale = True
+                        self._jobs[row] = job
+                    else:
+                        moving.append((row, job))
                 else:
                     self._jobs[row] = job
         if len(moving) > MAX_SINGLE_MOVES:
@@ -384,8 +434,11 @@ class JobTableModel(QAbstractTableModel):
             self._key_of = dict(zip([job.id for job in new], self._keys, strict=True))
             self.endInsertRows()
             return
-        for job in new:  # a few added jobs: each where it belongs
+        for job in new:  # a few added jobs: each where it belongs (at the bottom while the order is held)
             key = self._key(job)
+            if self._held:
+                self._stale = True
+                key = (_LOWEST if self._sort[1] else _HIGHEST, job.id)
             row = self._position(key)
             self.beginInsertRows(QModelIndex(), row, row)
             self._keys.insert(row, key)

@@ -17,6 +17,7 @@ from PySide6.QtCore import (
     QEvent,
     QMimeData,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     QPoint,
     QSettings,
@@ -74,7 +75,9 @@ FIT_ROWS = 200  # rows looked at when sizing columns to their content (all rows 
 MAX_FIT_WIDTH = 360  # no column sized to its content gets wider than this; the message column takes the rest
 MIN_MESSAGE_WIDTH = 220  # what sizing to content leaves the message at least, where the job column can give way
 MIN_JOB_WIDTH = 160
-LAYOUT_VERSION = 2  # saved header states of another column set are not restored
+REFIT_DELAY_MS = 150  # a burst of updates: one re-fit of the columns
+DEFAULT_SIZE = (1100, 640)
+LAYOUT_VERSION = 3  # saved layouts of another arrangement are not restored (3: the history below the table)
 _BAD = (JobState.FAILED, JobState.NOT_FOUND)
 
 
@@ -111,8 +114,12 @@ class HistoryPanel(QWidget):
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.timeline = QListWidget()
         self.timeline.setAlternatingRowColors(True)
+        # Whole lines: wrapped where the pane is narrower than a line, never cut ("Runni").
+        self.timeline.setWordWrap(True)
+        self.timeline.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.timeline.setResizeMode(QListWidget.ResizeMode.Adjust)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 0, 0, 0)
+        layout.setContentsMargins(0, 4, 0, 0)
         layout.addWidget(self.title)
         layout.addWidget(self.timeline)
 
@@ -278,7 +285,7 @@ class JobWindow(QMainWindow):
         self.table.verticalHeader().setResizeContentsPrecision(FIT_ROWS)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
+        header.setStretchLastSection(True)  # the message (last) takes the rest of the width
         for column, width in (
             (Column.JOB, 300),
             (Column.ACCOUNT, 110),
@@ -298,11 +305,15 @@ class JobWindow(QMainWindow):
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
 
         self.history = HistoryPanel()
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        # The history below the table: both get the window's whole width (beside it, a quarter of it cut every
+        # line and pushed the message column off-screen).
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(self.table)
         self.splitter.addWidget(self.history)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setSizes([420, 140])
         self.welcome = WelcomePanel()
         self.welcome.demo_requested.connect(self.demo_requested)
         self.welcome.add_account_requested.connect(self.add_account_requested)
@@ -335,12 +346,22 @@ class JobWindow(QMainWindow):
         self._summary_timer.timeout.connect(self.update_summary)
         for signal in (model.rowsInserted, model.rowsRemoved, model.dataChanged, model.layoutChanged):
             signal.connect(self._jobs_changed)
-        model.rowsInserted.connect(self._rows_arrived)
-        self._fitted = False  # columns sized to their content once, unless a saved layout was restored
-        self.resize(1000, 560)
+        # Columns follow their content: re-fitted (after a burst, while shown) when rows change, except the ones the
+        # user has resized (header.sectionResized outside our own fitting), whose widths are theirs.
+        self._user_sized: set[int] = set()
+        self._fitting = False
+        self._table_shown = False  # the layout is saved only from a window that showed the table
+        self._refit_timer = QTimer(self)
+        self._refit_timer.setSingleShot(True)
+        self._refit_timer.setInterval(REFIT_DELAY_MS)
+        self._refit_timer.timeout.connect(self._refit)
+        for signal in (model.rowsInserted, model.dataChanged, model.layoutChanged, model.modelReset):
+            signal.connect(self._content_changed)
+        header.sectionResized.connect(self._section_resized)
+        # Rows hold still under the pointer: the model keeps its order while the pointer is over the table.
+        self.table.viewport().installEventFilter(self)
+        self.resize(*DEFAULT_SIZE)
         self.restore_layout()
-        if model.rowCount():
-            self._rows_arrived()
         self.update_summary()
 
     # ---- shown by the app ----------------------------------------------------------------------------------
@@ -351,6 +372,9 @@ class JobWindow(QMainWindow):
     def set_welcome(self, shown: bool) -> None:
         """The welcome instead of the table (the app shows it while there is no account)."""
         self.pages.setCurrentWidget(self.welcome if shown else self.splitter)
+        if not shown and self.isVisible():
+            self._table_shown = True
+            self._content_changed()
 
     def welcome_shown(self) -> bool:
         return self.pages.currentWidget() is self.welcome
@@ -363,28 +387,49 @@ class JobWindow(QMainWindow):
         self.summary.setText(summary_text(self.model.jobs(), self.model.clock()))
 
     def fit_columns(self) -> None:
-        """Size every column but the message to its content (header and the first FIT_ROWS rows), capped; the job
-        column gives way (its text is elided in the middle) so that the message keeps MIN_MESSAGE_WIDTH."""
-        for column in Column:
-            if column == Column.MESSAGE:
-                continue
-            self.table.resizeColumnToContents(column)
-            if self.table.columnWidth(column) > MAX_FIT_WIDTH:
-                self.table.setColumnWidth(column, MAX_FIT_WIDTH)
-        others = sum(self.table.columnWidth(c) for c in Column if c not in (Column.JOB, Column.MESSAGE))
-        room = self.table.viewport().width() - others - MIN_MESSAGE_WIDTH
-        if room < self.table.columnWidth(Column.JOB):
-            self.table.setColumnWidth(Column.JOB, max(MIN_JOB_WIDTH, room))
-        self._fitted = True
+        """Size every column but the message to its content (header and the first FIT_ROWS rows), capped, except
+        the ones the user resized; the State column is never narrower than its longest word in the language shown
+        (it is never elided). The job column gives way (elided in the middle) so the message keeps
+        MIN_MESSAGE_WIDTH; the message takes the rest (the last section stretches)."""
+        self._fitting = True
+        try:
+            for column in Column:
+                if column == Column.MESSAGE or column in self._user_sized:
+                    continue
+                width = max(self.table.sizeHintForColumn(column), self.table.horizontalHeader().sectionSizeHint(column))
+                if column == Column.STATE:
+                    width = max(width, self.state_column_minimum())
+                self.table.setColumnWidth(column, min(width, MAX_FIT_WIDTH))
+            if Column.JOB not in self._user_sized:
+                others = sum(self.table.columnWidth(c) for c in Column if c not in (Column.JOB, Column.MESSAGE))
+                room = self.table.viewport().width() - others - MIN_MESSAGE_WIDTH
+                if room < self.table.columnWidth(Column.JOB):
+                    self.table.setColumnWidth(Column.JOB, max(MIN_JOB_WIDTH, room))
+        finally:
+            self._fitting = False
+
+    def state_column_minimum(self) -> int:
+        """The width every state word needs in this language, with its icon and the cell's margins."""
+        metrics = self.table.fontMetrics()
+        words = max(metrics.horizontalAdvance(state_text(state)) for state in JobState)
+        icon = self.table.iconSize().width() if self.table.iconSize().isValid() else 16
+        return words + max(icon, 16) + 24  # icon, the gap after it and the cell's margins on both sides
+
+    def user_sized_columns(self) -> set[int]:
+        return set(self._user_sized)
 
     # ---- the layout, remembered --------------------------------------------------------------------------
 
     def save_layout(self) -> None:
+        """Size and place always; the splitter and the columns only from a window that showed the table (a window
+        that showed only the welcome has a never laid-out splitter, and restoring it split the table 50/50)."""
         settings = self._settings
         settings.setValue("window/geometry", self.saveGeometry())
-        settings.setValue("window/splitter", self.splitter.saveState())
-        settings.setValue("window/header", self.table.horizontalHeader().saveState())
-        settings.setValue("window/layout_version", LAYOUT_VERSION)
+        if self._table_shown:
+            settings.setValue("window/splitter", self.splitter.saveState())
+            settings.setValue("window/header", self.table.horizontalHeader().saveState())
+            settings.setValue("window/user_sized", sorted(self._user_sized))
+            settings.setValue("window/layout_version", LAYOUT_VERSION)
         settings.sync()
 
     def restore_layout(self) -> None:
@@ -392,25 +437,37 @@ class JobWindow(QMainWindow):
         geometry = settings.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
+        if str(settings.value("window/layout_version")) != str(LAYOUT_VERSION):
+            return  # another arrangement's splitter and columns: the defaults, fitted to the content
         splitter = settings.value("window/splitter")
         if splitter is not None:
             self.splitter.restoreState(splitter)
         header = settings.value("window/header")
-        version = settings.value("window/layout_version")
-        if header is not None and str(version) == str(LAYOUT_VERSION):
-            # The saved widths and sort order win over sizing to content.
-            self._fitted = self.table.horizontalHeader().restoreState(header)
+        if header is not None:
+            self._fitting = True
+            try:
+                restored = self.table.horizontalHeader().restoreState(header)
+            finally:
+                self._fitting = False
+            if restored:
+                # The columns the user sized keep their saved widths; the others follow their content again.
+                saved = settings.value("window/user_sized") or []
+                if isinstance(saved, str):  # QSettings' ini format gives a one-item list back as a string
+                    saved = [saved]
+                self._user_sized = {int(c) for c in saved if str(c).isdigit() and int(c) in set(Column)}
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.table.viewport().update()  # relative times may have aged while hidden
-        if not self._fitted:
-            QTimer.singleShot(0, self, self._fit_once)
+        if not self.welcome_shown():
+            self._table_shown = True
+        self._content_changed()
         self.update_summary()
         self._tick.start()
 
     def hideEvent(self, event: QHideEvent) -> None:
         self._tick.stop()
+        self.model.hold_order(False)
         if not event.spontaneous():  # hidden by us or the user, not minimized by the window manager
             self.save_layout()
         super().hideEvent(event)
@@ -515,14 +572,29 @@ class JobWindow(QMainWindow):
         if not self._summary_timer.isActive():
             self._summary_timer.start()
 
-    def _rows_arrived(self, *_args: object) -> None:
-        if not self._fitted:
-            QTimer.singleShot(0, self, self._fit_once)
+    def _content_changed(self, *_args: object) -> None:
+        if not self._refit_timer.isActive():
+            self._refit_timer.start()
 
-    def _fit_once(self) -> None:
-        # Sized when shown: the room the message needs depends on the table's width on screen.
-        if not self._fitted and self.model.rowCount() and self.isVisible():
+    def _refit(self) -> None:
+        # Only while shown: the room the message needs depends on the table's width on screen.
+        if self.isVisible() and not self.welcome_shown():
             self.fit_columns()
+
+    def _section_resized(self, column: int, _old: int, _new: int) -> None:
+        # The user dragged a column's edge: that width is theirs from now on (the message only stretches).
+        if not self._fitting and column != Column.MESSAGE and self.isVisible():
+            self._user_sized.add(column)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table.viewport():
+            if event.type() == QEvent.Type.Enter:
+                self.model.hold_order(True)
+            elif event.type() == QEvent.Type.Leave:
+                self.model.hold_order(False)
+            elif event.type() == QEvent.Type.Resize:
+                self._content_changed()  # the job column may give way, or take back what it gave
+        return super().eventFilter(watched, event)
 
     def _on_tick(self) -> None:
         self.table.viewport().update()

@@ -4,6 +4,8 @@
     shoot.py demo SECONDS       the demo after SECONDS: the tray menu, the window light and dark, and a failure's
                                 notification as dunst shows it (with the failure icon)
 
+The window is shot as the plain demo opens it: its default size and place, its own column widths, nothing
+selected (issue 23: the README showed a window arranged for the picture, not the one people get).
 The tray menu is popped up by the app itself below the tray icon (there is no pointer to click with under Xvfb);
 it is the same QMenu the StatusNotifierItem host shows on a click. "Dark" is a dark QPalette set on the
 application, as a dark desktop theme would set it: the window takes every colour from the palette.
@@ -27,8 +29,6 @@ from desktop_app.app.run import AppController, run_app
 
 OUT = Path(__file__).resolve().parent
 STEP_MS = 900
-WINDOW_CROP = "1280x660+0+40"  # below the tray bar
-WELCOME_CROP = "940x680+0+40"
 NOTIFICATION_CROP = "400x100+878+48"  # dunst's bubble
 
 
@@ -88,19 +88,18 @@ def go_dark() -> None:
     app.setPalette(dark_palette())
 
 
-def place(controller: AppController, width: int = 1240, height: int = 580) -> None:
-    window = controller.window
-    window.move(20, 60)
-    window.resize(width, height)
-    window.splitter.setSizes([width - 340, 340])
+def window_crop(controller: AppController) -> str:
+    """The window as it is on the screen, frame included: whatever size and place it opened with."""
+    frame = controller.window.frameGeometry()
+    return f"{frame.width()}x{frame.height()}+{max(frame.x(), 0)}+{max(frame.y(), 0)}"
 
 
 def first_run(controller: AppController) -> None:
     steps(
-        lambda: (controller.show_window(), place(controller, 900, 640)),
-        lambda: (close_notifications(), shoot("welcome-light.png", WELCOME_CROP)),
+        controller.show_window,
+        lambda: (close_notifications(), shoot("welcome-light.png", window_crop(controller))),
         go_dark,
-        lambda: (close_notifications(), shoot("welcome-dark.png", WELCOME_CROP)),
+        lambda: (close_notifications(), shoot("welcome-dark.png", window_crop(controller))),
         QApplication.quit,
     )
 
@@ -117,7 +116,6 @@ def pop_a_failure() -> None:
 
 def demo(controller: AppController, delay_s: float) -> None:
     window = controller.window
-    place(controller)
 
     def menu() -> None:
         window.hide()
@@ -125,23 +123,18 @@ def demo(controller: AppController, delay_s: float) -> None:
         screen = QApplication.primaryScreen().geometry()
         controller.tray.menu.popup(QPoint(screen.width() - 520, 44))
 
-    def select_failure() -> None:
-        controller.show_window()
-        place(controller)
-        window.fit_columns()
-        failed = [job for job in controller.model.jobs() if job.state.value == "failed"]
-        if failed:
-            window.select_job(failed[0].id)
+    def show_window() -> None:
+        controller.show_window()  # as the demo opened it: no resize, no column fitting, no selection
 
     def later() -> None:
         dunst("set-paused", "true")  # the demo's bubbles would cover the window; they wait in dunst's queue
         steps(
             menu,
             lambda: (close_notifications(), shoot("tray-menu.png"), controller.tray.menu.hide()),
-            select_failure,
-            lambda: (close_notifications(), shoot("window-light.png", WINDOW_CROP)),
+            show_window,
+            lambda: (close_notifications(), shoot("window-light.png", window_crop(controller))),
             go_dark,
-            lambda: (close_notifications(), shoot("window-dark.png", WINDOW_CROP)),
+            lambda: (close_notifications(), shoot("window-dark.png", window_crop(controller))),
             lambda: dunst("set-paused", "false"),
             lambda: (close_notifications(), pop_a_failure()),
             lambda: shoot("notification-failure.png", NOTIFICATION_CROP),
@@ -154,7 +147,7 @@ def demo(controller: AppController, delay_s: float) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("what", choices=["first-run", "demo"])
-    parser.add_argument("seconds", nargs="?", type=float, default=26.0)
+    parser.add_argument("seconds", nargs="?", type=float, default=35.0)
     args = parser.parse_args()
     if args.what == "first-run":
         with tempfile.TemporaryDirectory(prefix="jobtray-first-run-") as folder:

@@ -3,7 +3,7 @@
 # (tray menu, window light and dark, a failure's notification).
 # Usage: docs/screenshots/take.sh [SECONDS_INTO_THE_DEMO]   (from the repository root; PYTHON=... to pick one)
 set -eu
-DELAY=${1:-26}
+DELAY=${1:-35}
 if [ -z "${PYTHON:-}" ]; then
   if [ -x .venv/bin/python ]; then PYTHON=.venv/bin/python; else PYTHON=python3; fi
 fi

@@ -227,15 +227,14 @@ def test_columns_are_sized_to_their_content_once_rows_arrive(qtbot, tmp_path: Pa
     qtbot.addWidget(window)
     window.resize(1400, 500)
     window.show()
-    window.splitter.setSizes([1300, 100])
     model.sync([make_job(1, JobState.FAILED, label="A rather long label for a job " * 2, account="a")])
-    qtbot.waitUntil(lambda: window._fitted, timeout=2000)
+    qtbot.waitUntil(lambda: window.table.columnWidth(Column.ACCOUNT) < 110, timeout=2000)  # re-fitted
     metrics = window.table.fontMetrics()
     job_text = str(window.proxy.index(0, Column.JOB).data())
     assert window.table.columnWidth(Column.JOB) == min(metrics.horizontalAdvance(job_text) + 12, MAX_FIT_WIDTH)
     assert window.table.columnWidth(Column.ACCOUNT) < 110  # sized to "Account", not the old fixed guess
     # A narrow table: the job column gives way (elided in the middle) so that the message keeps its room.
-    window.splitter.setSizes([900, 500])
+    window.resize(900, 500)
     window.fit_columns()
     others = sum(window.table.columnWidth(c) for c in Column if c not in (Column.JOB, Column.MESSAGE))
     room = window.table.viewport().width() - others - MIN_MESSAGE_WIDTH
