@@ -5,7 +5,7 @@ Measures, offscreen (QT_QPA_PLATFORM=offscreen), in this order:
      the app writes them), 50,000 changes over 10,000 jobs on four accounts;
   2. the same through the store and the window's model, the way `AppController` feeds it (apply_result, re-read the
      result's jobs, `JobTableModel.upsert`, with the window's sorted proxy attached), and through the whole
-     `AppController._report` path (store + model + tray icon/tooltip; notifications replaced by a null notifier);
+     `TrayPolling.record` path (store + model + tray icon/tooltip; notifications replaced by a null notifier);
   3. the tray menu with 10,000 jobs: `TrayIcon.set_jobs` (icon and tooltip) and `rebuild_menu`;
   4. the window load: 10,000 jobs read from the store, the model filled (with the window's sorted proxy
      attached, as at app start), the window shown and painted;
@@ -173,7 +173,9 @@ def make_controller(store: Store) -> Any:
     import desktop_app.app.run as app_module
 
     # Notifications are not what this measures (and there is no notification server offscreen).
-    return app_module.AppController(store, show_tray=False, notifier=app_module.QuietNotifier())
+    from tests.support.notifier import QuietNotifier
+
+    return app_module.AppController(store, show_tray=False, notifier=QuietNotifier())
 
 
 def bench_controller(jobs: int, changes: int, batch: int) -> float:
@@ -182,7 +184,7 @@ def bench_controller(jobs: int, changes: int, batch: int) -> float:
         controller = make_controller(store)
         controller.model.sync(store.jobs.all())
         controller.tray.set_jobs(controller.model.jobs())
-        elapsed = timed(lambda: [controller._report(r) for r in work])
+        elapsed = timed(lambda: [controller.polling.record(r) for r in work])
         controller.shutdown()
         controller.window.deleteLater()
     return changes / elapsed
@@ -309,9 +311,9 @@ def bench_stall(seconds: float, jobs: int, show_window: bool) -> dict[str, float
             applied = [0]
             controller.start(show_window=show_window)
             app.processEvents()  # the workers start once the event loop runs
-            for runtime in controller._accounts.values():
-                assert runtime.handle is not None, f"{runtime.account.name} has no worker"
-                runtime.handle.result_ready.connect(lambda _r: applied.__setitem__(0, applied[0] + 1))
+            pool = controller.polling.pool
+            assert pool is not None, "no worker started"
+            pool.result_ready.connect(lambda _r: applied.__setitem__(0, applied[0] + 1))
             lateness: list[float] = []
             clock = QElapsedTimer()
             last = [0]
@@ -389,7 +391,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         n, c, b = args.jobs, args.changes, args.batch
         row(f"store alone: changes/s ({c:,} changes, {b}/transaction)", f"{bench_store(n, c, b):,.0f}")
         row("store + model: changes/s", f"{bench_store_model(n, c, b):,.0f}")
-        row("store + model + tray (AppController._report): changes/s", f"{bench_controller(n, c, b):,.0f}")
+        row("store + model + tray (TrayPolling.record): changes/s", f"{bench_controller(n, c, b):,.0f}")
     if args.only in (None, "ui"):
         jobs = store_jobs(args.jobs)
         set_jobs, build = bench_tray(jobs, args.repeat)

@@ -1,6 +1,6 @@
 """The tray app's process: the QApplication, one instance per data folder, clean quit on SIGINT/SIGTERM and
---quit-after, uncaught exceptions told to the user, and an `AppController` (desktop_app/app/controller.py) that does the
-work. `python -m desktop_app` reaches `run_app` through cli.py.
+--quit-after, uncaught exceptions told to the user, and an `AppController` (desktop_app/app/controller.py) that builds
+the parts that do the work. `python -m desktop_app` reaches `run_app` through cli.py.
 """
 
 from __future__ import annotations
@@ -21,14 +21,8 @@ from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier, Qt, QTime
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
-from desktop_app.app.controller import (
-    NO_TRAY_NOTE,
-    STOP_TIMEOUT_S,
-    TRAY_UPDATE_MS,
-    AppController,
-    QuietNotifier,
-    app_icon_path,
-)
+from desktop_app.app.controller import NO_TRAY_NOTE, STOP_TIMEOUT_S, TRAY_UPDATE_MS, AppController
+from desktop_app.app.opening import app_icon_path
 from desktop_app.app.translations import install_translators
 from desktop_app.store.database import Store, data_dir
 from desktop_app.ui.icons import TrayIconKey, TrayLook, tray_icon
@@ -38,7 +32,7 @@ if TYPE_CHECKING:
     from desktop_app.app.demo import DemoEnvironment
 
 # Re-exported: tests, bench/ and docs/screenshots reach these through desktop_app.app.run.
-__all__ = ["TRAY_UPDATE_MS", "AppController", "Notifier", "QuietNotifier", "run_app"]
+__all__ = ["TRAY_UPDATE_MS", "AppController", "Notifier", "run_app"]
 
 log = logging.getLogger(__name__)
 

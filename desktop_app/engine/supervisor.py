@@ -15,25 +15,30 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from desktop_app.core.errors import JobTrayError
 from desktop_app.core.model import Account, Job, JobState
-from desktop_app.engine.budget import Budget
-from desktop_app.engine.discovery import Discoverer, can_discover
-from desktop_app.engine.poller import AccountPoller, Clock
-from desktop_app.engine.recorder import ResultRecorder
-from desktop_app.engine.results import CheckResult, ErrorKind, error_result
-from desktop_app.engine.specs import poller_spec
 from desktop_app.store.database import Store
 from desktop_app.store.discovery import DiscoveryState
+
+if TYPE_CHECKING:
+    # Imported when the first poller is built: they bring in requests and the providers (~80 ms), which a tray
+    # with nothing to watch never needs.
+    from desktop_app.engine.budget import Budget
+    from desktop_app.engine.poller import AccountPoller
+    from desktop_app.engine.results import CheckResult
+
+Clock = Callable[[], float]
 
 log = logging.getLogger(__name__)
 
 KEY_RETRY_FIRST_S = 30.0  # a keyring locked at login: ask again after this, doubling up to KEY_RETRY_MAX_S
 KEY_RETRY_MAX_S = 900.0
 LONG_WAIT_S = 60.0  # a server's Retry-After this long is worth telling, with when we look again
-_QUIET_KINDS = (ErrorKind.RATE_LIMITED,)  # the schedule copes; the user cannot do anything about a short one
+_QUIET_KINDS = (
+    "rate_limited",
+)  # ErrorKind values  # the schedule copes; the user cannot do anything about a short one
 
 
 class PollerHost(Protocol):
@@ -44,6 +49,14 @@ class PollerHost(Protocol):
     def retire(self, account: str) -> None: ...
 
     def set_jobs(self, account: str, jobs: Sequence[tuple[str, float]]) -> None: ...
+
+
+class PendingResults(Protocol):
+    """Results fetched but not written yet (`engine.recorder.ResultRecorder`)."""
+
+    def pending_job_ids(self, account: str) -> set[str]: ...
+
+    def drop_account(self, account: str) -> None: ...
 
 
 class InlineHost:
@@ -74,7 +87,7 @@ class AccountRun:
     account: Account
     polling: bool = False
     sent: frozenset[str] | None = None  # the open jobs its poller was last given (None: none yet)
-    discovering: bool = False
+    discovering: bool = False  # its poller discovers
     key_failures: int = 0
     key_retry_at: float | None = None  # the supervisor's clock; None: no retry armed
 
@@ -145,6 +158,12 @@ class TellOnce:
         return False, new
 
 
+def _can_discover(provider: str) -> bool:
+    from desktop_app.engine.discovery import can_discover  # brings in the HTTP stack: only once some account discovers
+
+    return can_discover(provider)
+
+
 def past_durations(store: Store, account: str) -> list[float]:
     """Seconds that the account's ended jobs took (archived ones too), oldest first: what its poller learns from.
 
@@ -168,7 +187,7 @@ class Supervisor:
     Args:
         store: the open store (this thread's): keys, past durations and open jobs are read from it.
         host: where the pollers run.
-        recorder: whose waiting results keep a job from being asked about again.
+        pending: results waiting to be written: their jobs are not asked about again meanwhile.
         budget_for: an account's rate budget (shared with other processes through the store).
         inline: pollers in the caller's thread: an account with nothing to do is closed, and every push re-syncs.
         clock, wall: monotonic and wall-clock seconds (a virtual pair in tests).
@@ -178,7 +197,7 @@ class Supervisor:
         self,
         store: Store,
         host: PollerHost,
-        recorder: ResultRecorder,
+        pending: PendingResults,
         *,
         budget_for: Callable[[str], Budget],
         environ: Mapping[str, str] | None = None,
@@ -189,7 +208,7 @@ class Supervisor:
     ) -> None:
         self.store = store
         self.host = host
-        self.recorder = recorder
+        self.pending = pending
         self.told = TellOnce()
         self._budget_for = budget_for
         self._environ = environ
@@ -225,7 +244,7 @@ class Supervisor:
                 self._stop(name)
                 del self._runs[name]
                 if name not in wanted:
-                    self.recorder.drop_account(name)
+                    self.pending.drop_account(name)
                     removed.append(name)
         for name, account in wanted.items():
             self._runs.setdefault(name, AccountRun(account))  # polled from its first open job on
@@ -235,7 +254,7 @@ class Supervisor:
         """Discovery switched on or off: that account's poller starts again with it (or without)."""
         self._discovery = dict(discovering)
         for run in self._runs.values():
-            on = run.account.name in self._discovery and can_discover(run.account.provider)
+            on = run.account.name in self._discovery and _can_discover(run.account.provider)
             if run.polling and run.discovering != on:
                 self._stop(run.account.name)
 
@@ -264,7 +283,7 @@ class Supervisor:
             if not run.polling:
                 continue
             # A job whose news waits to be written still looks open here: its poller already knows better.
-            pending = self.recorder.pending_job_ids(name)
+            pending = self.pending.pending_job_ids(name)
             sent = run.sent or frozenset()
             jobs = [job for job in candidates if job[0] not in pending or job[0] in sent]
             ids = frozenset(job_id for job_id, _ in jobs)
@@ -303,6 +322,11 @@ class Supervisor:
 
     def _start(self, run: AccountRun) -> CheckResult | None:
         """Build and start the account's poller; its error result (and a retry armed) if its key cannot be read."""
+        from desktop_app.engine.discovery import Discoverer, can_discover
+        from desktop_app.engine.poller import AccountPoller
+        from desktop_app.engine.results import error_result
+        from desktop_app.engine.specs import poller_spec
+
         account = run.account
         try:
             spec = poller_spec(account, self._environ)
@@ -342,6 +366,7 @@ class Supervisor:
         if run.polling:
             self.host.retire(name)
         run.polling = False
+        run.discovering = False
         run.sent = None
 
     def stop_all(self) -> None:

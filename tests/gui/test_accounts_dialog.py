@@ -9,13 +9,14 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from pytestqt.qtbot import QtBot
 
-from desktop_app.app.controller import AppController, QuietNotifier
+from desktop_app.app.controller import AppController
 from desktop_app.core.model import Account, KeySource
 from desktop_app.simulators.encodingcom import EncodingComSimulator
 from desktop_app.simulators.server import SimulatorServer
 from desktop_app.store.database import Store
 from desktop_app.ui.accounts_dialog import AccountEditor, AccountsDialog
 from tests.conftest import ENCODINGCOM_KEY, ENCODINGCOM_USERID
+from tests.support.notifier import QuietNotifier
 
 PROVIDERS = [("pdfco", "PDF.co"), ("encodingcom", "encoding.com")]
 
@@ -73,8 +74,8 @@ def test_ticked_in_the_dialog_the_tray_discovers_and_unticked_it_stops(
     qtbot: QtBot,
 ) -> None:
     sim, server = encodingcom_simulator
-    controller.open_accounts_dialog()
-    dialog = controller._accounts_dialog
+    controller.accounts.open_dialog()
+    dialog = controller.accounts.dialog
     assert dialog is not None
     editor = AccountEditor(PROVIDERS, None, dialog, discoverable={"encodingcom"})
     qtbot.addWidget(editor)
@@ -85,7 +86,7 @@ def test_ticked_in_the_dialog_the_tray_discovers_and_unticked_it_stops(
     editor.use_env.setChecked(True)
     editor.key_env.setText("ENC_KEY")
     _tick(qtbot, editor)
-    controller.save_account(editor.form())
+    controller.accounts.save(editor.form())
     assert dialog._error is None
     state = store.discovery.state("video")
     assert state is not None and state.last_look is None  # on, as `account add --discover` leaves it
@@ -98,10 +99,10 @@ def test_ticked_in_the_dialog_the_tray_discovers_and_unticked_it_stops(
     editor = AccountEditor(PROVIDERS, account, dialog, discover=True, discoverable={"encodingcom"})
     qtbot.addWidget(editor)
     _tick(qtbot, editor)
-    controller.save_account(editor.form())
+    controller.accounts.save(editor.form())
     assert dialog._error is None
     assert store.discovery.state("video") is None
-    assert not controller._accounts["video"].discovering
+    assert not controller.polling.run("video").discovering
     assert "discovers" not in dialog.list.item(0).text()
 
 
@@ -110,13 +111,13 @@ def test_discovery_for_a_provider_that_cannot_is_refused_and_nothing_is_written(
 ) -> None:
     from dataclasses import replace
 
-    controller.open_accounts_dialog()
-    dialog = controller._accounts_dialog
+    controller.accounts.open_dialog()
+    dialog = controller.accounts.dialog
     assert dialog is not None
     editor = AccountEditor(PROVIDERS, None, dialog, discoverable={"encodingcom"})
     editor.name.setText("pdfs")
     editor.use_env.setChecked(True)
     editor.key_env.setText("PDFCO_KEY")
-    controller.save_account(replace(editor.form(), discover=True))  # the dialog never offers it; still refused
+    controller.accounts.save(replace(editor.form(), discover=True))  # the dialog never offers it; still refused
     assert dialog._error is not None and "encoding.com accounts only" in dialog._error
     assert store.accounts.all() == []

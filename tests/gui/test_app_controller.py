@@ -10,6 +10,7 @@ import desktop_app.app.run as app_module
 from desktop_app.core.model import Account, JobState, KeySource, Status
 from desktop_app.engine.results import CheckResult
 from desktop_app.store.database import Store
+from tests.support.notifier import QuietNotifier
 
 
 @pytest.fixture
@@ -18,7 +19,7 @@ def controller(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     account = store.accounts.add(Account("acme", "pdfco", KeySource.ENV, key_env="UNSET_BENCH_KEY"))
     for n in range(3):
         store.jobs.add(account, f"job-{n}")
-    controller = app_module.AppController(store, show_tray=False, notifier=app_module.QuietNotifier())
+    controller = app_module.AppController(store, show_tray=False, notifier=QuietNotifier())
     controller.model.sync(store.jobs.all())
     yield controller
     controller.shutdown()
@@ -31,8 +32,8 @@ def test_a_burst_of_results_updates_the_tray_once_with_the_latest_jobs(controlle
     controller.tray.set_jobs = lambda jobs: (calls.append(len(jobs)), set_jobs(jobs))
     for progress in range(20):  # like a worker's results arriving faster than the tray needs to know
         statuses = [Status(f"job-{n}", JobState.RUNNING, "working", float(progress)) for n in range(2)]
-        controller._report(CheckResult("acme", ("job-0", "job-1"), tuple(statuses)))
-    controller._report(CheckResult("acme", ("job-2",), (Status("job-2", JobState.SUCCEEDED, "success"),)))
+        controller.polling.record(CheckResult("acme", ("job-0", "job-1"), tuple(statuses)))
+    controller.polling.record(CheckResult("acme", ("job-2",), (Status("job-2", JobState.SUCCEEDED, "success"),)))
     assert controller.model.job(3).state == JobState.SUCCEEDED  # the model at once
     assert calls == []  # the tray a moment later, once
     qtbot.waitUntil(lambda: calls == [3], timeout=2000)
@@ -50,8 +51,8 @@ def test_start_shows_the_jobs_first_and_starts_the_workers_in_the_event_loop(con
     controller.model.sync([])
     controller.start()
     assert controller.model.rowCount() == 3  # what the tray and window show is there at once
-    assert controller._accounts == {}  # workers (requests, keyring) wait for the event loop
-    qtbot.waitUntil(lambda: "acme" in controller._accounts, timeout=2000)
+    assert controller.polling.supervisor.runs() == []  # workers (requests, keyring) wait for the event loop
+    qtbot.waitUntil(lambda: controller.polling.run("acme") is not None, timeout=2000)
     # Its key variable is not set: no worker, and the account's error is recorded on its open jobs.
-    assert not controller._accounts["acme"].polling
+    assert not controller.polling.run("acme").polling
     assert controller.store.accounts.last_error("acme")

@@ -11,13 +11,14 @@ from PySide6.QtCore import QMimeData
 from PySide6.QtGui import QAction, QGuiApplication
 from pytestqt.qtbot import QtBot
 
-from desktop_app.app.controller import AppController, QuietNotifier
+from desktop_app.app.controller import AppController
 from desktop_app.core.model import Account, KeySource
 from desktop_app.simulators import pdfco as pdfco_sim
 from desktop_app.simulators.server import SimulatorServer
 from desktop_app.store.database import Store
 from desktop_app.ui.clipboard import MAX_CLIPBOARD_BYTES, PASSWORD_MANAGER_HINT
 from tests.conftest import PDFCO_KEY
+from tests.support.notifier import QuietNotifier
 
 JOB = "6YSZD3U872ZYYFEDMQCQSGEEO8YSF5WA--151-300"
 OTHER = "9ABCD3U872ZYYFEDMQCQSGEEO8YSF5WA--151-301"
@@ -39,7 +40,7 @@ def _start(store: Store, qtbot: QtBot) -> Tray:
     notifier = OfferingNotifier()
     controller = AppController(store, environ={"PDFCO_KEY": PDFCO_KEY}, show_tray=False, notifier=notifier)
     controller.start()
-    qtbot.waitUntil(lambda: "pdfs" in controller._accounts, timeout=3000)
+    qtbot.waitUntil(lambda: controller.polling.run("pdfs") is not None, timeout=3000)
     return controller, notifier
 
 
@@ -115,7 +116,7 @@ def test_a_copied_id_is_offered_added_only_on_the_click_and_checked_at_once(
 
 def test_a_password_managers_copy_is_ignored(tray: Tray, qtbot: QtBot) -> None:
     controller, notifier = tray
-    controller.set_clipboard_watch(True)
+    controller.preferences.set_clipboard_watch(True)
     _copy(JOB, hint="secret")
     _copy(JOB, hint="")  # any value of the hint
     _settle(qtbot)
@@ -126,7 +127,7 @@ def test_a_password_managers_copy_is_ignored(tray: Tray, qtbot: QtBot) -> None:
 
 def test_an_oversized_text_is_ignored(tray: Tray, qtbot: QtBot) -> None:
     controller, notifier = tray
-    controller.set_clipboard_watch(True)
+    controller.preferences.set_clipboard_watch(True)
     _copy(JOB + "\n" + "x" * MAX_CLIPBOARD_BYTES)
     _copy(JOB + "\n" + "é" * (MAX_CLIPBOARD_BYTES // 2))  # under the limit in characters, over it in bytes
     _settle(qtbot)
@@ -137,7 +138,7 @@ def test_an_oversized_text_is_ignored(tray: Tray, qtbot: QtBot) -> None:
 
 def test_the_same_id_is_offered_once_and_a_watched_one_never(tray: Tray, store: Store, qtbot: QtBot) -> None:
     controller, notifier = tray
-    controller.set_clipboard_watch(True)
+    controller.preferences.set_clipboard_watch(True)
     _copy(JOB)
     _copy(f"again: {JOB}")
     _copy(JOB)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-import desktop_app.app.controller as controller_module
-from desktop_app.app.run import AppController, QuietNotifier
+import desktop_app.engine.supervisor as supervisor_module
+from desktop_app.app.run import AppController
 from desktop_app.core.errors import ConfigError
 from desktop_app.core.model import Account, JobState, KeySource, Secret, Status
 from desktop_app.engine.accounts import AccountDraft, AccountService
@@ -21,6 +21,7 @@ from desktop_app.system import credentials
 from desktop_app.ui.accounts_dialog import AccountForm
 from tests.conftest import PDFCO_KEY
 from tests.support.fault_server import Fault, FaultServer
+from tests.support.notifier import QuietNotifier
 
 
 class TellingNotifier(QuietNotifier):
@@ -49,7 +50,9 @@ def _account(name: str, base_url: str) -> Account:
 
 def _started(controller: AppController, qtbot, account: str) -> None:
     controller.start()
-    qtbot.waitUntil(lambda: account in controller._accounts and controller._accounts[account].polling, timeout=3000)
+    qtbot.waitUntil(
+        lambda: controller.polling.run(account) is not None and controller.polling.run(account).polling, timeout=3000
+    )
 
 
 @pytest.mark.parametrize("how", ["remove", "edit", "rename"])
@@ -75,13 +78,13 @@ def test_changing_an_account_while_its_worker_hangs_in_a_request_never_blocks(
             original_name="acme",
         )
         if how == "remove":
-            controller.remove_account("acme")
+            controller.accounts.remove("acme")
         else:
-            controller.save_account(form)
-        assert controller._pool is not None
+            controller.accounts.save(form)
+        assert controller.polling.pool is not None
         # Returned while the old thread still sits in the 30 s hang: it never waited for the request.
-        assert controller._pool.retiring == 1  # the old thread is kept until it has finished
-        qtbot.waitUntil(lambda: controller._pool.retiring == 0, timeout=5000)  # abandoned, ended, released
+        assert controller.polling.pool.retiring == 1  # the old thread is kept until it has finished
+        qtbot.waitUntil(lambda: controller.polling.pool.retiring == 0, timeout=5000)  # abandoned, ended, released
         names = {a.name for a in store.accounts.all()}
         assert names == {"remove": set(), "edit": {"acme"}, "rename": {"renamed"}}[how]
         if how != "remove":
@@ -101,8 +104,10 @@ def test_an_account_removed_by_another_process_while_its_request_hangs(
         qtbot.waitUntil(lambda: hanging.request_count >= 1, timeout=5000)
         with Store(data_dir) as other:  # `jobtray account remove acme` from a terminal
             AccountService(other).remove("acme")
-        qtbot.waitUntil(lambda: "acme" not in controller._accounts, timeout=3000)  # seen through data_version
-        qtbot.waitUntil(lambda: controller._pool is not None and controller._pool.retiring == 0, timeout=5000)
+        qtbot.waitUntil(lambda: controller.polling.run("acme") is None, timeout=3000)  # seen through data_version
+        qtbot.waitUntil(
+            lambda: controller.polling.pool is not None and controller.polling.pool.retiring == 0, timeout=5000
+        )
         assert controller.model.rowCount() == 0
     finally:
         assert controller.shutdown()
@@ -117,18 +122,18 @@ def test_a_key_that_cannot_be_read_at_start_is_retried_and_check_now_retries_at_
     account = store.accounts.add(_account("acme", server.base_url))
     store.jobs.add(account, job_id)
     environ: dict[str, str] = {}  # the key is not readable yet
-    monkeypatch.setattr(controller_module, "KEY_RETRY_FIRST_S", 0.2)
+    monkeypatch.setattr(supervisor_module, "KEY_RETRY_FIRST_S", 0.2)
     controller = _controller(store, environ)
     try:
         controller.start()
-        qtbot.waitUntil(lambda: "acme" in controller._accounts, timeout=3000)
-        assert not controller._accounts["acme"].polling
+        qtbot.waitUntil(lambda: controller.polling.run("acme") is not None, timeout=3000)
+        assert not controller.polling.run("acme").polling
         assert "PDFCO_KEY" in (store.accounts.last_error("acme") or "")
         qtbot.wait(500)  # retried with backoff (0.2 s, 0.4 s, ...), still nothing to read
-        assert controller._accounts["acme"].key_failures >= 2
+        assert controller.polling.run("acme").key_failures >= 2
         environ["PDFCO_KEY"] = PDFCO_KEY  # unlocked
         controller.check_now()
-        assert controller._accounts["acme"].polling  # at once, not at the next backoff
+        assert controller.polling.run("acme").polling  # at once, not at the next backoff
         qtbot.waitUntil(lambda: store.jobs.find(job_id)[0].state == JobState.SUCCEEDED, timeout=5000)
     finally:
         assert controller.shutdown()
@@ -141,11 +146,11 @@ def test_a_key_that_becomes_readable_is_picked_up_by_the_backoff_alone(
     job_id = sim.add_job([pdfco_sim.success()])
     store.jobs.add(store.accounts.add(_account("acme", server.base_url)), job_id)
     environ: dict[str, str] = {}
-    monkeypatch.setattr(controller_module, "KEY_RETRY_FIRST_S", 0.2)
+    monkeypatch.setattr(supervisor_module, "KEY_RETRY_FIRST_S", 0.2)
     controller = _controller(store, environ)
     try:
         controller.start()
-        qtbot.waitUntil(lambda: "acme" in controller._accounts, timeout=3000)
+        qtbot.waitUntil(lambda: controller.polling.run("acme") is not None, timeout=3000)
         environ["PDFCO_KEY"] = PDFCO_KEY
         qtbot.waitUntil(lambda: store.jobs.find(job_id)[0].state == JobState.SUCCEEDED, timeout=5000)
     finally:
@@ -192,15 +197,17 @@ def test_results_fetched_while_the_database_is_locked_are_written_when_it_is_fre
         try:
             holder.execute("BEGIN IMMEDIATE")  # another program holds the write lock
             done = CheckResult("acme", ("job-1",), (Status("job-1", JobState.SUCCEEDED, "success"),))
-            controller._report(done)
+            controller.polling.record(done)
             assert store.jobs.get(job.id).state == JobState.QUEUED  # not written yet...
-            assert controller._recorder is not None and controller._recorder.pending == 1  # ...but kept
+            assert controller.polling.recorder.pending == 1  # ...but kept
             assert [t for t, _ in notifier.problems] == ["JobTray cannot write its database"]
-            controller._report(CheckResult("acme", ("job-1",), (Status("job-1", JobState.SUCCEEDED, "success"),)))
+            controller.polling.record(
+                CheckResult("acme", ("job-1",), (Status("job-1", JobState.SUCCEEDED, "success"),))
+            )
             assert len(notifier.problems) == 1  # told once, not per result
             holder.execute("COMMIT")
             qtbot.waitUntil(lambda: store.jobs.get(job.id).state == JobState.SUCCEEDED, timeout=5000)
-            assert controller._recorder.pending == 0
+            assert controller.polling.recorder.pending == 0
             assert controller.model.job(job.id).state == JobState.SUCCEEDED
         finally:
             holder.close()
@@ -233,7 +240,8 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 from pathlib import Path
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
-from desktop_app.app.run import AppController, QuietNotifier
+from desktop_app.app.run import AppController
+from tests.support.notifier import QuietNotifier
 from desktop_app.store.database import Store
 store = Store(Path(sys.argv[1]))
 controller = AppController(store, show_tray=False, notifier=QuietNotifier())
@@ -286,7 +294,7 @@ def test_a_keyring_locked_at_login_is_polled_once_it_unlocks(
     backend = LockedKeyring()
     previous = keyring.get_keyring()
     keyring.set_keyring(backend)
-    monkeypatch.setattr(controller_module, "KEY_RETRY_FIRST_S", 0.2)
+    monkeypatch.setattr(supervisor_module, "KEY_RETRY_FIRST_S", 0.2)
     controller = None
     try:
         saved = AccountService(store).add(
@@ -297,9 +305,10 @@ def test_a_keyring_locked_at_login_is_polled_once_it_unlocks(
         controller = _controller(store, {})
         controller.start()
         qtbot.waitUntil(
-            lambda: "acme" in controller._accounts and controller._accounts["acme"].key_failures, timeout=3000
+            lambda: controller.polling.run("acme") is not None and controller.polling.run("acme").key_failures,
+            timeout=3000,
         )
-        assert not controller._accounts["acme"].polling
+        assert not controller.polling.run("acme").polling
         assert "is it unlocked?" in (store.accounts.last_error("acme") or "")
         backend.locked = False  # the user unlocks it
         qtbot.waitUntil(lambda: store.jobs.find(job_id)[0].state == JobState.SUCCEEDED, timeout=5000)

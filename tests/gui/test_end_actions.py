@@ -11,17 +11,17 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 import desktop_app.app.run as app_module
-from desktop_app.app.controller import _AccountRuntime
 from desktop_app.core.model import Account, Job, JobState, KeySource, Status
 from desktop_app.core.settings import AccountSettings, GlobalSettings, parse_endings
 from desktop_app.engine.results import CheckResult
 from desktop_app.simulators.objects import ObjectStoreServer
 from desktop_app.store.database import Store
+from tests.support.notifier import QuietNotifier
 
 PDF = b"%PDF-1.4 saved by the tray\n" * 100
 
 
-class RecordingNotifier(app_module.QuietNotifier):
+class RecordingNotifier(QuietNotifier):
     def __init__(self) -> None:
         super().__init__()
         self.muted_until: datetime | None = None
@@ -66,7 +66,7 @@ def test_settings_and_mute_survive_a_restart(tmp_path: Path, qtbot: QtBot) -> No
     until = (datetime.now(UTC) + timedelta(hours=3)).replace(microsecond=0)
     first, _ = _controller(folder)
     first.start()
-    first.set_muted_until(until)
+    first.preferences.set_muted_until(until)
     chosen = AccountSettings(notify=parse_endings("failed"), sound=False, save_results=str(tmp_path / "r"))
     first.after.save(GlobalSettings(muted_until=until, download_cap=1024**3), {"acme": chosen})
     _stop(first)
@@ -79,7 +79,7 @@ def test_settings_and_mute_survive_a_restart(tmp_path: Path, qtbot: QtBot) -> No
         assert "Notifications muted until" in second.tray.icon.toolTip()
         assert second.after.app.download_cap == 1024**3
         assert notifier.settings["acme"] == chosen
-        second.set_muted_until(None)
+        second.preferences.set_muted_until(None)
     finally:
         _stop(second)
     third, notifier = _controller(folder)
@@ -104,8 +104,7 @@ def saving(tmp_path: Path) -> Iterator[tuple[app_module.AppController, Recording
 
 def _succeed(controller: app_module.AppController, url: str) -> None:
     status = Status("JOB1", JobState.SUCCEEDED, "success", 100.0, result_url=url)
-    controller._accounts.setdefault("acme", _AccountRuntime(controller.store.accounts.get("acme")))
-    controller._report(CheckResult("acme", ("JOB1",), (status,)))
+    controller.polling.record(CheckResult("acme", ("JOB1",), (status,)))
 
 
 def test_a_finished_jobs_result_is_saved_by_a_worker(

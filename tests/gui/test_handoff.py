@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from desktop_app.app.controller import AppController, QuietNotifier
+from desktop_app.app.controller import AppController
 from desktop_app.app.single_instance import SingleInstance
 from desktop_app.core.handoff import Reply, WatchRequest
 from desktop_app.core.model import Account, Job, KeySource
@@ -24,6 +24,7 @@ from desktop_app.simulators.server import SimulatorServer, serve
 from desktop_app.store.database import Store
 from desktop_app.system.handoff import hand_over, instance_key
 from tests.conftest import PDFCO_KEY, subprocess_env
+from tests.support.notifier import QuietNotifier
 
 JOB = "6YSZD3U872ZYYFEDMQCQSGEEO8YSF5WA--151-300"
 
@@ -69,7 +70,9 @@ def tray(
     assert instance.try_become_primary()
     instance.set_watch_handler(controller.accept_handoff)
     controller.start()
-    qtbot.waitUntil(lambda: "pdfs" in controller._accounts, timeout=3000)  # its worker starts with its first job
+    qtbot.waitUntil(
+        lambda: controller.polling.run("pdfs") is not None, timeout=3000
+    )  # its worker starts with its first job
     try:
         yield controller, instance, notifier
     finally:
