@@ -76,7 +76,7 @@ MAX_FIT_WIDTH = 360  # no column sized to its content gets wider than this; the 
 MIN_MESSAGE_WIDTH = 220  # what sizing to content leaves the message at least, where the job column can give way
 MIN_JOB_WIDTH = 160
 REFIT_DELAY_MS = 150  # a burst of updates: one re-fit of the columns
-DEFAULT_SIZE = (1100, 640)
+DEFAULT_SIZE = (1180, 640)  # room for the message beside a long job ID on a 1280-wide screen
 LAYOUT_VERSION = 3  # saved layouts of another arrangement are not restored (3: the history below the table)
 _BAD = (JobState.FAILED, JobState.NOT_FOUND)
 
