@@ -646,11 +646,12 @@ def _errors(reader: _Reader, data: Mapping[str, Any]) -> ErrorsSpec:
         "rate_limited": spec.rate_limited,
         "transient": spec.transient,
     }
-    for name, codes in groups.items():
-        for other, other_codes in groups.items():
-            if name < other and set(codes) & set(other_codes):
-                code = sorted(set(codes) & set(other_codes))[0]
-                reader.problem(f"errors.{other}", f"HTTP {code} is also in errors.{name}")
+    named = list(groups.items())
+    for index, (name, codes) in enumerate(named):
+        for other, other_codes in named[index + 1 :]:
+            both = sorted(set(codes) & set(other_codes))
+            if both:
+                reader.problem(f"errors.{other}", f"HTTP {both[0]} is also in errors.{name}")
     return spec
 
 
