@@ -409,7 +409,7 @@ _paths = st.sampled_from(
     http=st.sampled_from([200, 201, 204, 400, 401, 402, 403, 404, 408, 410, 418, 420, 429, 500, 503]),
 )
 def test_no_definition_and_answer_raise_anything_but_our_errors(
-    status: str, progress: str, message: str, link: str, unmapped: str, fmt: str, body: Any, http: int
+    *, status: str, progress: str, message: str, link: str, unmapped: str, fmt: str, body: Any, http: int
 ) -> None:
     definition = make(status=status, progress=progress, message=message, link=link, unmapped=unmapped, format=fmt)
     if isinstance(body, bytes):
