@@ -127,9 +127,17 @@ class DownloadPool(QObject):
 
     def shutdown(self, timeout: float) -> bool:
         """Abandon every download and wait (at most `timeout` in all) for their threads; True if all ended."""
+        self.begin_stop()
+        return self.wait_stopped(timeout)
+
+    def begin_stop(self) -> None:
+        """Abandon every download (their partial files removed, no outcome told); never blocks."""
         self._closing = True
         for running in self._running.values():
             running.worker.abandon()
+
+    def wait_stopped(self, timeout: float) -> bool:
+        """Wait (at most `timeout` in all) for the downloads' threads; True if all ended."""
         deadline = time.monotonic() + timeout
         ended = True
         for row_id, running in list(self._running.items()):

@@ -138,8 +138,16 @@ class WorkerPool(QObject):
 
     def shutdown(self, timeout: float) -> bool:
         """Retire every worker and wait (at most `timeout` seconds in all) for every thread; True if all ended."""
+        self.begin_stop()
+        return self.wait_stopped(timeout)
+
+    def begin_stop(self) -> None:
+        """Retire every worker (their requests in flight abandoned); never blocks."""
         for account in list(self._current):
             self.retire(account)
+
+    def wait_stopped(self, timeout: float) -> bool:
+        """Wait (at most `timeout` seconds in all) for every retired worker's thread; True if all ended."""
         deadline = time.monotonic() + timeout
         ended = True
         for running in list(self._retiring):
