@@ -17,8 +17,20 @@ def _has_hidden_characters(text: str) -> bool:
     return any(c.isspace() or unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp") for c in text)
 
 
+def has_credentials(url: str) -> bool:
+    """True when the link names a user or password (`http://USER:PASSWORD@host/`), or cannot be parsed."""
+    try:
+        parts = urlsplit(url)
+        return parts.username is not None or parts.password is not None or "@" in parts.netloc
+    except ValueError:
+        return True
+
+
 def is_openable_link(url: str | None) -> bool:
-    """True for an absolute http(s) link with a host: the only kind we store as a result or open."""
+    """True for an absolute http(s) link with a host and no credentials: the only kind we store as a result, show,
+    log or open. The one place every provider's result links go through (`providers.base.result_link`, the store's
+    `record_status`, opening and downloading): a link with `user:password@` is refused whole (issue 20), never
+    shortened, since without its credentials it would not open what it names either."""
     if not url or len(url) > MAX_URL_LENGTH or _has_hidden_characters(url):
         return False
     try:
@@ -27,7 +39,7 @@ def is_openable_link(url: str | None) -> bool:
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
     except ValueError:
         return False
-    return url.lower().startswith(("http://", "https://")) and bool(host)
+    return url.lower().startswith(("http://", "https://")) and bool(host) and not has_credentials(url)
 
 
 def is_loopback_host(host: str) -> bool:

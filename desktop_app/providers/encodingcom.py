@@ -17,7 +17,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 from desktop_app.core.errors import AuthError, PartialAnswer, ProtocolError, RateLimited
@@ -25,7 +24,6 @@ from desktop_app.core.ids import IdSpec
 from desktop_app.core.model import JobState, Status
 from desktop_app.core.schedule import PollPolicy
 from desktop_app.core.text import storable
-from desktop_app.core.urls import is_openable_link
 from desktop_app.providers.base import (
     HttpProvider,
     HttpResponse,
@@ -109,14 +107,9 @@ def _number(value: Any) -> float | None:
 
 
 def _safe_link(url: str | None) -> str | None:
-    """An http(s) link worth opening; destinations often embed credentials (user:pass@), which we never keep."""
-    if not is_openable_link(url) or url is None:
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    return None if parts.username or parts.password else result_link(url)
+    """An http(s) link worth opening; destinations often embed credentials (user:pass@), which `result_link`
+    refuses (core/urls.py, for every provider)."""
+    return result_link(url)
 
 
 def _output_problems(job: Any) -> tuple[list[str], str | None]:

@@ -9,9 +9,11 @@ from typing import Any
 
 from desktop_app.simulators import encodingcom as enc
 from desktop_app.simulators import ipaper as ipa
+from desktop_app.simulators import pdfco as pdfco_steps
 from desktop_app.simulators import scriptx as sx
 from desktop_app.simulators.encodingcom import EncodingComSimulator
 from desktop_app.simulators.ipaper import IPaperSimulator
+from desktop_app.simulators.pdfco import PdfCoSimulator
 from desktop_app.simulators.script import Step
 from desktop_app.simulators.scriptx import ScriptXSimulator
 from desktop_app.simulators.server import SimRequest, SimResponse, SimulatorServer
@@ -19,6 +21,7 @@ from tests.conftest import (
     ENCODINGCOM_KEY,
     ENCODINGCOM_USERID,
     IPAPER_KEY,
+    PDFCO_KEY,
     SCRIPTX_LICENCE,
     subprocess_env,
 )
@@ -252,3 +255,31 @@ def test_a_scriptx_server_answering_head_with_501_ends_the_job_with_no_link(
     poll(1)
     job = jobs_by_id()[done]
     assert job["state"] == "succeeded" and job["result_url"] is None
+
+
+def test_a_result_link_with_credentials_is_never_kept_or_shown(
+    pdfco_simulator: tuple[PdfCoSimulator, SimulatorServer],
+) -> None:
+    """Issue 20: PDF.co's `http://USER:PASSWORD@host/x.pdf` was kept and shown whole in poll, list --json."""
+    sim, server = pdfco_simulator
+    job = sim.add_job([pdfco_steps.success()])
+
+    def handler(request: SimRequest) -> SimResponse:
+        answer = sim.handle(request)
+        if request.path == "/v1/job/check":
+            body = json.loads(answer.body)
+            body["url"] = "http://USER:HUNTER2PASSWORD@127.0.0.1:9/x.pdf"
+            return SimResponse.json_body(body)
+        return answer
+
+    server._handler = handler
+    add_account("pdfco", server, PDFCO_KEY)
+    add_jobs("pdfco", job)
+    polled = jobtray("poll")
+    assert polled.returncode == 0, polled.stderr
+    listed = jobtray("list", "--json")
+    shown = jobtray("list")
+    for output in (polled.stdout, polled.stderr, listed.stdout, shown.stdout, shown.stderr):
+        assert "HUNTER2PASSWORD" not in output
+    (row,) = json.loads(listed.stdout)
+    assert row["state"] == "succeeded" and row["result_url"] is None

@@ -178,3 +178,23 @@ def test_ipaper_two_process_statuses_that_disagree_are_a_protocol_error() -> Non
         ipaper_parse("3f2504e0-4f89-11d3-9a0c-0305e82c3301", _ipaper_reply("Completed", "Failed"))
     same = ipaper_parse("3f2504e0-4f89-11d3-9a0c-0305e82c3301", _ipaper_reply("Completed", "completed"))
     assert same.state == JobState.SUCCEEDED  # the same thing said twice is said once
+
+
+# ---- result links with credentials, every provider --------------------------------------------------------------
+
+
+def test_no_provider_keeps_a_result_link_with_credentials() -> None:
+    """Issue 20: a PDF.co result URL `http://USER:PASSWORD@host/x.pdf` was kept and shown whole; encoding.com's were
+    refused. Now core/urls.is_openable_link refuses them, for every provider (and the store, and opening)."""
+    from desktop_app.providers.encodingcom import parse_status as enc_parse
+    from desktop_app.providers.pdfco import parse_check
+
+    pdfco = parse_check("X", {"status": "success", "url": "http://USER:PASSWORD@127.0.0.1:9/x.pdf"})
+    assert pdfco.state == JobState.SUCCEEDED and pdfco.result_url is None
+    enc = enc_parse(
+        ["7"],
+        "<response><job><id>7</id><status>Finished</status><format><status>Finished</status>"
+        "<destination>https://u:p@bucket.example/o.mp4</destination><destination_status>Saved</destination_status>"
+        "</format></job></response>",
+    )["7"]
+    assert enc.state == JobState.SUCCEEDED and enc.result_url is None
