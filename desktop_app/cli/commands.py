@@ -91,6 +91,7 @@ def cmd_account_add(args: argparse.Namespace, io: Output) -> int:
     for warning in saved.warnings:
         io.warn(f"warning: {warning}")
     account = saved.account
+    _warn_unset_key_env(account.key_env, io)
     where = f"environment variable {account.key_env}" if account.key_env else "the system keyring"
     io.line(f"added account {account.name} ({account.provider}); its key is read from {where}")
     return EXIT_OK
@@ -131,8 +132,21 @@ def cmd_account_edit(args: argparse.Namespace, io: Output) -> int:
             store.settings.save_account(saved.account.name, settings)
     for warning in saved.warnings:
         io.warn(f"warning: {warning}")
+    if args.key_env:
+        _warn_unset_key_env(saved.account.key_env, io)
     io.line(f"changed account {saved.account.name} ({saved.account.provider})")
     return EXIT_OK
+
+
+def _warn_unset_key_env(var: str | None, io: Output) -> None:
+    """Added anyway (the key may be set where the tray or `watch` runs), but said: its jobs wait until it is."""
+    import os
+
+    if var and not os.environ.get(var, "").strip():
+        io.warn(
+            f"warning: environment variable {var} is not set here; the account's jobs wait (shown as a problem) "
+            f"until it is set where JobTray runs"
+        )
 
 
 def _check_discovery(args: argparse.Namespace, provider: str) -> None:

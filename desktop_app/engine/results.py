@@ -81,8 +81,11 @@ class CheckResult:
 
 def error_result(account: str, job_ids: Sequence[str], exc: JobTrayError) -> CheckResult:
     retry_after = getattr(exc, "retry_after", None)
+    # Whoever shows the error puts the account's name before it ("work: ..."): a message that names the account
+    # itself (the key readers' "account 'work': ...") would say it twice.
+    text = str(exc).removeprefix(f"account {account!r}: ")
     # The message is stored and shown: no known secret may survive in it, whatever built it.
-    return CheckResult(account, tuple(job_ids), (), redact(displayable(str(exc))), classify(exc), retry_after)
+    return CheckResult(account, tuple(job_ids), (), redact(displayable(text)), classify(exc), retry_after)
 
 
 def check_batch(provider: Provider, account: str, job_ids: Sequence[str]) -> CheckResult:

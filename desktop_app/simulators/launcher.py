@@ -6,6 +6,7 @@ simulator fails to start, the ones already started are stopped before the error 
 
 from __future__ import annotations
 
+import shlex
 import threading
 from collections.abc import Callable
 from typing import Protocol
@@ -92,8 +93,8 @@ _STARTERS: dict[str, Callable[[int], tuple[SimulatorServer, list[str], dict[str,
 def start_all(port: int = 0) -> Running:
     """Start every simulator; {provider: (server, sample job IDs, credentials)}.
 
-    Credentials hold what `jobtray account add` needs: `key` (piped to --key-stdin) and, where the provider needs
-    one, `username` (--username). With `port` 0 each server takes any free port; otherwise port, port+1, ...
+    Credentials hold what `jobtray account add` needs: `key` (in the variable of --key-env) and, where the provider
+    needs one, `username` (--username). With `port` 0 each server takes any free port; otherwise port, port+1, ...
     """
     running: Running = {}
     try:
@@ -106,12 +107,20 @@ def start_all(port: int = 0) -> Running:
     return running
 
 
+def key_variable(provider: str) -> str:
+    """The environment variable `simulate`'s printed commands keep a simulator's demo key in."""
+    return f"JOBTRAY_SIM_{provider.upper()}_KEY"
+
+
 def account_add_line(provider: str, base_url: str, credentials: dict[str, str]) -> str:
-    """The command that adds a simulator's demo account (the key goes through stdin, never argv)."""
-    username = f" --username {credentials['username']}" if "username" in credentials else ""
+    """A shell line that adds a simulator's demo account and works as printed on any machine: the key in an
+    exported variable (--key-env), which `watch` and the tray started from that shell read too. --key-stdin
+    needs a Secret Service, which a server or a container often lacks. The key is a demo key: argv is fine."""
+    var = key_variable(provider)
+    username = f" --username {shlex.quote(credentials['username'])}" if "username" in credentials else ""
     return (
-        f"printf %s {credentials['key']} | jobtray account add sim-{provider} --provider {provider} "
-        f"--base-url {base_url}{username} --key-stdin"
+        f"export {var}={shlex.quote(credentials['key'])}; jobtray account add sim-{provider} --provider {provider} "
+        f"--base-url {shlex.quote(base_url)}{username} --key-env {var}"
     )
 
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from PySide6.QtCore import QCoreApplication, QDateTime, Signal
+from PySide6.QtCore import QCoreApplication, QDateTime, QLocale, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -49,6 +49,27 @@ _ENDING_LABELS = {
     "cancelled": QT_TRANSLATE_NOOP("EndingsBox", "Cancelled"),
     "not_found": QT_TRANSLATE_NOOP("EndingsBox", "Not found"),
 }
+
+
+def date_time_format(locale: QLocale | None = None) -> str:
+    """How the user's locale writes a date and time ("dd.MM.yy HH:mm" in German); ISO 8601 where the locale is
+    C (Qt's own C format reads "3 12 2026 06:31")."""
+    locale = locale if locale is not None else QLocale()
+    if locale.language() == QLocale.Language.C:
+        return "yyyy-MM-dd HH:mm"
+    return locale.dateTimeFormat(QLocale.FormatType.ShortFormat)
+
+
+class SecondsBox(QDoubleSpinBox):
+    """Seconds as the locale writes numbers, without trailing zeros: "60 s", "0,5 s", never "60.00 s"."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setDecimals(1)
+        self.setSuffix(QCoreApplication.translate("SettingsDialog", " s"))  # the dialog's string, translated there
+
+    def textFromValue(self, value: float) -> str:
+        return self.locale().toString(round(value, self.decimals()), "g", 12)
 
 
 class EndingsBox(QWidget):
@@ -128,6 +149,7 @@ class SettingsDialog(QDialog):
 
         self.muted = QCheckBox(self.tr("Mute notifications until"))
         self.muted_until = QDateTimeEdit()
+        self.muted_until.setDisplayFormat(date_time_format(self.locale()))
         self.muted_until.setCalendarPopup(True)
         until = app.muted_until if app.muted(now) else None
         self.muted.setChecked(until is not None)
@@ -143,9 +165,8 @@ class SettingsDialog(QDialog):
             self.tr("a command line, run without a shell (JOBTRAY_* variables tell the job)")
         )
         self.command_when = EndingsBox(app.on_end_when)
-        self.timeout = QDoubleSpinBox()
+        self.timeout = SecondsBox()
         self.timeout.setRange(0.1, MAX_COMMAND_TIMEOUT)
-        self.timeout.setSuffix(self.tr(" s"))
         self.timeout.setValue(app.command_timeout)
         app_form = QFormLayout()
         app_form.addRow(mute_row)
