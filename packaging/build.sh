@@ -24,7 +24,8 @@ fi
 BIN="$VENV/bin"
 [ -d "$BIN" ] || BIN="$VENV/Scripts"  # a venv on Windows (Git Bash on the GitHub runner)
 "$BIN/python" -m pip install -q --upgrade pip >/dev/null
-"$BIN/python" -m pip install -q "$ROOT" "pyinstaller>=6.10"
+# With the `forward` extra: the bundle (and the .deb made from it) can forward endings through apprise.
+"$BIN/python" -m pip install -q "$ROOT[forward]" "pyinstaller>=6.10"
 
 # The translations, compiled from the .ts with this build's own lrelease (the spec takes them from build/translations).
 mkdir -p "$ROOT/build/translations"

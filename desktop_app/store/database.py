@@ -14,6 +14,7 @@ from desktop_app.store.accounts import AccountStore
 from desktop_app.store.clock import Clock, utc_now
 from desktop_app.store.db import DB_FILENAME, StoreError, connect
 from desktop_app.store.discovery import DiscoveryStore
+from desktop_app.store.forwards import ForwardStore
 from desktop_app.store.jobs import JobStore
 from desktop_app.store.outbox import OutboxStore
 from desktop_app.store.settings import SettingsStore
@@ -91,6 +92,7 @@ class Store:
         self.jobs = JobStore(self.conn, clock)
         self.outbox = OutboxStore(self.conn, clock)
         self.settings = SettingsStore(self.conn)
+        self.forwards = ForwardStore(self.conn, clock)
 
     @property
     def recovery_message(self) -> str | None:

@@ -1,0 +1,251 @@
+"""Forwards sent through apprise (issue 21): one send with a deadline; the outbox's 'forward' rows (ref = the
+target's name), planned with the ending and carried out by the `engine.outbox.OutboxRunner` with this module's
+work factory, retried with backoff, a target's failure told once.
+
+apprise is imported only when something is sent (the `forward` extra; a JobTray without forwards never loads it).
+Its own logger is kept out of every log we write (it names hosts and paths, where some services keep tokens); the
+first warning it gives about a failed send is kept, with every token of every URL read so far blanked, as the
+reason we tell.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from desktop_app.core.errors import JobTrayError
+from desktop_app.core.forwarding import ForwardMessage, ForwardTarget, forward_message, redact, targets_for
+from desktop_app.core.model import Job, Secret, StatusChange
+from desktop_app.core.settings import AccountSettings
+from desktop_app.engine.outbox import WorkFactory, WorkResult
+from desktop_app.store.database import Store
+from desktop_app.store.outbox import OutboxAction, OutboxRow
+from desktop_app.system.logs import redact as redact_registered
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DEADLINE = 15.0  # seconds one attempt may take, whatever the receiver does (a trickle, a hang)
+RETRY_DELAYS = (2.0, 10.0)  # waits before the second and the third attempt
+# The longest one forward row can take: every attempt and wait (what `watch` and `poll` wait for before exiting).
+FORWARD_MAX_SECONDS = DEFAULT_DEADLINE * (len(RETRY_DELAYS) + 1) + sum(RETRY_DELAYS)
+_APPRISE_LOGGER = "apprise"
+
+# Deliver: (url, message, deadline seconds) -> None when delivered, else why not (already redacted).
+Deliver = Callable[[Secret, ForwardMessage, float], "str | None"]
+Warn = Callable[[str], None]
+
+
+class _Captured(logging.Handler):
+    """Keeps apprise's warnings of one send (they explain a failure); nothing goes anywhere else."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.lines.append(record.getMessage())
+        except Exception:  # a bad format string is not worth a traceback here
+            self.lines.append(str(record.msg))
+
+
+def quiet_apprise() -> logging.Logger:
+    """apprise's logger, cut off from our handlers (the app's log file, stderr)."""
+    logger = logging.getLogger(_APPRISE_LOGGER)
+    logger.propagate = False
+    logger.setLevel(logging.WARNING)
+    return logger
+
+
+def _with_timeouts(url: str, seconds: float) -> str:
+    # apprise's own connect and read timeouts (`cto`, `rto`), so a dead receiver fails before our deadline does.
+    timeout = f"{max(1.0, seconds):g}"
+    joiner = "&" if "?" in url else "?"
+    return f"{url}{joiner}cto={timeout}&rto={timeout}"
+
+
+_import_lock = threading.Lock()
+
+
+def load_apprise() -> Any:
+    """apprise, imported on first use (ImportError without the `forward` extra). Its own DeprecationWarnings
+    (`imghdr` on Python 3.11-3.12) are not ours to show."""
+    with _import_lock:
+        quiet_apprise()  # before the import: it logs while loading its plugins
+        if "apprise" not in sys.modules:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                import apprise
+
+                # Its plugins load with the first URL (and with them `imghdr`): load them here, quietly.
+                apprise.Apprise().add("json://127.0.0.1")
+        quiet_apprise()
+        return sys.modules["apprise"]
+
+
+def _send(url: Secret, message: ForwardMessage, deadline: float) -> str | None:
+    apprise = load_apprise()
+    logger = quiet_apprise()
+    captured = _Captured()
+    logger.addHandler(captured)
+    try:
+        sender = apprise.Apprise()
+        if not sender.add(_with_timeouts(url.reveal(), deadline / 2)):
+            return "apprise does not understand the URL"
+        kind = apprise.NotifyType.FAILURE if message.failure else apprise.NotifyType.INFO
+        if sender.notify(title=message.title, body=message.body, notify_type=kind):
+            return None
+        reason = captured.lines[0] if captured.lines else "the service did not accept it"
+        return redact_registered(redact(reason, url.reveal()))[:300]
+    finally:
+        logger.removeHandler(captured)
+
+
+def deliver(url: Secret, message: ForwardMessage, deadline: float = DEFAULT_DEADLINE) -> str | None:
+    """Send `message` to `url` once, within `deadline` seconds; None when delivered, else why not.
+
+    The send runs on a daemon thread of its own: a receiver that never answers (or trickles) is given up at the
+    deadline, whatever requests' own timeouts do (they restart with every byte).
+    """
+    outcome: list[str | None] = []
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            outcome.append(_send(url, message, deadline))
+        except ImportError:
+            outcome.append("apprise is not installed (pip install 'jobtray[forward]')")
+        except Exception as exc:  # apprise and its plugins raise many kinds; never let one end the sender
+            outcome.append(redact_registered(redact(f"{type(exc).__name__}: {exc}", url.reveal()))[:300])
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="jobtray-forward-send", daemon=True).start()
+    if not done.wait(deadline):
+        return f"no answer within {deadline:g} s"
+    return outcome[0]
+
+
+class ForwardWork:
+    """One forward row's work (`engine.outbox.Work`): attempts with backoff on the runner's thread; a stop between
+    attempts leaves the row to the next start."""
+
+    def __init__(
+        self,
+        target: str,
+        url: Secret,
+        message: ForwardMessage,
+        *,
+        deadline: float,
+        retry_delays: Sequence[float],
+        send: Deliver,
+        on_outcome: Callable[[str, str | None], None],
+    ) -> None:
+        self._target = target
+        self._url = url
+        self._message = message
+        self._deadline = deadline
+        self._retry_delays = tuple(retry_delays)
+        self._send = send
+        self._on_outcome = on_outcome
+        self._stop = threading.Event()
+
+    def run(self) -> WorkResult:
+        reason: str | None = None
+        for attempt in range(len(self._retry_delays) + 1):
+            if attempt and self._stop.wait(self._retry_delays[attempt - 1]):
+                return WorkResult("pending")  # stopped between attempts: resumed at the next start
+            if self._stop.is_set():
+                return WorkResult("pending")
+            reason = self._send(self._url, self._message, self._deadline)
+            if reason is None:
+                self._on_outcome(self._target, None)
+                return WorkResult("done", outcome="sent")
+        self._on_outcome(self._target, reason)
+        return WorkResult("failed", error=f"not delivered after {len(self._retry_delays) + 1} attempt(s): {reason}")
+
+    def stop(self, grace: float) -> None:
+        self._stop.set()
+
+
+class ForwardTeller:
+    """A target's failure told once (`on_warning`), until it delivers again; safe from any thread."""
+
+    def __init__(self, on_warning: Warn) -> None:
+        self._on_warning = on_warning
+        self._lock = threading.Lock()
+        self._failing: set[str] = set()
+
+    def outcome(self, target: str, reason: str | None) -> None:
+        """A send's outcome: None delivered, else why not."""
+        self._tell(target, None if reason is None else f"forward {target}: not delivered: {reason}")
+
+    def problem(self, target: str, text: str) -> None:
+        """The target could not be sent to at all (its URL unreadable, the target gone)."""
+        self._tell(target, f"not forwarded: {text}")
+
+    def _tell(self, target: str, text: str | None) -> None:
+        with self._lock:
+            if text is None:
+                self._failing.discard(target)
+                return
+            if target in self._failing:
+                return
+            self._failing.add(target)
+        self._on_warning(text)
+
+
+def forward_factory(
+    store: Store,
+    on_warning: Warn,
+    environ: Mapping[str, str] | None = None,
+    *,
+    deadline: float = DEFAULT_DEADLINE,
+    retry_delays: Sequence[float] = RETRY_DELAYS,
+    send: Deliver = deliver,
+) -> WorkFactory:
+    """The outbox runner's handler of 'forward' rows (`OutboxRunner.register("forward", ...)`).
+
+    Called on the store's thread for each claimed row: the target and its URL are read there (keyring backends are
+    not thread-safe); a target removed since, or a URL that cannot be read (an unset variable, a locked keyring),
+    fails the row and is told once per target, never a silence. `on_warning` may be called from a runner thread.
+    """
+    teller = ForwardTeller(on_warning)
+
+    def factory(row: OutboxRow, job: Job) -> ForwardWork:
+        from desktop_app.system.forward_urls import load_url
+
+        name = row.ref or ""
+        try:
+            target = store.forwards.get(name)
+            url = load_url(target, environ)
+        except JobTrayError as exc:
+            teller.problem(name, str(exc))
+            raise
+        return ForwardWork(
+            name,
+            url,
+            forward_message(job, target.with_link),
+            deadline=deadline,
+            retry_delays=retry_delays,
+            send=send,
+            on_outcome=teller.outcome,
+        )
+
+    return factory
+
+
+def plan_forwards(
+    change: StatusChange, settings: AccountSettings, targets: Sequence[ForwardTarget]
+) -> list[OutboxAction]:
+    """The 'forward' rows of an ending, one per target (ref = its name): every ending that notifies is forwarded,
+    whatever its duration, to the global targets and the account's own."""
+    if not change.new_state.is_terminal or change.old_state.is_terminal:
+        return []
+    if not settings.notifies(change.new_state):
+        return []
+    return [OutboxAction("forward", target.name) for target in targets_for(targets, change.job.account)]
