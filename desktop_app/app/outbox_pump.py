@@ -1,0 +1,151 @@
+"""The tray's Qt adapter for the outbox (issue 18): `engine.outbox.OutboxRunner` driven on the main thread.
+
+The runner is Qt-free and belongs to the thread that owns the store. Its work threads call `wake` when an outcome
+is queued; here that posts a `pump` to the main thread through a queued signal (coalesced: one pump drains them
+all). A single-shot timer pumps while work is in flight (the leases are renewed every quarter of theirs) and when
+the next pending row is due (a retry with backoff); an idle tray with nothing pending never wakes for the outbox.
+
+At start, unfinished rows resume (`start`: rows left by a process that died are repaired, told as one summary);
+at quit, downloads are abandoned with their rows left to resume and commands are ended with their process groups
+(`begin_stop`/`wait_stopped`: one step of `workers.stopping.stop_within`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+
+from desktop_app.core.model import Job
+from desktop_app.engine.outbox import OutboxRunner, StopReport
+from desktop_app.providers.base import ProviderConfig
+from desktop_app.store.database import Store
+
+log = logging.getLogger(__name__)
+
+STOP_GRACE_S = 1.0  # a command's grace between SIGTERM and SIGKILL at quit: inside the quit budget
+
+
+class OutboxPump(QObject):
+    """The outbox runner of the tray (see the module docstring).
+
+    Signals:
+        news(OutboxNews): something to tell the person, on the main thread.
+    """
+
+    news = Signal(object)
+    _woken = Signal()
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        config_for: Callable[[str], ProviderConfig | None],
+        environ: Mapping[str, str] | None = None,
+        parent: QObject | None = None,
+        runner_options: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._woken.connect(self.pump, Qt.ConnectionType.QueuedConnection)
+        self._wake_posted = threading.Event()
+        self.runner = OutboxRunner(
+            store,
+            on_news=self.news.emit,
+            wake=self._wake,
+            config_for=config_for,
+            environ=environ,
+            **dict(runner_options or {}),
+        )
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.pump)
+        self._stopping = False
+        self.stop_report: StopReport | None = None
+
+    @property
+    def pid(self) -> int:
+        return self.runner.pid
+
+    def start(self) -> None:
+        """Resume what earlier runs left (repaired, told once), then start what is due."""
+        try:
+            self.runner.start()
+        except Exception:  # no silent stop: logged, and the next pump tries again
+            log.exception("resuming the after-end work failed")
+        self._arm()
+
+    def pump(self) -> None:
+        """Record the outcomes that arrived and start what is due (main thread)."""
+        self._wake_posted.clear()
+        if self._stopping:
+            return
+        try:
+            self.runner.pump()
+        except Exception:
+            log.exception("after-end work: pump failed; trying again shortly")
+            self._timer.start(5_000)
+            return
+        self._arm()
+
+    def save_again(self, job: Job) -> int:
+        """ "Save result again": a new download row for the job, started now."""
+        row = self.runner.save_again(job)
+        self.pump()
+        return row
+
+    @property
+    def in_flight(self) -> int:
+        return self.runner.in_flight
+
+    # ---- quitting: a `workers.stopping.Stoppable` ------------------------------------------------------------
+
+    def begin_stop(self) -> None:
+        self._stopping = True
+        self._timer.stop()
+
+    def wait_stopped(self, seconds: float) -> bool:
+        """Abandon downloads (rows left to resume, `.part` removed) and end commands (their groups); True when no
+        work thread is left."""
+        # The runner waits for its threads up to its grace + 3 s; downloads end at once when abandoned, commands
+        # after the grace: the grace is what this step may cost.
+        grace = max(0.0, min(STOP_GRACE_S, seconds / 2))
+        try:
+            self.stop_report = self.runner.stop(grace=grace)
+        except Exception:
+            log.exception("stopping the after-end work failed; its rows resume at the next start")
+            return False
+        if self.stop_report is not None:
+            log.info("after-end work at quit: %s", self.stop_report)
+        return self.runner.in_flight == 0
+
+    # ---- internals ---------------------------------------------------------------------------------------------
+
+    def _wake(self) -> None:
+        # Any thread: one queued pump at a time is enough, it drains every outcome.
+        if self._wake_posted.is_set():
+            return
+        self._wake_posted.set()
+        with contextlib.suppress(RuntimeError):  # the pump is gone (quit): the rows resume at the next start
+            self._woken.emit()
+
+    def _arm(self) -> None:
+        if self._stopping:
+            return
+        runner = self.runner
+        delay: float | None = runner.lease_seconds / 4 if runner.in_flight else None
+        try:
+            due = runner.store.outbox.next_due(runner.pid, runner.kinds)
+        except Exception:
+            due = None
+        if due is not None:
+            wait = max(0.0, due - time.time()) + 0.05
+            delay = wait if delay is None else min(delay, wait)
+        if delay is None:
+            self._timer.stop()
+            return
+        self._timer.start(min(int(delay * 1000) + 1, 2**31 - 1))
