@@ -1,25 +1,39 @@
 """`jobtray watch` and `jobtray poll`: the engine (`engine.blocking.BlockingEngine`) driven with sleep, its
-changes and problems printed.
+changes and problems printed, and the after-end work of the endings (results saved, commands run) written to the
+outbox with each ending and carried out by an `engine.outbox.OutboxRunner` (unfinished work of earlier runs is
+resumed at start).
 
 Exit codes: 0 every job finished; 1 with --exit-status when a watched job ended failed, cancelled or not found;
 2 when an account's key or configuration is wrong (nothing would change until the user acts), or, for `poll`, when
-a check failed; 3 on --timeout.
+a check failed; 3 on --timeout; 130, 143, 129 when stopped by SIGINT, SIGTERM, SIGHUP (downloads in flight are left
+to resume at the next start, commands ended with their process groups; one line on stderr says so).
 """
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from types import FrameType
 from typing import Protocol
 
 from desktop_app.cli.output import EXIT_ERROR, EXIT_JOB_FAILED, EXIT_OK, EXIT_TIMEOUT, format_change, shown
+from desktop_app.core.errors import JobTrayError
 from desktop_app.core.model import Job, StatusChange
 from desktop_app.core.settings import AccountSettings, parse_command
-from desktop_app.engine.after_end import BackgroundFinisher, plan_end
+from desktop_app.engine.after_end import plan_actions
 from desktop_app.engine.blocking import BlockingEngine, WatchOutcome
-from desktop_app.engine.downloads import DEFAULT_DEADLINE, DownloadOutcome
+from desktop_app.engine.downloads import DEFAULT_DEADLINE
+from desktop_app.engine.forwarding import FORWARD_MAX_SECONDS, forward_factory, plan_forwards
+from desktop_app.engine.outbox import OutboxNews, OutboxRunner
 from desktop_app.providers.base import ProviderConfig
 from desktop_app.store.database import Store
+from desktop_app.store.outbox import OutboxAction
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else []))
+STOP_GRACE_SECONDS = 2.0  # a command's grace between SIGTERM and SIGKILL at a stop (capped by its time limit)
 
 
 def _discovered(io: Printer, jobs: Sequence[Job]) -> None:
@@ -34,59 +48,166 @@ class Printer(Protocol):
     def warn(self, text: str) -> None: ...
 
 
-def _engine(
-    store: Store,
-    io: Printer,
-    *,
-    environ: Mapping[str, str] | None,
-    clock: Callable[[], float],
-    sleep: Callable[[float], None],
-    on_end: Sequence[str],
-    download_options: Mapping[str, object] | None,
-    engine_options: Mapping[str, object] | None = None,
-) -> tuple[BlockingEngine, BackgroundFinisher, float]:
-    """The engine as `watch` and `poll` drive it, with what happens when a job ends: the change printed, its result
-    saved (accounts with `--save-results`) and the commands run (`on_end`, the settings) in background threads.
-    Returns the engine, the finisher to wait for, and how long to wait for it at most."""
-    app_settings = store.settings.app()
-    account_settings = store.settings.accounts()
+class Stopped(BaseException):
+    """A stop signal arrived (raised in the main thread, like KeyboardInterrupt)."""
 
-    def saved(outcome: DownloadOutcome) -> None:
-        io.line(f"{shown(outcome.account)}\t{shown(outcome.job_id)}\tsaved {shown(outcome.path)}")
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
-    def config_for(name: str) -> ProviderConfig | None:
-        pollers = engine.pollers
-        return pollers[name].spec.config if name in pollers else None
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
 
-    finisher = BackgroundFinisher(
-        store.folder,
-        on_warning=io.warn,
-        on_saved=saved,
-        config_for=config_for,
-        hidden_env=[account.key_env for account in store.accounts.all() if account.key_env],
-        environ=environ,
-        command_timeout=app_settings.command_timeout,
-        download_options=download_options,
-    )
 
-    def changed(change: StatusChange) -> None:
-        io.line(format_change(change))
-        settings = account_settings.get(change.job.account, AccountSettings())
-        plan = plan_end(change, settings, app_settings, on_end)
-        if plan is not None:
-            finisher.handle(plan, app_settings.download_cap)
+class StopSignals:
+    """SIGINT, SIGTERM and SIGHUP end `watch`/`poll` through `Stopped`, raised in the main thread, except inside
+    `shielded()` (an outcome being recorded), where it waits for the shield's end. Once `stopping`, further
+    signals are only noted: the stop itself is bounded. Installed only from the main thread (tests may call
+    `watch` from another)."""
 
-    engine = BlockingEngine(
-        store,
-        on_change=changed,
-        on_warning=io.warn,
-        on_discovered=lambda jobs: _discovered(io, jobs),
-        environ=environ,
-        clock=clock,
-        sleep=sleep,
-        **(engine_options or {}),  # type: ignore[arg-type]
-    )
-    return engine, finisher, DEFAULT_DEADLINE + app_settings.command_timeout + 10.0
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self.stopping = False
+        self._depth = 0
+        self._previous: dict[int, object] = {}
+
+    def __enter__(self) -> StopSignals:
+        if threading.current_thread() is threading.main_thread():
+            for signum in STOP_SIGNALS:
+                self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)  # type: ignore[arg-type]
+        self._previous.clear()
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.signum is None:
+            self.signum = signum
+        if self._depth == 0 and not self.stopping:
+            self.stopping = True
+            raise Stopped(self.signum)
+
+    @contextlib.contextmanager
+    def shielded(self) -> Iterator[None]:
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+        if self._depth == 0 and self.signum is not None and not self.stopping:
+            self.stopping = True
+            raise Stopped(self.signum)
+
+
+def _nothing_to_watch(store: Store) -> str | None:
+    """Why there is nothing to watch (one line), or None."""
+    if not store.accounts.all():
+        return "nothing to watch: no account yet (jobtray account add NAME --provider PROVIDER ...)"
+    if not store.jobs.open_jobs() and not store.discovery.enabled():
+        return "nothing to watch: no job is open (jobtray add JOB_ID)"
+    return None
+
+
+class _Front:
+    """What `watch` and `poll` share: the engine, the outbox runner and how they tell the person."""
+
+    def __init__(
+        self,
+        store: Store,
+        io: Printer,
+        signals: StopSignals,
+        *,
+        environ: Mapping[str, str] | None,
+        clock: Callable[[], float],
+        sleep: Callable[[float], None],
+        on_end: Sequence[str],
+        download_options: Mapping[str, object] | None,
+        engine_options: Mapping[str, object] | None = None,
+    ) -> None:
+        self.store = store
+        self.io = io
+        self.signals = signals
+        self._environ = environ
+        app_settings = store.settings.app()
+        account_settings = store.settings.accounts()
+        self.command_timeout = app_settings.command_timeout
+        self.wait_s = DEFAULT_DEADLINE + app_settings.command_timeout + 10.0
+        self.runner = OutboxRunner(
+            store,
+            on_news=self._tell,
+            config_for=self._config_for,
+            watch_commands=on_end,
+            environ=environ,
+            hidden_env=[account.key_env for account in store.accounts.all() if account.key_env],
+            download_options=download_options,
+            shield=signals.shielded,
+        )
+        pid = self.runner.pid
+        # Forwards (issue 21): 'forward' rows planned with each ending, sent by this runner before the exit.
+        self.runner.register("forward", forward_factory(store, io.warn, environ))
+        self.wait_s = max(self.wait_s, FORWARD_MAX_SECONDS + 10.0)
+
+        def plan_for(change: StatusChange) -> list[OutboxAction]:
+            settings = account_settings.get(change.job.account, AccountSettings())
+            try:
+                actions = plan_actions(change, settings, app_settings, watch_commands=on_end, origin_pid=pid)
+            except JobTrayError as exc:  # a stored command line that no longer splits: the ending is kept
+                self.engine.warn_once(f"plan:{exc}", str(exc))
+                actions = []
+            return actions + plan_forwards(change, settings, store.forwards.all())
+
+        def changed(change: StatusChange) -> None:
+            io.line(format_change(change))
+            self.runner.pump()  # the ending's rows are written: start them now
+
+        def nap(seconds: float) -> None:
+            if sleep is time.sleep:
+                self.runner.wait(seconds)  # wakes for the work's outcomes, and records them
+            else:  # a virtual clock (tests)
+                self.runner.pump()
+                sleep(seconds)
+
+        self.engine = BlockingEngine(
+            store,
+            on_change=changed,
+            on_warning=io.warn,
+            on_discovered=lambda jobs: _discovered(io, jobs),
+            environ=environ,
+            clock=clock,
+            sleep=nap,
+            plan_for=plan_for,
+            **(engine_options or {}),  # type: ignore[arg-type]
+        )
+
+    def _config_for(self, name: str) -> ProviderConfig | None:
+        pollers = self.engine.pollers
+        if name in pollers:
+            return pollers[name].spec.config
+        from desktop_app.engine.specs import poller_spec
+
+        try:
+            return poller_spec(self.store.accounts.get(name), self._environ).config
+        except JobTrayError:
+            return None  # a presigned link needs none
+
+    def _tell(self, news: OutboxNews) -> None:
+        if news.kind == "saved" and news.job is not None:
+            self.io.line(f"{shown(news.job.account)}\t{shown(news.job.job_id)}\tsaved {shown(news.path)}")
+        elif news.kind == "summary":
+            self.io.line(news.text)
+        else:
+            self.io.warn(news.text)
+
+    def stop(self, stopped: Stopped) -> int:
+        """A stop signal: end the engine and the after-end work, say what is left in one line."""
+        self.signals.stopping = True
+        self.engine.close()
+        report = self.runner.stop(STOP_GRACE_SECONDS, self.command_timeout)
+        self.io.warn(report.line())
+        return stopped.exit_code
 
 
 def watch(
@@ -104,30 +225,47 @@ def watch(
 ) -> int:
     """Check open jobs until none is open; returns the exit code. `sleep` and `clock` are injected together.
 
-    Results are saved (accounts with `--save-results`) and commands run (`on_end`, the settings) in background
-    threads as jobs end; `watch` waits for them before it returns.
+    The after-end work of each ending (results saved, commands run) is carried out in background threads as jobs
+    end, and the work earlier runs left unfinished is resumed; `watch` waits for all of it before it returns.
     """
     for line in on_end:
         parse_command(line)  # a command that cannot be split is refused before anything is polled
-    engine, finisher, wait_s = _engine(
-        store,
-        io,
-        environ=environ,
-        clock=clock,
-        sleep=sleep,
-        on_end=on_end,
-        download_options=download_options,
-        engine_options=engine_options,
-    )
-    try:
-        outcome = engine.watch(timeout)
-    finally:
-        engine.close()
-        finisher.wait(wait_s)
+    with StopSignals() as signals:
+        front: _Front | None = None
+        try:
+            front = _Front(
+                store,
+                io,
+                signals,
+                environ=environ,
+                clock=clock,
+                sleep=sleep,
+                on_end=on_end,
+                download_options=download_options,
+                engine_options=engine_options,
+            )
+            with signals.shielded():
+                front.runner.start()
+            nothing = _nothing_to_watch(store)
+            if nothing is not None:
+                front.runner.run_until_idle(front.wait_s)  # what earlier runs left
+                io.line(nothing)
+                return EXIT_OK
+            engine = front.engine
+            outcome = engine.watch(timeout)
+            still_open = engine.open_count()  # before close() forgets the pollers
+            front.runner.run_until_idle(front.wait_s)  # the pollers' settings (a result's credentials) are still there
+        except Stopped as stopped:
+            if front is None:
+                return stopped.exit_code
+            return front.stop(stopped)
+        finally:
+            if front is not None:
+                front.engine.close()
     if outcome == WatchOutcome.CONFIG_ERROR:
         return EXIT_ERROR
     if outcome == WatchOutcome.TIMED_OUT:
-        io.warn(f"timed out with {engine.open_count()} job(s) still open")
+        io.warn(f"timed out with {still_open} job(s) still open")
         return EXIT_TIMEOUT
     if exit_status:
         final = [job for job in store.jobs.all(include_archived=True) if job.id in engine.watched_rows]
@@ -147,17 +285,38 @@ def poll(
 ) -> int:
     """Ask about every open job once, now; print the changes. Exit 2 when any check failed.
 
-    A job that ended is looked after as `watch` does (its result saved, the settings' commands run); `poll` waits
-    for those before it returns.
+    A job that ended is looked after as `watch` does (its result saved, the settings' commands run), and so is the
+    work earlier runs left unfinished; `poll` waits for those before it returns.
     """
-    engine, finisher, wait_s = _engine(
-        store, io, environ=environ, clock=clock, sleep=sleep, on_end=(), download_options=download_options
-    )
-    try:
-        report = engine.poll_once()
-        finisher.wait(wait_s)  # the pollers' settings (a result's credentials) are still there
-    finally:
-        engine.close()
+    with StopSignals() as signals:
+        front: _Front | None = None
+        try:
+            front = _Front(
+                store,
+                io,
+                signals,
+                environ=environ,
+                clock=clock,
+                sleep=sleep,
+                on_end=(),
+                download_options=download_options,
+            )
+            with signals.shielded():
+                front.runner.start()
+            nothing = _nothing_to_watch(store)
+            if nothing is not None:
+                front.runner.run_until_idle(front.wait_s)
+                io.line(nothing.replace("nothing to watch", "nothing to check"))
+                return EXIT_OK
+            report = front.engine.poll_once()
+            front.runner.run_until_idle(front.wait_s)  # the pollers' settings (a result's credentials) are still there
+        except Stopped as stopped:
+            if front is None:
+                return stopped.exit_code
+            return front.stop(stopped)
+        finally:
+            if front is not None:
+                front.engine.close()
     if report.unwritten:
         io.warn(f"{report.unwritten} result(s) could not be written: the database stayed busy")
     return EXIT_ERROR if report.errors or report.unwritten else EXIT_OK

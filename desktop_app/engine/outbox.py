@@ -23,8 +23,10 @@ import contextlib
 import logging
 import os
 import queue
+import sqlite3
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -97,7 +99,8 @@ class OutboxNews:
     """Something to tell the person: a result saved or not, a command that failed or was stopped, or the one
     summary of what a restart replayed or left unknown.
 
-    kind: 'saved', 'not_saved', 'command_failed', 'summary'.
+    kind: 'saved', 'not_saved', 'command_failed', 'summary' (what a restart replayed), 'repaired' (what the
+    processes that died left: commands that may not have finished, links that expired meanwhile).
     """
 
     kind: str
@@ -248,6 +251,8 @@ class OutboxRunner:
             (free_space, clock), for tests.
         pid: this process (tests run two "processes" in one).
         clock: wall-clock epoch seconds (the store's times).
+        shield: a context in which the owner's writes happen; the CLI defers a stop signal inside it, so that an
+            outcome taken off the queue is always recorded.
     """
 
     def __init__(
@@ -265,8 +270,10 @@ class OutboxRunner:
         pid: int | None = None,
         lease_seconds: float = LEASE_SECONDS,
         clock: Callable[[], float] = time.time,
+        shield: Callable[[], contextlib.AbstractContextManager[object]] = contextlib.nullcontext,
     ) -> None:
         self.store = store
+        self._shield = shield
         self.pid = os.getpid() if pid is None else pid
         self._on_news = on_news
         self._wake = wake
@@ -281,6 +288,9 @@ class OutboxRunner:
         self.lease_seconds = lease_seconds
         self._clock = clock
         self._queue: queue.Queue[tuple[str, int, object]] = queue.Queue()
+        self._unwritten: deque[tuple[str, int, object]] = deque()  # outcomes the busy store could not take yet
+        self._needs_repair = False
+        self.problem: str | None = None  # why the store refused the last write, until one succeeds
         self._running: dict[int, _Running] = {}
         self._handlers: dict[str, WorkFactory] = {}
         self._accepting = True
@@ -303,13 +313,23 @@ class OutboxRunner:
 
     def start(self) -> Repair:
         """At start: repair what dead processes left (told as one summary), adopt results of the old way, then
-        pump. Returns the repair."""
-        repair = self.store.outbox.repair(self.pid)
-        self.repair_found = repair
-        self._adopt_unsaved()
-        self._tell_repair(repair)
+        pump. Returns the repair. A busy store defers all of it to a later pump."""
+        try:
+            repair = self.store.outbox.repair(self.pid)
+            self.repair_found = repair
+            self._adopt_unsaved()
+            self._tell_repair(repair)
+        except (sqlite3.Error, JobTrayError) as exc:
+            self._store_failed(exc)
+            self._needs_repair = True
         self.pump()
-        return repair
+        return self.repair_found
+
+    def _store_failed(self, exc: BaseException) -> None:
+        first = self.problem is None
+        self.problem = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if first:
+            log.warning("after-end work waits for the database: %s", self.problem)
 
     def _tell_repair(self, repair: Repair) -> None:
         parts: list[str] = []
@@ -326,7 +346,7 @@ class OutboxRunner:
         if repair.orphaned:
             parts.append(f"{len(repair.orphaned)} `watch --on-end` command(s) of a stopped watch not run")
         if parts:
-            self._tell(OutboxNews("summary", "after a restart: " + "; ".join(parts)))
+            self._tell(OutboxNews("repaired", "after a restart: " + "; ".join(parts)))
         told = [r.id for r in (*repair.unknown, *repair.expired, *repair.orphaned)]
         if told:
             self.store.outbox.mark_told(told)
@@ -365,15 +385,36 @@ class OutboxRunner:
 
     def owes_work(self, horizon: float = 3600.0) -> bool:
         """Work in flight, or a row this process may take that is due within `horizon` seconds."""
-        if self.in_flight:
+        if self.in_flight or self._unwritten:
             return True
         due = self.store.outbox.next_due(self.pid, self.kinds)
         return due is not None and due <= self._clock() + horizon
 
     def pump(self) -> int:
         """Take the outcomes that arrived, renew leases, and start what is due; returns how many started."""
+        with self._shield():
+            return self._pump()
+
+    def _pump(self) -> int:
+        try:
+            started = self._pump_once()
+        except (sqlite3.Error, JobTrayError) as exc:  # busy or failing: nothing is lost, tried at the next pump
+            self._store_failed(exc)
+            return 0
+        self.problem = None
+        return started
+
+    def _pump_once(self) -> int:
+        while self._unwritten:
+            self._handle(self._unwritten[0])
+            self._unwritten.popleft()
         self._drain()
         now = self._clock()
+        if self._needs_repair:
+            self._needs_repair = False
+            self._last_repair = now
+            self._adopt_unsaved()
+            self._tell_repair(self.store.outbox.repair(self.pid))
         if now - self._last_renew >= self.lease_seconds / 4 and self._running:
             self._last_renew = now
             self.store.outbox.renew(self.pid, self.lease_seconds)
@@ -405,7 +446,11 @@ class OutboxRunner:
             except queue.Empty:
                 message = None
             if message is not None:
-                self._handle(message)
+                with self._shield():
+                    try:
+                        self._handle_or_keep(message)
+                    except (sqlite3.Error, JobTrayError) as exc:
+                        self._store_failed(exc)
             self.pump()
             if message is not None or deadline - time.monotonic() <= 0:
                 return
@@ -553,7 +598,18 @@ class OutboxRunner:
                 message = self._queue.get_nowait()
             except queue.Empty:
                 return
+            self._handle_or_keep(message)
+
+    def _handle_or_keep(self, message: tuple[str, int, object]) -> None:
+        """Record an outcome; while the store refuses, keep it (in order) for the next pump."""
+        if self._unwritten:
+            self._unwritten.append(message)
+            return
+        try:
             self._handle(message)
+        except (sqlite3.Error, JobTrayError):
+            self._unwritten.append(message)
+            raise
 
     def _handle(self, message: tuple[str, int, object]) -> None:
         what, row_id, payload = message
@@ -570,11 +626,17 @@ class OutboxRunner:
         self._settle(row_id, payload)
 
     def _settle(self, row_id: int, result: WorkResult) -> None:
-        running = self._running.pop(row_id, None)
+        running = self._running.get(row_id)
         if running is None:
             return
-        running.settled = True
+        running.settled = True  # its thread has ended, whatever the store says
+        self._record(running, result)
+        self._running.pop(row_id, None)
+        self._maybe_summarize()
+
+    def _record(self, running: _Running, result: WorkResult) -> None:
         row, job = running.row, running.job
+        row_id = row.id
         if row.kind == "download":
             self._settle_download(running, result)
         elif result.state == "pending":
@@ -592,7 +654,6 @@ class OutboxRunner:
                         self._tell(OutboxNews("command_failed", result.text, job, row_id))
             elif running.replayed:
                 self._replay.other += 1
-        self._maybe_summarize()
 
     def _settle_download(self, running: _Running, result: WorkResult) -> None:
         row, job = running.row, running.job
@@ -664,31 +725,48 @@ class OutboxRunner:
         for running in list(self._running.values()):
             running.work.stop(grace)
         deadline = time.monotonic() + grace + 3.0
-        while self._running and time.monotonic() < deadline:
+        while any(not r.settled for r in self._running.values()) and time.monotonic() < deadline:
             try:
                 message = self._queue.get(timeout=0.05)
             except queue.Empty:
                 continue
-            self._handle(message)
-        self._drain()
+            if message[0] == "target":  # a download waits for its name: record it, let it go on to its end
+                with contextlib.suppress(sqlite3.Error, JobTrayError):
+                    self._handle(message)
+                payload = message[2]
+                assert isinstance(payload, tuple) and isinstance(payload[1], threading.Event)
+                payload[1].set()
+                continue
+            self._unwritten.append(message)
+        while True:
+            try:
+                self._unwritten.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
         report = {"downloads": 0, "waiting": 0, "dropped": 0, "others": 0}
         stopped: list[int] = []
-        for row_id, running in list(self._running.items()):  # threads that did not end in time
-            self._running.pop(row_id)
-            if running.row.kind == "command":
-                self.store.outbox.finish(row_id, self.pid, "interrupted", error="ended by JobTray's stop")
-            else:
-                self.store.outbox.release(row_id, self.pid)
-        for row in self.store.outbox.unsettled():
-            if row.state == "interrupted" and row.claimed_by == self.pid and row.updated_at >= self._started_at:
-                stopped.append(row.id)
-            elif row.state == "pending" and (row.origin_pid is None or row.origin_pid == self.pid):
-                if row.kind == "download":
-                    report["downloads"] += 1
-                elif row.kind == "command":
-                    report["dropped" if row.from_watch else "waiting"] += 1
+        # A store that stays busy now loses these notes, not the work: the next start's repair finds the rows
+        # 'running' under a dead PID (downloads resume, commands become 'unknown').
+        with contextlib.suppress(sqlite3.Error, JobTrayError):
+            while self._unwritten:
+                self._handle(self._unwritten[0])
+                self._unwritten.popleft()
+            for row_id, running in list(self._running.items()):  # threads that did not end in time
+                self._running.pop(row_id)
+                if running.row.kind == "command":
+                    self.store.outbox.finish(row_id, self.pid, "interrupted", error="ended by JobTray's stop")
                 else:
-                    report["others"] += 1
+                    self.store.outbox.release(row_id, self.pid)
+            for row in self.store.outbox.unsettled():
+                if row.state == "interrupted" and row.claimed_by == self.pid and row.updated_at >= self._started_at:
+                    stopped.append(row.id)
+                elif row.state == "pending" and (row.origin_pid is None or row.origin_pid == self.pid):
+                    if row.kind == "download":
+                        report["downloads"] += 1
+                    elif row.kind == "command":
+                        report["dropped" if row.from_watch else "waiting"] += 1
+                    else:
+                        report["others"] += 1
         return StopReport(
             downloads_resuming=report["downloads"],
             commands_stopped=tuple(stopped),
