@@ -252,8 +252,7 @@ class AppController(QObject):
             self.quit_requested.emit()
 
     def _jobs_changed(self, _rows: frozenset[int] | None) -> None:
-        self._update_tray()
-        self.polling.push()
+        self._update_tray()  # at once: the user (or another process) did something
 
     def _schedule_tray(self, _rows: frozenset[int] | None = None) -> None:
         if not self._tray_timer.isActive():  # not restarted: a steady stream of results must not starve the tray

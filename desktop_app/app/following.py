@@ -1,8 +1,10 @@
 """`StoreFollower`: another process's commits (`jobtray add`, `account remove`, `settings set`) reach the tray.
 
 A file-system watch of the database folder and its -wal file wakes it (debounced: a commit touches the file several
-times); a fixed poll only where the watch cannot be set. Idle, nothing here wakes the process. What was read goes
-to the model, the supervisor (accounts, discovery) and the settings, and `AppState` tells the views.
+times); a fixed poll only where the watch cannot be set. Idle, nothing here wakes the process. A wake whose
+`data_version` moved reads the change feed (`store.changes`) from the last position: only the jobs, accounts or
+settings that changed are read again. A worker's pacing write moves `data_version` too but writes no change: it
+costs two small reads. Only a feed pruned past our position (or a flood of changes) makes one full reload.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 from desktop_app.app.polling import TrayPolling
 from desktop_app.app.state import AppState
 from desktop_app.core.errors import JobTrayError
+from desktop_app.core.model import Job
+from desktop_app.store.changes import FeedBatch
 from desktop_app.store.database import Store
 from desktop_app.ui.job_model import JobTableModel
 
@@ -55,7 +59,12 @@ class StoreFollower(QObject):
         self._polling = polling
         self._load_settings = load_settings
         self._data_version = -1
+        self._position = 0  # the last change (store.changes) the model has seen
+        self._discovering: set[str] = set()
         self.reloads = 0  # full reloads so far (bench/: a request must never cause one)
+        self.follows = 0  # change batches applied
+        # Our own writes (results recorded) are in the feed too: skipped when nobody else wrote meanwhile.
+        state.jobs_updated.connect(self._own_write)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(DATA_DEBOUNCE_MS)
@@ -105,7 +114,70 @@ class StoreFollower(QObject):
             log.exception("cannot read the database's data version")
             return
         if version != self._data_version:
+            self._data_version = version
+            self.follow()
+
+    def follow(self) -> None:
+        """Apply what changed since our position; one full reload only when the feed cannot say."""
+        try:
+            batch = self._store.changes.read(self._position)
+        except sqlite3.Error:
+            log.exception("cannot read the change feed")
+            return
+        if batch.gap:
+            log.info("the change feed was pruned past position %d: reading everything once", self._position)
             self.reload()
+            return
+        self._position = batch.position
+        try:
+            self._apply(batch)
+            self._store.changes.prune(slack=1000)  # a write only once in a while
+        except (sqlite3.Error, JobTrayError):
+            log.exception("cannot read what changed in the database")
+
+    def _apply(self, batch: FeedBatch) -> None:
+        self.follows += 1
+        if batch.has("account"):
+            self.load_accounts()
+        else:
+            self._follow_discovery()  # switched by `account edit --discover`: not in the feed
+        if batch.has("settings"):
+            self._load_settings()
+        removed = set(batch.rows("job_removed"))
+        jobs: list[Job] = []
+        for row_id in batch.rows("job") - removed:
+            try:
+                job = self._store.jobs.get(row_id)
+            except JobTrayError:  # removed since
+                removed.add(row_id)
+                continue
+            if job.archived:
+                removed.add(row_id)
+            else:
+                jobs.append(job)
+        if removed:
+            self._model.remove(removed)
+        if jobs:
+            self._model.upsert(jobs)
+        if removed or jobs:
+            self._state.jobs_touched({job.id for job in jobs} | removed)
+        self._state.store_changed.emit(batch)
+
+    def _own_write(self, _rows: object = None) -> None:
+        """Results we wrote ourselves: move past them in the feed unless another process wrote meanwhile."""
+        try:
+            latest = self._store.changes.latest()  # read first: a commit after it moves data_version below
+            if self._store.jobs.data_version() == self._data_version:
+                self._position = max(self._position, latest)
+        except sqlite3.Error:
+            pass  # the next follow reads them again: harmless
+
+    def _follow_discovery(self) -> None:
+        enabled = set(self._store.discovery.enabled())
+        if enabled != self._discovering:
+            self._discovering = enabled
+            self._polling.sync_discovery()
+            self._polling.push()
 
     def reload(self, with_accounts: bool = True) -> None:
         """Accounts and jobs from the store into the supervisor, the model and the views (only the jobs:
@@ -116,6 +188,7 @@ class StoreFollower(QObject):
         """
         try:
             self._data_version = self._store.jobs.data_version()
+            self._position = self._store.changes.latest()  # what changes after this is read again: harmless
             if with_accounts:
                 self.load_accounts()
                 self._load_settings()
@@ -132,5 +205,6 @@ class StoreFollower(QObject):
         """The stored accounts (and which of them discover) into the supervisor and `AppState`."""
         accounts = self._store.accounts.all()
         self._polling.sync_accounts(accounts)
+        self._discovering = set(self._store.discovery.enabled())
         self._polling.sync_discovery()
         self._state.set_accounts(accounts)

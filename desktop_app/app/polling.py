@@ -59,6 +59,10 @@ class TrayPolling(QObject):
         self._after_write_hook = after_write
         self._pool: WorkerPool | None = None
         self._recorder: ResultRecorder | None = None
+        # The model's open jobs by row id, kept as rows change: handing them out never walks every job.
+        self._open: dict[int, Job] = {}
+        state.jobs_changed.connect(self._rows_changed)
+        state.jobs_updated.connect(self._note_rows)
         self.supervisor = Supervisor(store, self, self, budget_for=self._budget, environ=environ, poller_options=None)
         self._key_timer = QTimer(self)
         self._key_timer.setSingleShot(True)
@@ -134,9 +138,25 @@ class TrayPolling(QObject):
 
     def push(self, jobs: Iterable[Job] | None = None) -> None:
         """Hand each account's worker its open jobs (a worker starts with its account's first open job)."""
-        for result in self.supervisor.push(self._model.jobs() if jobs is None else jobs):
+        for result in self.supervisor.push(self._open.values() if jobs is None else jobs):
             self.record(result)
         self._arm_key_timer()
+
+    def _rows_changed(self, rows: frozenset[int] | None) -> None:
+        """Jobs were added, removed or edited: the workers get their accounts' open jobs anew."""
+        self._note_rows(rows)
+        self.push()
+
+    def _note_rows(self, rows: frozenset[int] | None) -> None:
+        if rows is None:
+            self._open = {job.id: job for job in self._model.jobs() if not job.state.is_terminal}
+            return
+        for row_id in rows:
+            job = self._model.job(row_id)
+            if job is None or job.state.is_terminal:
+                self._open.pop(row_id, None)
+            else:
+                self._open[row_id] = job
 
     def check_now(self) -> None:
         """Every open job asked about now; keys that could not be read are asked for again at once."""

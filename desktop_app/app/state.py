@@ -28,6 +28,8 @@ class AppState(QObject):
         refusal(str): something the user asked for was not done (shown more prominently than a message).
         muted_changed(object): notifications muted until this datetime (None: not muted).
         clipboard_watch_changed(bool): the clipboard watch is on or off.
+        store_changed(object): a batch of the change feed (`store.changes.FeedBatch`) was applied: parts that
+            follow other tables (the outbox, forwarding targets) look at `batch.rows("outbox")` and the like.
     """
 
     jobs_changed = Signal(object)
@@ -39,6 +41,7 @@ class AppState(QObject):
     refusal = Signal(str)
     muted_changed = Signal(object)
     clipboard_watch_changed = Signal(bool)
+    store_changed = Signal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)

@@ -118,7 +118,10 @@ class AccountStore:
         return int(count)
 
     def set_error(self, name: str, message: str | None) -> None:
-        self._conn.execute("UPDATE accounts SET last_error = ? WHERE name = ?", (message, name))
+        # Unchanged is not written: every result sets it, and each write of `accounts` is news in the change feed.
+        self._conn.execute(
+            "UPDATE accounts SET last_error = ? WHERE name = ? AND last_error IS NOT ?", (message, name, message)
+        )
 
     def last_error(self, name: str) -> str | None:
         row = self._conn.execute("SELECT last_error FROM accounts WHERE name = ?", (name,)).fetchone()

@@ -11,6 +11,7 @@ from pathlib import Path
 import platformdirs
 
 from desktop_app.store.accounts import AccountStore
+from desktop_app.store.changes import ChangeFeed
 from desktop_app.store.clock import Clock, utc_now
 from desktop_app.store.db import DB_FILENAME, StoreError, connect
 from desktop_app.store.discovery import DiscoveryStore
@@ -88,6 +89,7 @@ class Store:
             log.info("the database %s was damaged: kept as %s, starting a new one", self.path, self.recovered_from)
             self.conn = connect(self.path, busy_timeout_ms, check)
         self.discovery = DiscoveryStore(self.conn)
+        self.changes = ChangeFeed(self.conn)
         self.accounts = AccountStore(self.conn, clock)
         self.jobs = JobStore(self.conn, clock)
         self.outbox = OutboxStore(self.conn, clock)
