@@ -172,6 +172,7 @@ def cmd_account_list(args: argparse.Namespace, io: Output) -> int:
     with _open_store(args, io) as store:
         accounts = store.accounts.all()
         errors = {a.name: store.accounts.last_error(a.name) for a in accounts}
+        problems = store.accounts.problems()
         discovering = store.discovery.enabled()
     if args.json:
         rows = [
@@ -184,6 +185,7 @@ def cmd_account_list(args: argparse.Namespace, io: Output) -> int:
                 "key_env": a.key_env,
                 "rate_limit": a.rate_limit,
                 "last_error": errors[a.name],
+                "problem": problems[a.name].as_json() if a.name in problems else None,
                 "discover": a.name in discovering,
             }
             for a in accounts
@@ -195,6 +197,9 @@ def cmd_account_list(args: argparse.Namespace, io: Output) -> int:
     for a in accounts:
         key = f"env:{a.key_env}" if a.key_source == KeySource.ENV else "keyring"
         extra = f"\t{shown(a.base_url)}" if a.base_url else ""
+        problem = problems.get(a.name)
+        if problem is not None:
+            extra += f"\tproblem: {problem.waiting}: {shown(problem.message)} ({problem.action.lower()})"
         io.line(f"{shown(a.name)}\t{a.provider}\t{key}{extra}")
     return EXIT_OK
 
@@ -323,17 +328,24 @@ def cmd_open(args: argparse.Namespace, io: Output) -> int:
 def cmd_list(args: argparse.Namespace, io: Output) -> int:
     with _open_store(args, io) as store:
         jobs = store.jobs.all(include_archived=args.all)
+        problems = store.accounts.problems()  # accounts that cannot be checked: their open jobs wait
         if args.json:
             from desktop_app.cli.eta import with_etas
+            from desktop_app.cli.pending import pending_json
 
             rows = with_etas(store, jobs)
+            after_end = store.outbox.by_job()
+            for job, row in zip(jobs, rows, strict=True):
+                row["pending"] = [pending_json(r) for r in after_end.get(job.id, [])]
+                problem = None if job.state.is_terminal else problems.get(job.account)
+                row["problem"] = None if problem is None else problem.as_json()  # the state stays what it is
     if args.json:
         io.json(rows)
         return EXIT_OK
     if not jobs:
         io.line("no jobs watched: jobtray add JOB_ID")
     for j in jobs:
-        io.line(job_line(j))
+        io.line(job_line(j, problems.get(j.account)))
     return EXIT_OK
 
 
@@ -341,11 +353,16 @@ def cmd_history(args: argparse.Namespace, io: Output) -> int:
     with _open_store(args, io) as store:
         job = store.jobs.find_one(args.job_id, args.account)
         entries = store.jobs.history(job.id)
+        after_end = store.outbox.for_job(job.id)
     if args.json:
         io.json([history_json(e) for e in entries])
         return EXIT_OK
     for e in entries:
         io.line(history_line(e))
+    from desktop_app.cli.pending import history_lines
+
+    for line in history_lines(after_end):
+        io.line(line)
     return EXIT_OK
 
 
@@ -548,6 +565,9 @@ def build_parser() -> argparse.ArgumentParser:
     from desktop_app.cli.forward import add_parser as add_forward_parser
 
     add_forward_parser(sub)
+    from desktop_app.cli.pending import add_parser as add_pending_parser
+
+    add_pending_parser(sub)
 
     sim = sub.add_parser("simulate", help="run the local provider simulators until Ctrl-C")
     sim.add_argument("--port", type=int, default=0, help="first port to use (default: any free ports)")

@@ -32,6 +32,18 @@ from desktop_app.providers.base import ProviderConfig
 from desktop_app.store.database import Store
 from desktop_app.store.outbox import OutboxAction
 
+__all__ = [
+    "EXIT_ERROR",
+    "EXIT_JOB_FAILED",
+    "EXIT_OK",
+    "EXIT_TIMEOUT",
+    "Printer",
+    "StopSignals",
+    "Stopped",
+    "poll",
+    "watch",
+]
+
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else []))
 STOP_GRACE_SECONDS = 2.0  # a command's grace between SIGTERM and SIGKILL at a stop (capped by its time limit)
 
