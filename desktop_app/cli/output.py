@@ -11,6 +11,7 @@ import json
 from typing import Any, TextIO
 
 from desktop_app.core.model import HistoryEntry, Job, StatusChange
+from desktop_app.core.problems import AccountProblem, waiting_state
 from desktop_app.core.text import displayable
 from desktop_app.store.clock import to_text
 
@@ -64,10 +65,12 @@ def job_json(job: Job) -> dict[str, Any]:
     }
 
 
-def job_line(job: Job) -> str:
+def job_line(job: Job, problem: AccountProblem | None = None) -> str:
+    """One tab-separated line; an open job of an account with a problem reads `queued · waiting: key not set`."""
     progress = f"{job.progress:.0f}%" if job.progress is not None else "-"
     detail = job.result_url or job.message or job.last_error or ""
-    fields = [job.job_id, job.account, job.state.value, progress, job.label or "", detail]
+    state = job.state.value if job.state.is_terminal else waiting_state(job.state.value, problem)
+    fields = [job.job_id, job.account, state, progress, job.label or "", detail]
     return "\t".join(shown(f) for f in fields).rstrip()
 
 

@@ -33,11 +33,14 @@ def apply_result(store: Store, result: CheckResult, plan_for: PlanFor | None = N
         if result.error is not None:
             # The account's last error, whatever its scope (the schedule is what keeps a job-scoped one to its job).
             store.accounts.set_error(result.account, result.shown_error)
+            if result.account_wide:  # a problem that waits for the user, or none (a timeout passes by itself)
+                store.accounts.set_problem(result.account, result.problem, result.error)
             for job_id in result.job_ids:
                 for job in store.jobs.find(job_id, result.account):
                     store.jobs.record_error(job.id, result.shown_error)
             return changes
         store.accounts.set_error(result.account, None)
+        store.accounts.set_problem(result.account, None)  # it answered: whatever was wrong is fixed
         for job_id, message in result.job_errors:
             for job in store.jobs.find(job_id, result.account):
                 store.jobs.record_error(job.id, message)

@@ -21,6 +21,7 @@ from desktop_app.core.errors import (
     TransientError,
 )
 from desktop_app.core.model import Status
+from desktop_app.core.problems import ProblemKind, problem_kind
 from desktop_app.core.text import displayable
 from desktop_app.providers.base import Provider
 from desktop_app.system.logs import redact
@@ -60,6 +61,8 @@ class CheckResult:
     job_errors: tuple[tuple[str, str], ...] = ()
     # When the account will be asked again after a server's Retry-After ("PDF.co asked us to wait until 14:05").
     wait_note: str | None = None
+    # An account-wide error that waits for the user (core/problems.py): recorded as the account's problem.
+    problem: ProblemKind | None = None
 
     @property
     def ok(self) -> bool:
@@ -85,7 +88,9 @@ def error_result(account: str, job_ids: Sequence[str], exc: JobTrayError) -> Che
     # itself (the key readers' "account 'work': ...") would say it twice.
     text = str(exc).removeprefix(f"account {account!r}: ")
     # The message is stored and shown: no known secret may survive in it, whatever built it.
-    return CheckResult(account, tuple(job_ids), (), redact(displayable(text)), classify(exc), retry_after)
+    return CheckResult(
+        account, tuple(job_ids), (), redact(displayable(text)), classify(exc), retry_after, problem=problem_kind(exc)
+    )
 
 
 def check_batch(provider: Provider, account: str, job_ids: Sequence[str]) -> CheckResult:

@@ -8,6 +8,7 @@ import sqlite3
 
 from desktop_app.core.errors import ConfigError
 from desktop_app.core.model import Account, KeySource
+from desktop_app.core.problems import AccountProblem, ProblemKind, parse_kind
 from desktop_app.store.clock import Clock, to_text, utc_now
 from desktop_app.store.db import write_transaction
 
@@ -126,6 +127,28 @@ class AccountStore:
     def last_error(self, name: str) -> str | None:
         row = self._conn.execute("SELECT last_error FROM accounts WHERE name = ?", (name,)).fetchone()
         return None if row is None else row[0]
+
+    def set_problem(self, name: str, kind: ProblemKind | None, message: str | None = None) -> None:
+        """Why the account cannot be checked (None: it can). Unchanged is not written (each write is news in the
+        change feed)."""
+        value, text = (kind.value, message or "") if kind is not None else (None, None)
+        self._conn.execute(
+            "UPDATE accounts SET problem = ?, problem_kind = ? WHERE name = ? "
+            "AND (problem IS NOT ? OR problem_kind IS NOT ?)",
+            (text, value, name, text, value),
+        )
+
+    def problems(self) -> dict[str, AccountProblem]:
+        """Every account that cannot be checked, by name."""
+        rows = self._conn.execute(
+            "SELECT name, problem, problem_kind FROM accounts WHERE problem_kind IS NOT NULL ORDER BY name"
+        )
+        found: dict[str, AccountProblem] = {}
+        for name, message, value in rows:
+            kind = parse_kind(value)
+            if kind is not None:
+                found[name] = AccountProblem(name, kind, message or "")
+        return found
 
     def rate_state(self, name: str) -> tuple[float, float] | None:
         """(tokens, wall-clock seconds when saved) of the account's request budget, if a process saved one.
