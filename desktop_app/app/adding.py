@@ -23,6 +23,8 @@ from desktop_app.ui.notifier import Notifier
 
 log = logging.getLogger(__name__)
 
+OFFERS_KEPT = 20  # clipboard offers whose Watch may still be clicked (older notifications are long gone)
+
 
 def id_specs() -> Mapping[str, IdSpec]:
     """The providers' ID specs (the ui never imports the providers: the app passes them); loads the registry."""
@@ -135,6 +137,8 @@ class JobAdder(QObject):
         self._offer_count += 1
         key = f"clipboard-{self._offer_count}"
         self._offers[key] = offer
+        while len(self._offers) > OFFERS_KEPT:  # never clicked: dropped, oldest first
+            del self._offers[next(iter(self._offers))]
         title, body = offer_text(offer)
         self._notifier.offer_watch(key, title, body)
 

@@ -115,26 +115,32 @@ def worth_telling(result: CheckResult) -> bool:
 
 
 class TellOnce:
-    """Each distinct problem told once until it clears."""
+    """Each distinct problem told once until it clears (at most `keep` remembered: the oldest go first)."""
 
-    def __init__(self) -> None:
-        self._told: set[str] = set()
+    def __init__(self, keep: int = 1000) -> None:
+        self._told: dict[str, None] = {}  # insertion-ordered: the oldest is dropped when full
+        self._keep = keep
 
     def first(self, key: str) -> bool:
         """True the first time `key` is seen (since it was last forgotten)."""
         if key in self._told:
             return False
-        self._told.add(key)
+        self._told[key] = None
+        while len(self._told) > self._keep:
+            del self._told[next(iter(self._told))]
         return True
 
     def __contains__(self, key: str) -> bool:
         return key in self._told
 
+    def __len__(self) -> int:
+        return len(self._told)
+
     def forget(self, key: str) -> None:
-        self._told.discard(key)
+        self._told.pop(key, None)
 
     def forget_prefix(self, prefix: str) -> None:
-        self._told = {key for key in self._told if not key.startswith(prefix)}
+        self._told = {key: None for key in self._told if not key.startswith(prefix)}
 
     def news(self, result: CheckResult, quiet_short_waits: bool = True) -> tuple[bool, list[Problem]]:
         """(cleared, new problems) of a result: a clean answer clears what its account had; the rest is told once.

@@ -1,7 +1,9 @@
 """Icons drawn at runtime with QPainter: one per job state, and the tray icon for the overall situation.
 
 Drawing instead of shipping files keeps the tray's count and progress ring exact, and needs no resource lookup in
-a PyInstaller bundle. Every icon is cached by what it shows.
+a PyInstaller bundle. Every icon is cached by what it shows, in caches with a bound: a tray that runs for weeks
+meets many open counts and progress rings, and each tray icon holds six pixmaps (issue 19: an unbounded cache
+keyed by the raw count grew by ~80 KiB per new combination).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import enum
 import shutil
 import tempfile
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -45,6 +47,12 @@ class TrayIconKey:
     count: int = 0  # open jobs, for RUNNING
     progress: int | None = None  # 0-100 in steps of 5, for the ring
     alert: bool = False  # a failure to show on top of RUNNING
+
+    def drawn(self) -> TrayIconKey:
+        """The key of what is drawn: 150 and 151 open jobs both show "99+"; only RUNNING shows a count or a ring."""
+        if self.look != TrayLook.RUNNING:
+            return TrayIconKey(self.look)
+        return TrayIconKey(self.look, min(self.count, 100), self.progress, self.alert)
 
 
 def _pixmap(size: int) -> tuple[QPixmap, QPainter]:
@@ -99,7 +107,7 @@ def _draw_state(painter: QPainter, rect: QRectF, state: JobState) -> None:
         painter.drawEllipse(QPointF(center.x() + 2.2 * r, center.y()), r, r)
 
 
-@cache
+@lru_cache(maxsize=64)  # states x the few sizes asked for
 def state_icon(state: JobState, size: int = 16) -> QIcon:
     """A small coloured disc with a glyph for a job state (menus, table)."""
     pixmap, painter = _pixmap(size)
@@ -143,16 +151,23 @@ def _tray_pixmap(key: TrayIconKey, size: int) -> QPixmap:
     return pixmap
 
 
-@cache
+TRAY_ICONS_KEPT = 8  # the icon shown and the few it flips between (a ring moving, a count going up and down)
+
+
 def tray_icon(key: TrayIconKey) -> QIcon:
     """The tray icon for `key`, drawn at the sizes trays ask for."""
+    return _tray_icon(key.drawn())
+
+
+@lru_cache(maxsize=TRAY_ICONS_KEPT)
+def _tray_icon(key: TrayIconKey) -> QIcon:
     icon = QIcon()
     for size in (16, 22, 24, 32, 48, 64):
         icon.addPixmap(_tray_pixmap(key, size))
     return icon
 
 
-@cache
+@lru_cache(maxsize=len(JobState))
 def notification_icon(state: JobState) -> QIcon:
     """A job state's icon at notification sizes: a failure's looks like a failure, a success's like a success."""
     icon = QIcon()
@@ -164,7 +179,7 @@ def notification_icon(state: JobState) -> QIcon:
     return icon
 
 
-@cache
+@lru_cache(maxsize=1)
 def notification_icon_files() -> dict[JobState, str]:
     """PNG files of `notification_icon` for native notifications (they take a file), drawn once per process into
     a private temporary folder that is removed at exit. Empty when it cannot be written."""
