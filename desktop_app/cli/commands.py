@@ -232,7 +232,7 @@ def resolve_ids(
     documented form. Text that is not a single token, and any text without `account_name`, is searched with each
     provider's careful patterns.
     """
-    from desktop_app.providers.registry import ID_SPECS, provider_class
+    from desktop_app.providers.registry import DISPLAY_NAMES, ID_SPECS, provider_class
 
     if account_name is not None:
         matching = [a for a in accounts if a.name == account_name]
@@ -250,7 +250,8 @@ def resolve_ids(
             else:
                 found = ids.extract_ids(cls.id_spec, arg)
                 if not found:
-                    raise ConfigError(f"no {account.provider} job ID found in {ids.quoted(arg)}")
+                    hint = ids.near_miss_hint(arg, {account.provider: cls.id_spec}, DISPLAY_NAMES)
+                    raise ConfigError(hint or f"no {account.provider} job ID found in {ids.quoted(arg)}")
                 pairs.extend((account, job_id) for job_id in found)
         return pairs
     if not accounts:
@@ -260,7 +261,8 @@ def resolve_ids(
     for arg in args:
         matches = ids.candidates(arg, specs)
         if not matches:
-            raise ConfigError(f"no job ID of any account's provider found in {ids.quoted(arg)}")
+            hint = ids.near_miss_hint(arg, specs, DISPLAY_NAMES)  # a typo says what the IDs look like (issue 20)
+            raise ConfigError(hint or f"no job ID of any account's provider found in {ids.quoted(arg)}")
         owners = [a for a in accounts if a.provider in matches]
         if len(owners) > 1:
             names = ", ".join(f"{a.name} ({a.provider})" for a in owners)

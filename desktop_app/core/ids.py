@@ -40,6 +40,9 @@ class IdSpec:
     in_path: bool = False
     # Characters taken off both ends of a valid ID before it is sent (iPaper's optional GUID braces).
     strip: str = ""
+    # What nearly looks like an ID (a typo, a dash too few, digits of another script): found in text where no ID
+    # was, it earns a hint naming the documented form instead of silence or a truncated ID (`near_miss_hint`).
+    near: re.Pattern[str] | None = None
 
 
 # Shown by the tray, the window and notifications, which render before the providers (and requests) are imported,
@@ -85,6 +88,11 @@ def unsendable_reason(spec: IdSpec, token: str) -> str | None:
         return "the job ID contains whitespace"
     if any(unicodedata.category(c) in _UNSENDABLE_CATEGORIES or c in _BIDI_CONTROLS for c in token):
         return "the job ID contains control characters"
+    if not token.isascii():
+        # IDs are ASCII (issue 20): fullwidth "151" is not 151 to any vendor, and a silent change of what the user typed
+        # would add another job than the one they meant. Refused, not normalised.
+        odd = "".join(dict.fromkeys(c for c in token if not c.isascii()))[:8]
+        return f"the job ID holds characters that are not ASCII ({quoted(odd)}); job IDs are ASCII only"
     if spec.in_path and token in (".", ".."):
         return "the job ID cannot be only dots (it is sent as a path segment)"
     return None
@@ -165,6 +173,22 @@ def is_single_token(text: str) -> bool:
     """True for text that is one bare ID-like token, not a URL or prose."""
     stripped = text.strip()
     return bool(stripped) and not any(c.isspace() for c in stripped) and not _URL.match(stripped)
+
+
+def near_miss_hint(text: str, specs: Mapping[str, IdSpec], names: Mapping[str, str]) -> str | None:
+    """A one-line hint for text that holds no ID but nearly holds one of a provider in `specs` (`IdSpec.near`),
+    saying what that provider's IDs look like; None when nothing comes near. `names`: display names by provider."""
+    text = text[:MAX_TEXT]
+    for provider, spec in specs.items():
+        if spec.near is None:
+            continue
+        for match in spec.near.finditer(text):
+            token = match.group(0)
+            if normalize_id(spec, token) is None:
+                form = f" ({spec.documented})" if spec.documented else ""
+                shown = provider_display_name(provider, names)
+                return f"{quoted(token)} nearly looks like a {shown} job ID{form}, but is not one"
+    return None
 
 
 def candidates(text: str, specs: Mapping[str, IdSpec]) -> dict[str, list[str]]:

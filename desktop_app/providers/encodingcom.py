@@ -271,7 +271,8 @@ class EncodingComProvider(HttpProvider):
     # Media IDs are positive integers; in prose only runs of 5-12 digits count.
     id_spec: ClassVar[IdSpec] = IdSpec(
         valid=re.compile(r"[1-9][0-9]{0,11}"),
-        find=re.compile(r"(?<![0-9A-Za-z.:/-])[1-9][0-9]{4,11}(?![0-9A-Za-z.:])"),
+        find=re.compile(r"(?<![^\W_]|[.:/-])[1-9][0-9]{4,11}(?![^\W_]|[.:])"),
+        near=re.compile(r"(?<![^\W_]|[.:/-])(?=[0-9]*[^\x00-\x7f])\d{5,12}(?![^\W_]|[.:])"),  # other scripts' digits
         url_params=("mediaid", "MediaID", "media_id"),
         documented="a positive integer",
     )

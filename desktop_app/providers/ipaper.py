@@ -129,7 +129,8 @@ class IPaperProvider(HttpProvider):
     # Job GUIDs: the text form is undocumented, so braces are allowed and stripped.
     id_spec: ClassVar[IdSpec] = IdSpec(
         valid=re.compile(rf"\{{?{_GUID}\}}?"),
-        find=re.compile(rf"(?<![0-9A-Za-z-]){_GUID}(?![0-9A-Za-z-])"),
+        find=re.compile(rf"(?<![^\W_]|-){_GUID}(?![^\W_]|-)"),
+        near=re.compile(r"(?<![^\W_]|-)[^\W_]{6,10}(?:-[^\W_]{2,14}){3,5}(?![^\W_]|-)"),
         url_params=("jobGuid", "jobguid", "guid"),
         documented="a GUID like 3f2504e0-4f89-11d3-9a0c-0305e82c3301",
         strip="{}",

@@ -121,10 +121,13 @@ def parse_check(job_id: str, body: Any) -> Status:
 class PdfCoProvider(HttpProvider):
     name: ClassVar[str] = "pdfco"
     display_name: ClassVar[str] = "PDF.co"
-    # 32 upper-case base-36 characters, optionally `--NNN-NNN`; the same prefix is a folder in result URLs.
+    # 32 upper-case base-36 characters, optionally `--NNN-NNN`; the same prefix is a folder in result URLs. ASCII
+    # only (issue 20); in text nothing next to a letter or digit of any script, nor before a dash (`ID-151-300` is a
+    # typo, not the ID without its suffix): `near` gives those a hint.
     id_spec: ClassVar[IdSpec] = IdSpec(
-        valid=re.compile(r"[A-Z0-9]{32}(?:--\d{1,9}-\d{1,9})?"),
-        find=re.compile(r"(?<![0-9A-Za-z])[A-Z0-9]{32}(?:--\d{1,9}-\d{1,9})?(?![0-9A-Za-z])"),
+        valid=re.compile(r"[A-Z0-9]{32}(?:--[0-9]{1,9}-[0-9]{1,9})?"),
+        find=re.compile(r"(?<![^\W_])[A-Z0-9]{32}(?:--[0-9]{1,9}-[0-9]{1,9})?(?![^\W_]|-)"),
+        near=re.compile(r"(?<![^\W_]|-)[^\W_]{28,36}(?:-{1,3}[^\W_]{1,12}){0,3}(?![^\W_]|-)"),
         url_params=("jobid", "jobId"),
         documented="32 upper-case letters or digits, optionally followed by --NNN-NNN",
     )

@@ -198,8 +198,9 @@ class ScriptXProvider(HttpProvider):
     # Tokens are opaque (32 hex in the docs, `pdf0:job` elsewhere): any printable run is valid; in text we look for
     # the documented 32-hex form or a token after /printPdf/status/ or /printPdf/download/.
     id_spec: ClassVar[IdSpec] = IdSpec(
-        valid=re.compile(r"[^\s/?#]{1,200}"),
-        find=re.compile(r"(?<![0-9A-Za-z])[0-9a-f]{32}(?![0-9A-Za-z])"),
+        valid=re.compile(r'[!"$-.0->@-~]{1,200}'),  # printable ASCII but `/ ? #` (issue 20: IDs are ASCII)
+        find=re.compile(r"(?<![^\W_])[0-9a-f]{32}(?![^\W_])"),
+        near=re.compile(r"(?<![^\W_])(?=[0-9a-f]*[^\x00-\x7f])[0-9a-f\d]{30,34}(?![^\W_])"),
         url_path_markers=("/printPdf/status/", "/printPdf/download/", "/printHtml/status/"),
         documented="32 hexadecimal characters",
         documented_pattern=re.compile(r"[0-9A-Fa-f]{32}"),

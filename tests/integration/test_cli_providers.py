@@ -283,3 +283,17 @@ def test_a_result_link_with_credentials_is_never_kept_or_shown(
         assert "HUNTER2PASSWORD" not in output
     (row,) = json.loads(listed.stdout)
     assert row["state"] == "succeeded" and row["result_url"] is None
+
+
+def test_ids_are_ascii_and_a_typo_gets_a_hint(pdfco_simulator: tuple[PdfCoSimulator, SimulatorServer]) -> None:
+    """Issue 20: `...--151-300` in fullwidth digits was added, `...-151-300` with its suffix dropped."""
+    _, server = pdfco_simulator
+    add_account("pdfco", server, PDFCO_KEY)
+    core = "6YSZD3U872ZYYFEDMQCQSGEEO8YSF5WA"
+    typo = jobtray("add", f"the job {core}-151-300 started")
+    assert typo.returncode == 2
+    assert typo.stderr.count("\n") == 1 and "nearly looks like a PDF.co job ID" in typo.stderr
+    assert "--NNN-NNN" in typo.stderr
+    fullwidth = jobtray("add", "--account", "pdfco", f"{core}--\uff11\uff15\uff11-\uff13\uff10\uff10")
+    assert fullwidth.returncode == 2 and fullwidth.stderr.count("\n") == 1 and "ASCII" in fullwidth.stderr
+    assert jobs_by_id() == {}
