@@ -7,14 +7,14 @@ import logging
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 
-from PySide6.QtCore import QCoreApplication, QObject
+from PySide6.QtCore import QCoreApplication, QObject, QTimer
 
 from desktop_app.app.state import AppState
 from desktop_app.app.windowing import WindowHost
 from desktop_app.core.errors import JobTrayError
 from desktop_app.core.handoff import WatchRequest
 from desktop_app.core.ids import IdSpec
-from desktop_app.core.model import Job
+from desktop_app.core.model import Account, Job
 from desktop_app.store.database import Store
 from desktop_app.ui.clipboard import ClipboardOffer, offer_text
 from desktop_app.ui.drops import Candidate, plan_drop
@@ -23,6 +23,8 @@ from desktop_app.ui.notifier import Notifier
 
 log = logging.getLogger(__name__)
 
+HANDOFF_RETRY_FIRST_MS = 100  # a hand-off that met a busy database is written again after this, doubling...
+HANDOFF_RETRY_MAX_MS = 2000  # ...up to this, until it is written
 OFFERS_KEPT = 20  # clipboard offers whose Watch may still be clicked (older notifications are long gone)
 
 
@@ -31,6 +33,14 @@ def id_specs() -> Mapping[str, IdSpec]:
     from desktop_app.providers.registry import ID_SPECS
 
     return ID_SPECS
+
+
+def _busy(exc: Exception) -> bool:
+    """Another program holds the database's write lock (it will let go), as against a database that is broken."""
+    if getattr(exc, "busy", False):
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
 
 
 class JobAdder(QObject):
@@ -60,6 +70,12 @@ class JobAdder(QObject):
         self._reload = reload
         self._offers: dict[str, ClipboardOffer] = {}  # notification key -> what its Watch adds
         self._offer_count = 0
+        # Hand-offs accepted while another program held the database: written as soon as it is free.
+        self._queued: list[tuple[Account, str, str | None, bool]] = []
+        self._queue_timer = QTimer(self)
+        self._queue_timer.setSingleShot(True)
+        self._queue_timer.timeout.connect(self.write_queued)
+        self._queue_delay = HANDOFF_RETRY_FIRST_MS
 
     def open_dialog(self) -> None:
         accounts = [(account.name, account.provider) for account in self._state.accounts]
@@ -165,19 +181,78 @@ class JobAdder(QObject):
 
         Untrusted (any program of this user can write to the socket): the account must exist and the ID must be
         sendable for its provider, else nothing is added. The job is in the model at once and its first check goes
-        out now (a new job is due at once in its account's schedule).
+        out now (a new job is due at once in its account's schedule). A database busy with another program never
+        refuses it: the request is queued, answered at once, and written as soon as the database is free.
         """
         from desktop_app.app.intake import validated_handoff
 
         try:
             account, job_id, label = validated_handoff(self._store.accounts.all(), request)
-            job, created = self._store.jobs.add(account, job_id, label)
         except (JobTrayError, sqlite3.Error) as exc:
             return None, str(exc)
-        if account.name not in self._state.account_names():
+        if self._queued:  # keep the order: behind those already waiting
+            return self._queue(account, job_id, label, request.announce)
+        try:
+            job, created = self._store.jobs.add(account, job_id, label)
+        except (JobTrayError, sqlite3.Error) as exc:
+            if _busy(exc):  # locked by another program (reads still work: WAL)
+                return self._queue(account, job_id, label, request.announce)
+            return None, str(exc)
+        self._added_by_handoff(job, request.announce)
+        return created, None
+
+    def _queue(
+        self, account: Account, job_id: str, label: str | None, announce: bool
+    ) -> tuple[bool | None, str | None]:
+        try:
+            created = not self._store.jobs.find(job_id, account.name)
+        except sqlite3.Error:
+            created = True  # cannot tell: the CLI says "watching" either way
+        if not any(q[0].name == account.name and q[1] == job_id for q in self._queued):
+            self._queued.append((account, job_id, label, announce))
+        log.info("the database is busy: %s queued, written when it is free", job_id)
+        if not self._queue_timer.isActive():
+            self._queue_timer.start(self._queue_delay)
+        return created, None
+
+    @property
+    def queued(self) -> int:
+        """Hand-offs waiting for the database."""
+        return len(self._queued)
+
+    def write_queued(self) -> None:
+        """Write the queued hand-offs; still busy: again a little later."""
+        written: list[tuple[Job, bool]] = []
+        try:
+            with self._store.jobs.transaction():
+                for account, job_id, label, announce in self._queued:
+                    job, _created = self._store.jobs.add(account, job_id, label)
+                    written.append((job, announce))
+        except (JobTrayError, sqlite3.Error) as exc:
+            if _busy(exc):
+                self._queue_delay = min(HANDOFF_RETRY_MAX_MS, self._queue_delay * 2)
+                self._queue_timer.start(self._queue_delay)
+                return
+            log.exception("%d handed-over job(s) could not be written", len(self._queued))
+            written = []
+        self._queued.clear()
+        self._queue_delay = HANDOFF_RETRY_FIRST_MS
+        for job, announce in written:
+            self._added_by_handoff(job, announce)
+
+    def _added_by_handoff(self, job: Job, announce: bool) -> None:
+        if job.account not in self._state.account_names():
             self._reload()  # an account added a moment ago by the CLI: start its worker first
         self._model.upsert([job])
         self._state.jobs_touched([job.id])
-        if request.announce:
+        if announce:
             self._notifier.announce_watching(job)
-        return created, None
+
+    def shutdown(self) -> None:
+        """A last try for queued hand-offs (the database may be free by now)."""
+        self._queue_timer.stop()
+        if self._queued:
+            self.write_queued()
+            self._queue_timer.stop()
+        if self._queued:
+            log.warning("%d handed-over job(s) could not be written before quitting", len(self._queued))

@@ -217,6 +217,7 @@ class AppController(QObject):
         self._tray_timer.stop()
         self.clipboard.set_enabled(False)
         stopped = self.polling.shutdown(STOP_TIMEOUT_S)
+        self.adder.shutdown()
         stopped = self.after.shutdown(STOP_TIMEOUT_S / 4) and stopped  # downloads: their partial files removed
         with contextlib.suppress(Exception):  # a notifier failing at exit must not turn a quit into a crash
             self.notifier.close()
