@@ -37,6 +37,7 @@ class TrayLook(enum.StrEnum):
     RUNNING = "running"
     FAILED = "failed"
     DONE = "done"
+    PROBLEM = "problem"  # an account cannot be checked (issue 23): a warning, not the running count
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +81,21 @@ def _glyph(painter: QPainter, rect: QRectF, text: str, size_ratio: float = 0.6) 
     painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
 
 
+WARNING_COLOR = "#e8a317"  # amber: something waits for the user, neither a failure (red) nor work (blue)
+
+
+def _warning(painter: QPainter, rect: QRectF) -> None:
+    """A warning triangle with "!" (the tray's look for an account that cannot be checked)."""
+    triangle = QPainterPath(QPointF(rect.center().x(), rect.top()))
+    triangle.lineTo(rect.right(), rect.bottom() - rect.height() * 0.06)
+    triangle.lineTo(rect.left(), rect.bottom() - rect.height() * 0.06)
+    triangle.closeSubpath()
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(WARNING_COLOR))
+    painter.drawPath(triangle)
+    _glyph(painter, rect.adjusted(0, rect.height() * 0.18, 0, 0), "!", 0.6)
+
+
 def _draw_state(painter: QPainter, rect: QRectF, state: JobState) -> None:
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(QColor(STATE_COLORS[state]))
@@ -116,6 +132,15 @@ def state_icon(state: JobState, size: int = 16) -> QIcon:
     return QIcon(pixmap)
 
 
+@lru_cache(maxsize=4)
+def warning_icon(size: int = 16) -> QIcon:
+    """The warning triangle of an account that cannot be checked (tray menu lines)."""
+    pixmap, painter = _pixmap(size)
+    _warning(painter, QRectF(1, 1, size - 2, size - 2))
+    painter.end()
+    return QIcon(pixmap)
+
+
 def _tray_pixmap(key: TrayIconKey, size: int) -> QPixmap:
     pixmap, painter = _pixmap(size)
     rect = QRectF(size * 0.06, size * 0.06, size * 0.88, size * 0.88)
@@ -128,6 +153,8 @@ def _tray_pixmap(key: TrayIconKey, size: int) -> QPixmap:
         _draw_state(painter, rect, JobState.SUCCEEDED)
     elif key.look == TrayLook.FAILED:
         _draw_state(painter, rect, JobState.FAILED)
+    elif key.look == TrayLook.PROBLEM:
+        _warning(painter, rect)
     else:
         inner = rect.adjusted(ring, ring, -ring, -ring)
         painter.setPen(Qt.PenStyle.NoPen)

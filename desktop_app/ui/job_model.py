@@ -8,7 +8,7 @@ Sorting happens here too (`sort`), not in a proxy: see `JobTableModel.sort` for 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,9 +22,11 @@ from PySide6.QtCore import (
 
 from desktop_app.core.ids import provider_display_name
 from desktop_app.core.model import Job, JobState
+from desktop_app.core.problems import ProblemKind
 from desktop_app.core.text import displayable
 from desktop_app.ui.etatext import Etas, job_eta_text
 from desktop_app.ui.icons import state_icon
+from desktop_app.ui.problems import waiting_state_text
 from desktop_app.ui.texts import QT_TRANSLATE_NOOP, duration_text, full_time, relative_time, state_text
 
 JOB_ROW_ID_ROLE = Qt.ItemDataRole.UserRole + 1  # the store's row id of the job on this row
@@ -164,6 +166,7 @@ class JobTableModel(QAbstractTableModel):
         self._keys: list[tuple[Any, int]] = []  # the sort key of each row, while sorted
         self._key_of: dict[int, tuple[Any, int]] = {}  # row id -> its sort key, while sorted
         self._etas: Etas = {}  # open jobs' likely ends (engine.etas.job_etas), shown beside their duration
+        self._problems: dict[str, ProblemKind] = {}  # accounts that cannot be checked (core/problems.py)
         self._held = False  # hold_order: rows keep their places (the pointer is over them)
         self._stale = False  # a held row's sort key changed, or a row was added at the bottom: re-sort on release
 
@@ -188,6 +191,10 @@ class JobTableModel(QAbstractTableModel):
         job = self._jobs[index.row()]
         column = _COLUMNS[index.column()]
         if role == _DISPLAY_ROLE:
+            if column == Column.STATE and self._problems and not job.state.is_terminal:
+                kind = self._problems.get(job.account)
+                if kind is not None:  # its account cannot be checked: "Queued · waiting: key not set"
+                    return waiting_state_text(state_text(job.state), kind)
             if column == Column.UPDATED:
                 return relative_time(job.updated_at, self.clock())
             if column == Column.DURATION:
@@ -341,6 +348,19 @@ class JobTableModel(QAbstractTableModel):
         if self._jobs:
             column = int(Column.DURATION)
             self.dataChanged.emit(self.index(0, column), self.index(len(self._jobs) - 1, column))
+
+    def set_account_problems(self, problems: Mapping[str, ProblemKind]) -> None:
+        """Accounts that cannot be checked, by name: their open jobs read "Queued · waiting: key not set"."""
+        new = dict(problems)
+        if new == self._problems:
+            return
+        self._problems = new
+        if self._jobs:
+            column = int(Column.STATE)
+            self.dataChanged.emit(self.index(0, column), self.index(len(self._jobs) - 1, column))
+
+    def account_problems(self) -> Mapping[str, ProblemKind]:
+        return dict(self._problems)
 
     def jobs(self) -> Sequence[Job]:
         return tuple(self._jobs)

@@ -7,7 +7,7 @@ It is rebuilt after a change, but never while open: a menu that shifts under the
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,9 +19,11 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 from desktop_app.core.alarms import is_alarming
 from desktop_app.core.ids import provider_display_name
 from desktop_app.core.model import TERMINAL_STATES, Job, JobState
+from desktop_app.core.problems import ProblemKind
 from desktop_app.core.text import displayable
 from desktop_app.ui.etatext import Etas, job_eta_text
-from desktop_app.ui.icons import TrayIconKey, TrayLook, state_icon, tray_icon
+from desktop_app.ui.icons import TrayIconKey, TrayLook, state_icon, tray_icon, warning_icon
+from desktop_app.ui.problems import problem_line
 from desktop_app.ui.texts import duration_text, fill, relative_time, state_word, weekday
 
 MENU_JOBS = 15
@@ -70,7 +72,9 @@ class TraySummary:
     tooltip: str
 
 
-def summarize(jobs: Sequence[Job], muted_until: datetime | None, now: datetime) -> TraySummary:
+def summarize(
+    jobs: Sequence[Job], muted_until: datetime | None, now: datetime, problems: Collection[str] = ()
+) -> TraySummary:
     """What the icon and tooltip say about `jobs`. A failure alarms until it is acknowledged (`core.alarms`).
 
     Precedence of the icon's look (issue 21): an unacknowledged failure, then an account problem, then the running
@@ -78,7 +82,7 @@ def summarize(jobs: Sequence[Job], muted_until: datetime | None, now: datetime) 
 
     One pass over the jobs: the app calls this after bursts of results with 10,000 of them.
     """
-    open_count = failed = done = 0
+    open_count = failed = done = waiting = 0
     progress_sum = 0.0
     progress_count = 0
     news = False
@@ -91,13 +95,17 @@ def summarize(jobs: Sequence[Job], muted_until: datetime | None, now: datetime) 
             news = news or is_alarming(job)
         elif state in TERMINAL_STATES:
             done += 1
+        elif job.account in problems:
+            waiting += 1  # its account cannot be checked: waiting for the user, not running
         else:
             open_count += 1
             if job.progress is not None:
                 progress_sum += job.progress
                 progress_count += 1
-    if news:
+    if news:  # the hook for acknowledgement (core.alarms.is_alarming): an unacknowledged failure comes first
         key = TrayIconKey(TrayLook.FAILED)
+    elif problems:
+        key = TrayIconKey(TrayLook.PROBLEM)
     elif open_count:
         ring = None if not progress_count else int(round(progress_sum / progress_count / 5) * 5)
         key = TrayIconKey(TrayLook.RUNNING, open_count, ring)
@@ -108,6 +116,8 @@ def summarize(jobs: Sequence[Job], muted_until: datetime | None, now: datetime) 
     parts: list[str] = []
     if open_count:
         parts.append(QCoreApplication.translate("Tray", "%n running").replace("%n", str(open_count)))
+    if waiting:
+        parts.append(QCoreApplication.translate("Tray", "%n waiting").replace("%n", str(waiting)))
     if failed:
         parts.append(QCoreApplication.translate("Tray", "%n failed").replace("%n", str(failed)))
     if done:
@@ -115,6 +125,8 @@ def summarize(jobs: Sequence[Job], muted_until: datetime | None, now: datetime) 
     text = QCoreApplication.translate("Tray", "JobTray: %1").replace(
         "%1", ", ".join(parts) if parts else QCoreApplication.translate("Tray", "no jobs watched")
     )
+    for account in sorted(problems):
+        text += "\n" + QCoreApplication.translate("Tray", "%1 cannot be checked").replace("%1", account)
     if muted_until is not None and muted_until > now:
         text += "\n" + QCoreApplication.translate("Tray", "Notifications muted until %1").replace(
             "%1", _short_time(muted_until)
@@ -160,6 +172,8 @@ class TrayIcon(QObject):
         settings_requested(): open the Settings dialog.
         clipboard_watch_toggled(bool): the Watch the clipboard item was toggled.
         acknowledge_requested(object): acknowledge these failures (a list of job row ids): they stop alarming.
+        problem_action_requested(str, str): an account that cannot be checked was chosen in the menu (account name,
+            `core.problems.ProblemKind` value): set its key, edit it, unlock the keyring...
     """
 
     open_url_requested = Signal(str)
@@ -176,6 +190,7 @@ class TrayIcon(QObject):
     settings_requested = Signal()
     clipboard_watch_toggled = Signal(bool)
     acknowledge_requested = Signal(object)
+    problem_action_requested = Signal(str, str)
 
     def __init__(self, parent: QObject | None = None, clock: Callable[[], datetime] | None = None) -> None:
         super().__init__(parent)
@@ -193,6 +208,7 @@ class TrayIcon(QObject):
         self._entries: list[tuple[QMenu, Job]] = []  # the job entries, their "3 min ago" redone when shown
         self._downloads: dict[int, tuple[int, int | None]] = {}  # row id -> (bytes so far, total)
         self._etas: Etas = {}  # row id -> (likely earliest end, likely latest end) of open jobs
+        self._problems: dict[str, ProblemKind] = {}  # accounts that cannot be checked
         self._stale = True
         self._rebuild_timer = QTimer(self)
         self._rebuild_timer.setSingleShot(True)
@@ -229,6 +245,17 @@ class TrayIcon(QObject):
         self._stale = True
         self._rebuild_timer.start(REBUILD_DELAY_MS)
 
+    def set_account_problems(self, problems: Mapping[str, ProblemKind]) -> None:
+        """Accounts that cannot be checked: a warning on the icon (after an unacknowledged failure, before the
+        running count) and a line per account in the menu with what to do."""
+        new = dict(problems)
+        if new == self._problems:
+            return
+        self._problems = new
+        self.refresh()
+        self._stale = True
+        self._rebuild_timer.start(REBUILD_DELAY_MS)
+
     def set_clipboard_watch(self, enabled: bool) -> None:
         """Checked state of Watch the clipboard (off unless the user turned it on)."""
         self._clipboard_watch = enabled
@@ -254,7 +281,7 @@ class TrayIcon(QObject):
 
     def refresh(self) -> None:
         now = datetime.now(UTC)
-        summary = summarize(self._jobs, self._muted_until, now)
+        summary = summarize(self._jobs, self._muted_until, now, self._problems)
         if summary.key != self._key:
             self._key = summary.key
             self.icon.setIcon(tray_icon(summary.key))
@@ -276,6 +303,11 @@ class TrayIcon(QObject):
         self._submenus = []
         self._entries = []
         now = self._clock()
+        for account, kind in sorted(self._problems.items()):  # first: what waits for the user
+            line = self.menu.addAction(warning_icon(), problem_line(account, kind).replace("&", "&&"))
+            line.triggered.connect(lambda _=False, a=account, k=kind.value: self.problem_action_requested.emit(a, k))
+        if self._problems:
+            self.menu.addSeparator()
         jobs = recent_jobs(self._jobs)
         if jobs:
             header = self.menu.addAction(self.tr("Recent jobs"))

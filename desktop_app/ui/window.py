@@ -8,7 +8,7 @@ comes from the palette, so a dark system palette gives a dark window.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
 from PySide6.QtCore import (
@@ -61,7 +61,9 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.ids import provider_display_name
 from desktop_app.core.model import HistoryEntry, Job, JobState
+from desktop_app.core.problems import AccountProblem
 from desktop_app.core.text import displayable
+from desktop_app.ui.banner import ProblemBanner
 from desktop_app.ui.drops import read_mime
 from desktop_app.ui.icons import state_icon
 from desktop_app.ui.job_model import JOB_ROLE, JOB_ROW_ID_ROLE, SORT_ROLE, Column, JobTableModel
@@ -87,9 +89,10 @@ def window_settings() -> QSettings:
     return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "JobTray", "window")
 
 
-def summary_text(jobs: Sequence[Job], now: datetime) -> str:
-    """`2 running · 5 finished today · 1 failed` for the status bar (one pass; archived jobs left out)."""
-    running = finished_today = failed = 0
+def summary_text(jobs: Sequence[Job], now: datetime, stuck: Collection[str] = ()) -> str:
+    """`2 running · 5 finished today · 1 failed` for the status bar (one pass; archived jobs left out). Open jobs of
+    the `stuck` accounts (they cannot be checked) are counted apart: `2 running · 3 waiting · ...`."""
+    running = waiting = finished_today = failed = 0
     today = now.astimezone().date()
     for job in jobs:
         if job.archived:
@@ -97,9 +100,15 @@ def summary_text(jobs: Sequence[Job], now: datetime) -> str:
         if job.state in _BAD:
             failed += 1
         elif not job.state.is_terminal:
-            running += 1
+            if job.account in stuck:
+                waiting += 1
+            else:
+                running += 1
         elif (job.finished_at or job.updated_at).astimezone().date() == today:
             finished_today += 1
+    if waiting:
+        template = QCoreApplication.translate("JobWindow", "%1 running · %2 waiting · %3 finished today · %4 failed")
+        return fill(template, running, waiting, finished_today, failed)
     template = QCoreApplication.translate("JobWindow", "%1 running · %2 finished today · %3 failed")
     return fill(template, running, finished_today, failed)
 
@@ -227,6 +236,8 @@ class JobWindow(QMainWindow):
         demo_requested(): start `jobtray demo` (the welcome's Try the demo).
         add_account_requested(str): add an account of this provider (the welcome's Add a ... account).
         hidden(): the user closed the window (it hides; the tray keeps running).
+        problem_action_requested(str, str): the banner's button for an account that cannot be checked (account
+            name, `core.problems.ProblemKind` value): "Set the key", "Edit the account", "Unlock the keyring"...
     """
 
     job_selected = Signal(int)
@@ -241,6 +252,7 @@ class JobWindow(QMainWindow):
     check_now_requested = Signal()
     settings_requested = Signal()
     hidden = Signal()
+    problem_action_requested = Signal(str, str)
 
     def __init__(self, model: JobTableModel, parent: QWidget | None = None, settings: QSettings | None = None) -> None:
         super().__init__(parent)
@@ -320,7 +332,16 @@ class JobWindow(QMainWindow):
         self.pages = QStackedWidget()
         self.pages.addWidget(self.splitter)
         self.pages.addWidget(self.welcome)
-        self.setCentralWidget(self.pages)
+        # Accounts that cannot be checked, with what to do, above everything else (hidden while there are none).
+        self.banner = ProblemBanner()
+        self.banner.action_requested.connect(self.problem_action_requested)
+        central = QWidget()
+        stack = QVBoxLayout(central)
+        stack.setContentsMargins(0, 0, 0, 0)
+        stack.setSpacing(2)
+        stack.addWidget(self.banner)
+        stack.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
         self.summary = QLabel()
         self.statusBar().addPermanentWidget(self.summary)
 
@@ -384,7 +405,14 @@ class JobWindow(QMainWindow):
         self.filter.selectAll()
 
     def update_summary(self) -> None:
-        self.summary.setText(summary_text(self.model.jobs(), self.model.clock()))
+        self.summary.setText(summary_text(self.model.jobs(), self.model.clock(), self.model.account_problems()))
+
+    def set_account_problems(self, problems: Mapping[str, AccountProblem]) -> None:
+        """Accounts that cannot be checked (`store.accounts.problems()`): a banner line each with its action, their
+        open jobs "Queued · waiting: key not set", counted apart from running ones in the status bar."""
+        self.model.set_account_problems({name: problem.kind for name, problem in problems.items()})
+        self.banner.set_problems(problems)
+        self.update_summary()
 
     def fit_columns(self) -> None:
         """Size every column but the message to its content (header and the first FIT_ROWS rows), capped, except
