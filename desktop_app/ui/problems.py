@@ -46,9 +46,9 @@ def action_text(kind: ProblemKind) -> str:
 
 def waiting_state_text(state: str, kind: ProblemKind) -> str:
     """An open job's state beside its account's problem: "Queued · waiting: key not set"."""
-    return fill(_tr("%1 · waiting: %2"), state, waiting_text(kind))
+    return fill(QCoreApplication.translate("Problems", "%1 · waiting: %2"), state, waiting_text(kind))
 
 
 def problem_line(account: str, kind: ProblemKind) -> str:
     """One line per account in the tray menu: "work: key not set — Set the key"."""
-    return fill(_tr("%1: %2 — %3"), account, waiting_text(kind), action_text(kind))
+    return fill(QCoreApplication.translate("Problems", "%1: %2 — %3"), account, waiting_text(kind), action_text(kind))

@@ -343,6 +343,21 @@
     </message>
 </context>
 <context>
+    <name>EndingsBanner</name>
+    <message>
+        <source>Dismiss</source>
+        <translation>Ausblenden</translation>
+    </message>
+    <message>
+        <source>Since you last looked:</source>
+        <translation>Seit Sie zuletzt nachgesehen haben:</translation>
+    </message>
+    <message>
+        <source>and %1 more</source>
+        <translation>und %1 weitere</translation>
+    </message>
+</context>
+<context>
     <name>EndingsBox</name>
     <message>
         <source>Finished</source>
@@ -555,6 +570,10 @@
 <context>
     <name>JobWindow</name>
     <message>
+        <source>%1 running · %2 waiting · %3 finished today · %4 failed</source>
+        <translation>%1 laufend · %2 wartend · %3 heute fertig · %4 fehlgeschlagen</translation>
+    </message>
+    <message>
         <source>%1 running · %2 finished today · %3 failed</source>
         <translation>%1 laufend · %2 heute fertig · %3 fehlgeschlagen</translation>
     </message>
@@ -704,6 +723,73 @@
     <message>
         <source>Watching %1</source>
         <translation>%1 wird beobachtet</translation>
+    </message>
+    <message>
+        <source>JobTray could not show a notification</source>
+        <translation>JobTray konnte keine Benachrichtigung anzeigen</translation>
+    </message>
+    <message>
+        <source>It keeps running and tries again with the next one; details are in the log.</source>
+        <translation>Es läuft weiter und versucht es bei der nächsten erneut; Einzelheiten stehen im Protokoll.</translation>
+    </message>
+</context>
+<context>
+    <name>Problems</name>
+    <message>
+        <source>key not set</source>
+        <translation>Schlüssel nicht gesetzt</translation>
+    </message>
+    <message>
+        <source>key refused</source>
+        <translation>Schlüssel abgelehnt</translation>
+    </message>
+    <message>
+        <source>no credits left</source>
+        <translation>kein Guthaben mehr</translation>
+    </message>
+    <message>
+        <source>keyring locked</source>
+        <translation>Schlüsselbund gesperrt</translation>
+    </message>
+    <message>
+        <source>server unreachable</source>
+        <translation>Server nicht erreichbar</translation>
+    </message>
+    <message>
+        <source>rate-limited</source>
+        <translation>Anfragelimit erreicht</translation>
+    </message>
+    <message>
+        <source>account settings</source>
+        <translation>Kontoeinstellungen</translation>
+    </message>
+    <message>
+        <source>Set the key</source>
+        <translation>Schlüssel setzen</translation>
+    </message>
+    <message>
+        <source>Edit the account</source>
+        <translation>Konto bearbeiten</translation>
+    </message>
+    <message>
+        <source>Check again</source>
+        <translation>Erneut prüfen</translation>
+    </message>
+    <message>
+        <source>Unlock the keyring</source>
+        <translation>Schlüsselbund entsperren</translation>
+    </message>
+    <message>
+        <source>Check the address</source>
+        <translation>Adresse prüfen</translation>
+    </message>
+    <message>
+        <source>%1 · waiting: %2</source>
+        <translation>%1 · wartet: %2</translation>
+    </message>
+    <message>
+        <source>%1: %2 — %3</source>
+        <translation>%1: %2 — %3</translation>
     </message>
 </context>
 <context>
@@ -859,6 +945,10 @@
         <translation>%n laufend</translation>
     </message>
     <message>
+        <source>%n waiting</source>
+        <translation>%n wartend</translation>
+    </message>
+    <message>
         <source>%n failed</source>
         <translation>%n fehlgeschlagen</translation>
     </message>
@@ -873,6 +963,10 @@
     <message>
         <source>no jobs watched</source>
         <translation>keine Aufträge beobachtet</translation>
+    </message>
+    <message>
+        <source>%1 cannot be checked</source>
+        <translation>%1 kann nicht geprüft werden</translation>
     </message>
     <message>
         <source>Notifications muted until %1</source>
