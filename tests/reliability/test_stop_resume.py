@@ -132,6 +132,7 @@ def _alive(pid: int) -> bool:
     ],
 )
 def test_a_stop_in_mid_stream_leaves_no_part_and_the_next_watch_saves_the_file_whole(
+    *,
     sim: PdfCoSimulator,
     s3: ObjectStoreServer,
     pdfco_simulator: tuple[PdfCoSimulator, SimulatorServer],
@@ -146,7 +147,7 @@ def test_a_stop_in_mid_stream_leaves_no_part_and_the_next_watch_saves_the_file_w
     _add(job)
     process = start(command)
     _wait_for(lambda: (out / "report.pdf.part").exists() and s3.held.is_set(), process, "the .part file")
-    code, stdout, stderr = _stop(process, signum)
+    code, _stdout, stderr = _stop(process, signum)
     assert code == EXIT[signum], stderr
     assert stderr.splitlines() == ["jobtray: stopped: 1 download will resume at the next start"]
     assert list(out.iterdir()) == []  # no .part, nothing looking complete
@@ -198,6 +199,7 @@ def test_a_stop_before_the_job_ends_then_the_next_watch_saves_it(
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 @pytest.mark.parametrize("given", ["setting", "on-end"])
 def test_a_stop_during_a_command_ends_its_group_marks_it_interrupted_and_it_is_never_rerun(
+    *,
     sim: PdfCoSimulator,
     pdfco_simulator: tuple[PdfCoSimulator, SimulatorServer],
     tmp_path: Path,
