@@ -130,6 +130,17 @@ def parse_hours(text: str) -> float:
     return value
 
 
+def parse_minutes(text: str) -> float:
+    """Minutes, 0 or more, at most a week; ConfigError otherwise."""
+    try:
+        value = float(text.strip().lower().removesuffix("min").removesuffix("m"))
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 0 <= value <= 7 * 24 * 60):
+        raise ConfigError(f"{text!r} is not a number of minutes")
+    return value
+
+
 def _parse_bool(text: str) -> bool:
     word = text.strip().lower()
     if word in ("1", "true", "yes", "on"):
@@ -175,6 +186,7 @@ class AccountSettings:
     urgent_failures: bool = True
     on_end: str | None = None  # a command line
     on_end_when: frozenset[JobState] = ALL_ENDINGS
+    forward_min_minutes: float | None = None  # forward only jobs that ran longer (None: the app's setting)
 
     def command_for(self, state: JobState) -> OnEnd | None:
         if self.on_end and ends_matching(self.on_end_when, state):
@@ -196,6 +208,10 @@ class GlobalSettings:
     command_timeout: float = DEFAULT_COMMAND_TIMEOUT
     clipboard_watch: bool = False  # offer to watch job IDs copied to the clipboard (opt-in)
     renotify_hours: float = DEFAULT_RENOTIFY_HOURS  # an unacknowledged failure is told once more after this; 0: never
+    forward_min_minutes: float = 0.0  # forward only jobs that ran longer than this (an account may say otherwise)
+    forward_when_away: bool = False  # forward only while the desktop is idle or locked
+    quiet_hours: str | None = None  # like 22:00-07:00 (local): no sounds or banners then; endings still collected
+    respect_dnd: bool = True  # hold banners while the desktop's do-not-disturb is on, where it can be read
 
     def muted(self, now: datetime) -> bool:
         return self.muted_until is not None and now < self.muted_until
@@ -209,7 +225,7 @@ class GlobalSettings:
 # ---- text values, as stored and as typed on the command line ---------------------------------------------------
 
 # The names the store and `jobtray settings set` use (dashes as typed; underscores are accepted too).
-_ACCOUNT_KEYS = ("save-results", "notify", "sound", "urgent-failures", "on-end", "on-end-when")
+_ACCOUNT_KEYS = ("save-results", "notify", "sound", "urgent-failures", "on-end", "on-end-when", "forward-min-minutes")
 _GLOBAL_KEYS = (
     "muted-until",
     "download-cap",
@@ -218,6 +234,10 @@ _GLOBAL_KEYS = (
     "command-timeout",
     "clipboard-watch",
     "renotify-hours",
+    "forward-min-minutes",
+    "forward-when-away",
+    "quiet-hours",
+    "respect-dnd",
 )
 
 
@@ -232,7 +252,7 @@ def _key(field_name: str) -> str:
 def _read(field_name: str, text: str) -> Any:
     if field_name in ("notify", "on_end_when"):
         return parse_endings(text)
-    if field_name in ("sound", "urgent_failures", "clipboard_watch"):
+    if field_name in ("sound", "urgent_failures", "clipboard_watch", "forward_when_away", "respect_dnd"):
         return _parse_bool(text)
     if field_name == "muted_until":
         return _parse_time(text)
@@ -242,6 +262,13 @@ def _read(field_name: str, text: str) -> Any:
         return parse_timeout(text)
     if field_name == "renotify_hours":
         return parse_hours(text)
+    if field_name == "forward_min_minutes":
+        return parse_minutes(text)
+    if field_name == "quiet_hours":
+        from desktop_app.core.rules import parse_quiet_hours
+
+        hours = parse_quiet_hours(text)
+        return None if hours is None else hours.text()
     if field_name == "on_end":
         if not text.strip():
             return None

@@ -20,8 +20,9 @@ from typing import Any
 from desktop_app.core.errors import JobTrayError
 from desktop_app.core.forwarding import ForwardMessage, ForwardTarget, forward_message, redact, targets_for
 from desktop_app.core.model import Job, Secret, StatusChange
-from desktop_app.core.settings import AccountSettings
-from desktop_app.engine.outbox import WorkFactory, WorkResult
+from desktop_app.core.rules import Presence, forward_decision, long_enough
+from desktop_app.core.settings import AccountSettings, GlobalSettings
+from desktop_app.engine.outbox import Work, WorkFactory, WorkResult
 from desktop_app.store.database import Store
 from desktop_app.store.outbox import OutboxAction, OutboxRow
 from desktop_app.system.logs import redact as redact_registered
@@ -172,6 +173,19 @@ class ForwardWork:
         self._stop.set()
 
 
+class _NotSent:
+    """A forward row a rule held back: done, with why, and nothing sent."""
+
+    def __init__(self, why: str) -> None:
+        self._why = why
+
+    def run(self) -> WorkResult:
+        return WorkResult("done", outcome=self._why)
+
+    def stop(self, grace: float) -> None:
+        pass
+
+
 class ForwardTeller:
     """A target's failure told once (`on_warning`), until it delivers again; safe from any thread."""
 
@@ -187,6 +201,10 @@ class ForwardTeller:
     def problem(self, target: str, text: str) -> None:
         """The target could not be sent to at all (its URL unreadable, the target gone)."""
         self._tell(target, f"not forwarded: {text}")
+
+    def note(self, text: str) -> None:
+        """Something true of every forward (the desktop cannot tell idle from active), said once."""
+        self._tell(f"note:{text}", text)
 
     def _tell(self, target: str, text: str | None) -> None:
         with self._lock:
@@ -207,21 +225,41 @@ def forward_factory(
     deadline: float = DEFAULT_DEADLINE,
     retry_delays: Sequence[float] = RETRY_DELAYS,
     send: Deliver = deliver,
+    presence: Callable[[Mapping[str, str] | None], Presence] | None = None,
 ) -> WorkFactory:
     """The outbox runner's handler of 'forward' rows (`OutboxRunner.register("forward", ...)`).
 
     Called on the store's thread for each claimed row: the target and its URL are read there (keyring backends are
     not thread-safe); a target removed since, or a URL that cannot be read (an unset variable, a locked keyring),
     fails the row and is told once per target, never a silence. `on_warning` may be called from a runner thread.
+    With `forward-when-away`, the desktop's presence (`presence`, default `system.presence.read_presence`) is read
+    as the row starts: in use, the row is done without a send; where nothing tells, it is sent, and that is said
+    once.
     """
+    if presence is None:
+        from desktop_app.system.presence import read_presence
+
+        presence = read_presence
     teller = ForwardTeller(on_warning)
 
-    def factory(row: OutboxRow, job: Job) -> ForwardWork:
+    def factory(row: OutboxRow, job: Job) -> Work:
         from desktop_app.system.forward_urls import load_url
 
         name = row.ref or ""
         try:
             target = store.forwards.get(name)
+            away_only = store.settings.app().forward_when_away
+        except JobTrayError as exc:
+            teller.problem(name, str(exc))
+            raise
+        if away_only:
+            # Read when the row runs (on the owner's thread, outside any transaction): a D-Bus call or two.
+            send_now, note = forward_decision(presence(environ), True)
+            if not send_now:
+                return _NotSent(note or "not forwarded")
+            if note is not None:
+                teller.note(note)
+        try:
             url = load_url(target, environ)
         except JobTrayError as exc:
             teller.problem(name, str(exc))
@@ -240,12 +278,20 @@ def forward_factory(
 
 
 def plan_forwards(
-    change: StatusChange, settings: AccountSettings, targets: Sequence[ForwardTarget]
+    change: StatusChange,
+    settings: AccountSettings,
+    targets: Sequence[ForwardTarget],
+    app: GlobalSettings | None = None,
 ) -> list[OutboxAction]:
-    """The 'forward' rows of an ending, one per target (ref = its name): every ending that notifies is forwarded,
-    whatever its duration, to the global targets and the account's own."""
+    """The 'forward' rows of an ending, one per target (ref = its name), to the global targets and the account's
+    own: every ending that notifies is forwarded, unless it ran no longer than `forward-min-minutes` (the
+    account's, else the app's; 0 by default: whatever its duration)."""
     if not change.new_state.is_terminal or change.old_state.is_terminal:
         return []
     if not settings.notifies(change.new_state):
+        return []
+    app = app or GlobalSettings()
+    minimum = settings.forward_min_minutes if settings.forward_min_minutes is not None else app.forward_min_minutes
+    if not long_enough(change.job, minimum):
         return []
     return [OutboxAction("forward", target.name) for target in targets_for(targets, change.job.account)]
