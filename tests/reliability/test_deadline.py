@@ -80,8 +80,11 @@ def test_abandon_ends_a_request_in_flight_and_refuses_the_next(harness: Harness,
     worker = threading.Thread(target=poll)
     worker.start()
     try:
-        time.sleep(0.4)  # inside the request: headers read, body trickling
-        assert worker.is_alive()
+        # Inside the request: wait for the server to have it (an event, not a guessed sleep).
+        waited_until = time.monotonic() + 10
+        while faults.total_requests == 0 and time.monotonic() < waited_until:
+            time.sleep(0.005)
+        assert faults.total_requests == 1 and worker.is_alive()
         threading.Thread(target=client.abandon).start()  # from another thread, as the tray does
         worker.join(timeout=5)
         assert not worker.is_alive()  # ended by abandon: the trickle would go on far longer
