@@ -4,13 +4,14 @@ Pure functions, no HTTP. The shape of the reply names the provider:
 
 | reply | provider | the job | label |
 |---|---|---|---|
-| JSON object with `jobId` (or `"error": true`) | PDF.co | `jobId` | `name` |
+| JSON object with `jobId` (or `"error": true`, or PDF.co's fields with `"error": false` and no `jobId`) | PDF.co | `jobId` (a string) | `name` |
 | JSON object with `jobIdentifier`, at the top or under `data` | ScriptX.Services | `jobIdentifier` | |
 | JSON `{"response": {...}}` with `MediaID` (or `errors`) | encoding.com | `MediaID` | |
 | XML `<response>` with `<MediaID>` (or `<errors>`) | encoding.com | `<MediaID>` | |
 | XML `<result>` with `<code>` | iPaper (ProcessPDF) | the GUID in `<data>`, found by element name | |
 
-A reply that reports an error raises `VendorError` with the vendor's words (made displayable). Anything else
+A reply that reports an error, names no job (PDF.co's synchronous and upload replies) or could be two vendors'
+(both `jobId` and `jobIdentifier`) raises `VendorError` with one line (made displayable). Anything else
 (plain text, a JSON or XML document of no vendor's shape) is None: the caller searches it for IDs as before.
 Input is bounded: the caller reads at most `MAX_REPLY_BYTES`; deeper or bigger documents are not replies.
 """
@@ -114,14 +115,36 @@ def _parse_json(body: str) -> CreationReply | None:
     response = _get(value, "response")
     if isinstance(response, dict):
         return _encodingcom_json(response)
+    data = _get(value, "data")
+    scriptx = value if _get(value, "jobIdentifier") is not None else None
+    if scriptx is None and isinstance(data, dict) and _get(data, "jobIdentifier") is not None:
+        scriptx = data
+    if "jobId" in value and scriptx is not None:
+        raise VendorError(
+            "the reply holds both a PDF.co jobId and a ScriptX.Services jobIdentifier: which vendor sent it cannot be "
+            "told; nothing added (give the ID with --account)"
+        )
     if "jobId" in value or value.get("error") is True:
         return _pdfco(value)
-    if _get(value, "jobIdentifier") is not None:
-        return _scriptx(value)
-    data = _get(value, "data")
-    if isinstance(data, dict) and _get(data, "jobIdentifier") is not None:
-        return _scriptx(data)
+    if scriptx is not None:
+        return _scriptx(scriptx)
+    if _is_pdfco_reply(value):
+        return _pdfco(value)  # no jobId: VendorError, never a search of its numbers for IDs
     return None
+
+
+# Fields of PDF.co's replies (creation, synchronous result, upload), per its docs and samples.
+_PDFCO_FIELDS = frozenset(
+    {"url", "presignedUrl", "outputLinkValidTill", "remainingCredits", "credits", "pageCount", "duration", "name"}
+)
+
+
+def _is_pdfco_reply(value: dict[str, Any]) -> bool:
+    """PDF.co's reply shape without a jobId: `"error": false`, an integer `status` and some of its own fields (a
+    synchronous result, an upload reply). Nothing to watch, and its numbers (remainingCredits) are no IDs."""
+    status = value.get("status")
+    own = sum(1 for name in _PDFCO_FIELDS if name in value)
+    return value.get("error") is False and isinstance(status, int) and not isinstance(status, bool) and own >= 2
 
 
 def _pdfco(value: dict[str, Any]) -> CreationReply:
@@ -130,9 +153,13 @@ def _pdfco(value: dict[str, Any]) -> CreationReply:
         status = value.get("status")
         code = f" ({_shown(status, 20)})" if isinstance(status, int | str) and str(status).strip() else ""
         raise VendorError(f"PDF.co reported an error{code}: {_shown(message)}; nothing added")
-    job_id = _scalar_id(value.get("jobId"))
+    raw = value.get("jobId")
+    job_id = raw.strip() if isinstance(raw, str) and raw.strip() else None  # PDF.co's IDs are strings, never numbers
     if job_id is None:
-        raise VendorError('the PDF.co reply has no jobId (was the request made with "async": true?)')
+        raise VendorError(
+            "the PDF.co reply has no jobId: a synchronous result or an upload reply starts no job to watch "
+            '(was the request made with "async": true?); nothing added'
+        )
     return CreationReply("pdfco", job_id, _label(value.get("name")))
 
 
@@ -225,3 +252,27 @@ def _ipaper(result: Any) -> CreationReply:
             "the iPaper reply has no job GUID in <data> (older ProcessPDF replies carry none): nothing to watch"
         )
     return CreationReply("ipaper", guid)
+
+
+def searchable_text(raw: bytes) -> str:
+    """The text of input that is no vendor's reply, to search for IDs: a JSON document's string values only (its
+    numbers are counts, credits and sizes, never IDs: issue 20), anything else as it is."""
+    text = raw.decode("utf-8", "replace")
+    stripped = text.strip().removeprefix("\ufeff")
+    if not stripped.startswith(("{", "[")):
+        return text
+    try:
+        value = json.loads(stripped)
+    except (ValueError, RecursionError):
+        return text
+    found: list[str] = []
+    stack: list[Any] = [value]
+    while stack and len(found) < 10_000:
+        item = stack.pop()
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, dict):
+            stack.extend(reversed(list(item.values())))
+        elif isinstance(item, list):
+            stack.extend(reversed(item))
+    return "\n".join(found)

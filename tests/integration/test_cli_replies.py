@@ -215,3 +215,23 @@ def test_a_link_naming_a_provider_with_several_accounts_is_refused(vendors: dict
     result = jobtray("open", f"jobtray://watch?provider=pdfco&id={JOB_IDS['pdfco']}")
     assert result.returncode == 2 and b"several PDF.co accounts" in result.stderr
     assert listed() == {}
+
+
+@pytest.mark.parametrize(
+    ("fixture", "words"),
+    [
+        # A PDF.co reply with no jobId: a synchronous result, or an upload reply (tests/fixtures/pdfco/README.md).
+        ("pdfco/recorded/sync_result_no_jobid.json", b"no jobId"),
+        ("pdfco/recorded/upload_presigned_no_jobid.json", b"no jobId"),
+        ("pdfco/recorded/ambiguous_jobid_and_jobidentifier.json", b"both"),
+    ],
+)
+def test_a_reply_without_a_job_or_ambiguous_adds_nothing_and_exits_2(
+    vendors: dict[str, SimulatorServer], fixture: str, words: bytes
+) -> None:
+    """Issue 20: with an encoding.com account present, the upload reply added an encoding.com job whose ID was the
+    reply's remainingCredits, exit 0. No ID is ever taken from a number field of a recognised reply."""
+    result = jobtray("add", "-", stdin=(FIXTURES / fixture).read_bytes())
+    assert result.returncode == 2, result
+    assert words in result.stderr and result.stderr.count(b"\n") == 1
+    assert listed() == {}

@@ -84,3 +84,38 @@ def test_hostile_replies_are_refused_or_ignored() -> None:
     label = parse_reply(b'{"jobId": "6YSZD3U872ZYYFEDMQCQSGEEO8YSF5WA--151-300", "name": "a\\u001b[2Jb\\u202e"}')
     assert label is not None and label.label is not None
     assert "\x1b" not in label.label and "\u202e" not in label.label
+
+
+def test_numbers_of_a_json_document_are_never_searched_for_ids() -> None:
+    """Issue 20: an unrecognised JSON reply's `remainingCredits` was taken as an encoding.com media ID."""
+    from desktop_app.providers.replies import searchable_text
+
+    text = searchable_text(b'{"remainingCredits": 93574, "total": 5220424, "note": "media 5220425", "a": ["x 77777"]}')
+    assert "93574" not in text and "5220424" not in text
+    assert "5220425" in text and "77777" in text
+    assert searchable_text(b"media 5220424 queued") == "media 5220424 queued"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "recorded/sync_result_no_jobid.json",
+        "recorded/upload_presigned_no_jobid.json",
+        "recorded/ambiguous_jobid_and_jobidentifier.json",
+    ],
+)
+def test_replies_that_start_no_job_or_are_ambiguous_are_vendor_errors(name: str) -> None:
+    from pathlib import Path
+
+    from desktop_app.providers.replies import VendorError, parse_reply
+
+    raw = (Path(__file__).parents[2] / "fixtures" / "pdfco" / name).read_bytes()
+    with pytest.raises(VendorError):
+        parse_reply(raw)
+
+
+def test_a_pdfco_job_id_is_never_a_number() -> None:
+    from desktop_app.providers.replies import VendorError, parse_reply
+
+    with pytest.raises(VendorError):
+        parse_reply(b'{"jobId": 1480582, "error": false, "status": 200}')
