@@ -59,6 +59,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.core.alarms import is_alarming
 from desktop_app.core.ids import provider_display_name
 from desktop_app.core.model import HistoryEntry, Job, JobState
 from desktop_app.core.problems import AccountProblem
@@ -238,6 +239,7 @@ class JobWindow(QMainWindow):
         hidden(): the user closed the window (it hides; the tray keeps running).
         problem_action_requested(str, str): the banner's button for an account that cannot be checked (account
             name, `core.problems.ProblemKind` value): "Set the key", "Edit the account", "Unlock the keyring"...
+        acknowledge_requested(list): acknowledge these failures (row ids): they stop alarming (issue 21).
     """
 
     job_selected = Signal(int)
@@ -253,6 +255,7 @@ class JobWindow(QMainWindow):
     settings_requested = Signal()
     hidden = Signal()
     problem_action_requested = Signal(str, str)
+    acknowledge_requested = Signal(list)
 
     def __init__(self, model: JobTableModel, parent: QWidget | None = None, settings: QSettings | None = None) -> None:
         super().__init__(parent)
@@ -574,6 +577,12 @@ class JobWindow(QMainWindow):
         rows = self.table.selectionModel().selectedRows()
         return [int(index.data(JOB_ROW_ID_ROLE)) for index in rows]
 
+    def acknowledge_selected(self) -> None:
+        """Acknowledge the selected failures that still alarm (the others are left out)."""
+        row_ids = [r for r in self._selected_row_ids() if (job := self.model.job(r)) is not None and is_alarming(job)]
+        if row_ids:
+            self.acknowledge_requested.emit(row_ids)
+
     def _remove_selected(self) -> None:
         row_ids = self._selected_row_ids()
         if row_ids:
@@ -643,6 +652,8 @@ class JobWindow(QMainWindow):
             menu.addAction(self.tr("Open link")).triggered.connect(
                 lambda: self.open_url_requested.emit(job.result_url or "")
             )
+        if is_alarming(job):
+            menu.addAction(self.tr("Acknowledge")).triggered.connect(self.acknowledge_selected)
         menu.addAction(self.tr("Copy ID")).triggered.connect(lambda: QGuiApplication.clipboard().setText(job.job_id))
         menu.addAction(self.tr("Remove")).triggered.connect(self._remove_selected)
         menu.popup(self.table.viewport().mapToGlobal(pos))

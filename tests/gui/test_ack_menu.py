@@ -46,3 +46,33 @@ def test_a_failure_alarms_until_acknowledged_not_until_the_menu_is_opened(qtbot:
     assert _look(tray) == TrayLook.RUNNING
     tray.rebuild_menu()
     assert not any(a.text().startswith("Acknowledge failures") for a in tray.menu.actions())
+
+
+def test_the_window_acknowledges_selected_failures(qtbot: QtBot) -> None:
+    from PySide6.QtCore import QModelIndex
+    from PySide6.QtWidgets import QMenu as Menu
+
+    from desktop_app.ui.job_model import JobTableModel
+    from desktop_app.ui.window import JobWindow
+
+    model = JobTableModel()
+    model.sync([make_job(1, JobState.FAILED, label="broken"), make_job(2, JobState.SUCCEEDED, label="fine")])
+    window = JobWindow(model)
+    qtbot.addWidget(window)
+    window.table.selectAll()
+    with qtbot.waitSignal(window.acknowledge_requested) as acked:
+        window.acknowledge_selected()
+    assert acked.args == [[1]]  # the success is left out
+
+    def menu_texts(row_id: int) -> list[str]:
+        row = model.row_of(row_id)
+        assert row is not None
+        index: QModelIndex = window.table.model().index(row, 0)
+        window._context_menu(window.table.visualRect(index).center())
+        menus = window.findChildren(Menu)
+        texts = [a.text() for a in menus[-1].actions()]
+        menus[-1].close()
+        return texts
+
+    assert "Acknowledge" in menu_texts(1)
+    assert "Acknowledge" not in menu_texts(2)
