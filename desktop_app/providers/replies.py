@@ -4,7 +4,7 @@ Pure functions, no HTTP. The shape of the reply names the provider:
 
 | reply | provider | the job | label |
 |---|---|---|---|
-| JSON object with `jobId` (or `"error": true`, or PDF.co's fields with `"error": false` and no `jobId`) | PDF.co | `jobId` (a string) | `name` |
+| JSON object with `jobId` (or `"error": true`, or PDF.co's own fields) | PDF.co | `jobId` (a string) | `name` |
 | JSON object with `jobIdentifier`, at the top or under `data` | ScriptX.Services | `jobIdentifier` | |
 | JSON `{"response": {...}}` with `MediaID` (or `errors`) | encoding.com | `MediaID` | |
 | XML `<response>` with `<MediaID>` (or `<errors>`) | encoding.com | `<MediaID>` | |
