@@ -261,6 +261,14 @@ class AccountsDialog(QDialog):
             editor.provider.setCurrentIndex(index)
         self._run_editor(editor)
 
+    def edit_account(self, name: str) -> None:
+        """The editor for the account named `name` (a problem's "Set the key" / "Edit the account")."""
+        for row, account in enumerate(self._accounts):
+            if account.name == name:
+                self.list.setCurrentRow(row)
+                self._edit()
+                return
+
     def _edit(self) -> None:
         account = self._selected()
         if account is not None:
