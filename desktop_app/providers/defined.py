@@ -32,6 +32,7 @@ from desktop_app.core.errors import AuthError, ProtocolError, QuotaExhausted, Ra
 from desktop_app.core.ids import IdSpec
 from desktop_app.core.model import JobState, Status
 from desktop_app.core.schedule import PollPolicy
+from desktop_app.core.text import storable
 from desktop_app.core.urls import is_loopback_host
 from desktop_app.providers.base import (
     HttpProvider,
@@ -46,6 +47,7 @@ from desktop_app.providers.definition_file import PLACEHOLDER, Definition, Expre
 from desktop_app.providers.xml import parse_xml
 
 MAX_PROVIDER_STATUS = 200
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 # ---- reading an answer ----------------------------------------------------------------------------------------
@@ -114,16 +116,26 @@ def _decode(definition: Definition, response: HttpResponse) -> Any:
     return response.json()
 
 
-def _error_detail(definition: Definition, response: HttpResponse) -> str:
-    """The service's own words about an error answer (through errors.message), shown safely; "" if none."""
-    if definition.errors.message is None or not response.body:
-        return ""
+def _error_words(definition: Definition, response: HttpResponse) -> str | None:
+    """The service's own words in an error answer (errors.message), or "" where the definition reads none from a
+    body in its format; None when the body is not the service's kind of answer at all (an HTML page from a proxy,
+    a wrong base URL)."""
+    if not response.body:
+        return None
     try:
         data = _decode(definition, response)
+        if definition.errors.message is None:
+            return ""
         text = _as_text(_search(definition.errors.message, data, definition, "errors.message"))
     except ProtocolError:
-        return ""
-    return f": {short_text(text)}" if text and text.strip() else ""
+        return None
+    return text.strip() if text and text.strip() else None
+
+
+def _error_detail(definition: Definition, response: HttpResponse) -> str:
+    """The service's own words about an error answer, shown safely after a colon; "" if none."""
+    words = _error_words(definition, response)
+    return f": {short_text(words)}" if words else ""
 
 
 def read_answer(definition: Definition, job_id: str, response: HttpResponse) -> Status:
@@ -138,6 +150,11 @@ def read_answer(definition: Definition, job_id: str, response: HttpResponse) -> 
     if not 200 <= code <= 299:
         detail = _error_detail(definition, response)
         if code in errors.not_found:
+            if _error_words(definition, response) is None:
+                # Not the service's own "no such job": a 404 page of a proxy or a wrong base URL would lose every job.
+                raise ProtocolError(
+                    f"{name} answered HTTP {code} without its own error answer: is the account's base URL right?"
+                )
             return Status(
                 job_id=job_id,
                 state=JobState.NOT_FOUND,
@@ -161,6 +178,9 @@ def read_answer(definition: Definition, job_id: str, response: HttpResponse) -> 
     raw = _as_text(_search(answer.status, data, definition, "answer.status"))
     if raw is None or not raw.strip():
         raise ProtocolError(f"{name} answer has no status where answer.status looks ({answer.status.text[:80]})")
+    if storable(raw) != raw or len(raw) > MAX_PROVIDER_STATUS or _UNPRINTABLE.search(raw):
+        # Not a status any service sends (a lone surrogate, controls, a page of text), whatever `unmapped` says.
+        raise ProtocolError(f"{name} answered a status that is not a status: {short_text(raw, 40)}")
     shown_status = server_text(raw.strip(), MAX_PROVIDER_STATUS) or "?"
     state = answer.state_of(raw.strip())
     message = _as_text(_search(answer.message, data, definition, "answer.message"))
