@@ -31,9 +31,9 @@ DEFINED = ("cloudconvert", "replicate", "github_actions", "pdfco_defined")
 
 def test_the_defined_providers_pass_the_cross_provider_suites() -> None:
     selection = f"({' or '.join(DEFINED)}) and not test_every_provider_has_a_parse_function"
+    plugin = ("-p", "tests.support.defined_plugin", "-p", "no:cacheprovider")
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "tests.support.defined_plugin", "-p", "no:cacheprovider", "-v"]
-        + ["-rfEs", "-k", selection, *SUITES],
+        [sys.executable, "-m", "pytest", *plugin, "-v", "-rfEs", "-k", selection, *SUITES],
         cwd=ROOT,
         env=subprocess_env(),
         capture_output=True,
