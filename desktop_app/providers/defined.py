@@ -33,7 +33,7 @@ from desktop_app.core.ids import IdSpec
 from desktop_app.core.model import JobState, Status
 from desktop_app.core.schedule import PollPolicy
 from desktop_app.core.text import storable
-from desktop_app.core.urls import is_loopback_host
+from desktop_app.core.urls import has_credentials, is_loopback_host
 from desktop_app.providers.base import (
     HttpProvider,
     HttpResponse,
@@ -96,17 +96,10 @@ def _progress(value: Any, scale: float) -> float | None:
 
 
 def safe_link(value: Any) -> str | None:
-    """A result link worth keeping: http(s) with a host (the built-ins' check) and no credentials in it."""
+    """A result link worth keeping: the built-ins' one check (`base.result_link`: http(s) with a host, nothing
+    hidden, no credentials, core/urls.py), for whatever type the expression found."""
     link = result_link(value) if isinstance(value, str) else None
-    if link is None:
-        return None
-    try:
-        parts = urlsplit(link)
-    except ValueError:
-        return None
-    if parts.username is not None or parts.password is not None:
-        return None
-    return link
+    return None if link is None or has_credentials(link) else link
 
 
 def _decode(definition: Definition, response: HttpResponse) -> Any:
