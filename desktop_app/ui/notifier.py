@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QSystemTrayIcon
 
+from desktop_app.core.alarms import ALARMING_STATES
 from desktop_app.core.ids import provider_display_name
 from desktop_app.core.model import Job, JobState, StatusChange
 from desktop_app.core.settings import AccountSettings
@@ -76,6 +77,7 @@ ACTION_SHOW = "show"
 ACTION_OPEN_FILE = "open-file"
 ACTION_SHOW_FOLDER = "show-folder"
 ACTION_WATCH = "watch"
+ACTION_ACK = "acknowledge"  # a failure's "Acknowledge" (issue 21): it stops alarming
 
 # Source texts of the "Notifier" context, translated when a message is made (on the GUI thread).
 _TITLES: dict[Event, str] = {
@@ -275,6 +277,7 @@ class _NativeSender:
             ACTION_SHOW_FOLDER: QCoreApplication.translate("Notifier", "Show in folder"),
             ACTION_OPEN: QCoreApplication.translate("Notifier", "Open result"),
             ACTION_SHOW: QCoreApplication.translate("Notifier", "Show"),
+            ACTION_ACK: QCoreApplication.translate("Notifier", "Acknowledge"),
         }
         self._loop: asyncio.AbstractEventLoop | None = None
         self._started = False
@@ -423,6 +426,9 @@ class _NativeSender:
                     self._words[ACTION_SHOW], on_pressed=self._emitter(show_kind, show_payload), identifier=ACTION_SHOW
                 )
             )
+        if message.job_row_id is not None and message.state in ALARMING_STATES and message.watch_key is None:
+            ack = self._emitter("ack", str(message.job_row_id))
+            buttons.append(Button(words[ACTION_ACK], on_pressed=ack, identifier=ACTION_ACK))
         body = message.body
         if sys.platform.startswith("linux") or "bsd" in sys.platform:
             # freedesktop servers with body-markup (dunst, GNOME, KDE) would read "<" and "&" in a provider's
@@ -475,6 +481,7 @@ class Notifier(QObject):
         show_window_requested(): the user clicked a summary or an account error.
         shown_in_window(str, str, bool): neither a notification server nor a tray icon took a message: (title,
             body, warning) for the window to show (raised or flashed, with a banner of what ended).
+        acknowledge_requested(int): the user clicked a failure's "Acknowledge"; the job's row id.
     """
 
     open_url_requested = Signal(str)
@@ -484,6 +491,7 @@ class Notifier(QObject):
     open_file_requested = Signal(str)  # "Open file" on a saved result: its path
     show_folder_requested = Signal(str)  # "Show in folder" on a saved result: its path
     shown_in_window = Signal(str, str, bool)
+    acknowledge_requested = Signal(int)  # a failure's "Acknowledge" button: its job row id
 
     def __init__(
         self,
@@ -601,6 +609,17 @@ class Notifier(QObject):
         self._show(
             _Message(title=_shorten(title, MAX_LABEL_CHARS), body=_shorten(message, MAX_MESSAGE_CHARS), warning=True)
         )
+
+    @_guarded
+    def remind_failure(self, job: Job) -> None:
+        """An unacknowledged failure, told once more (after `renotify-hours`), with its Acknowledge button."""
+        if self._is_muted():
+            return
+        body = f"{provider_display_name(job.provider)} ({job.account})"
+        if job.message:
+            body += f": {_shorten(job.message, MAX_MESSAGE_CHARS)}"
+        title = self.tr("Still failed: %1").replace("%1", _shorten(job.title, MAX_LABEL_CHARS))
+        self._show(_Message(title=title, body=body, job_row_id=job.id, warning=True, state=job.state, sound=False))
 
     @_guarded
     def announce_watching(self, job: Job) -> None:
@@ -723,6 +742,8 @@ class Notifier(QObject):
             self.show_folder_requested.emit(payload)
         elif kind == "watch":
             self.watch_offer_accepted.emit(payload)
+        elif kind == "ack":
+            self.acknowledge_requested.emit(int(payload))
         else:
             self.show_window_requested.emit()
 

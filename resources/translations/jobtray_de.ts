@@ -736,6 +736,14 @@
         <source>It keeps running and tries again with the next one; details are in the log.</source>
         <translation>Es läuft weiter und versucht es bei der nächsten erneut; Einzelheiten stehen im Protokoll.</translation>
     </message>
+    <message>
+        <source>Acknowledge</source>
+        <translation>Zur Kenntnis nehmen</translation>
+    </message>
+    <message>
+        <source>Still failed: %1</source>
+        <translation>Immer noch fehlgeschlagen: %1</translation>
+    </message>
 </context>
 <context>
     <name>Problems</name>
