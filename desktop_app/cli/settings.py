@@ -44,7 +44,9 @@ def add_account_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--on-end", metavar="CMD", help="run CMD (no shell) when a job of this account ends ('' off)")
     parser.add_argument(
-        "--on-end-when", metavar="ENDINGS", help="which endings run it: finished,partly,failed,cancelled,not_found"
+        "--on-end-when",
+        metavar="ENDINGS",
+        help="which endings run it: succeeded,partial,failed,cancelled,not_found (or all, bad)",
     )
 
 

@@ -4,7 +4,8 @@ Settings are kept in the store as text values (`store.settings`), one row per na
 frozen dataclasses and back, and refuses values that make no sense, with one line saying why. No secret is ever a
 setting: the command to run is a command line, never a key (the key reaches it nowhere).
 
-Endings are named as the user says them: finished, partly, failed, cancelled, not_found.
+Endings are named with the words `list --json` uses (issue 20: one vocabulary): succeeded, partial, failed,
+cancelled, not_found. The words before (finished, partly) are still read.
 """
 
 from __future__ import annotations
@@ -25,13 +26,7 @@ DEFAULT_COMMAND_TIMEOUT = 60.0
 MAX_COMMAND_TIMEOUT = 24 * 3600.0
 DEFAULT_RENOTIFY_HOURS = 24.0
 
-ENDING_NAMES: dict[str, JobState] = {
-    "finished": JobState.SUCCEEDED,
-    "partly": JobState.PARTIAL,
-    "failed": JobState.FAILED,
-    "cancelled": JobState.CANCELLED,
-    "not_found": JobState.NOT_FOUND,
-}
+ENDING_NAMES: dict[str, JobState] = {state.value: state for state in JobState if state.is_terminal}
 _STATE_NAMES = {state: name for name, state in ENDING_NAMES.items()}
 ALL_ENDINGS = frozenset(TERMINAL_STATES)
 BAD_ENDINGS = frozenset({JobState.FAILED, JobState.CANCELLED, JobState.NOT_FOUND})
@@ -40,14 +35,15 @@ _ALIASES: dict[str, frozenset[JobState]] = {
     "any": ALL_ENDINGS,
     "none": frozenset(),
     "bad": BAD_ENDINGS,
-    "succeeded": frozenset({JobState.SUCCEEDED}),
-    "partial": frozenset({JobState.PARTIAL}),
+    "finished": frozenset({JobState.SUCCEEDED}),  # the words before issue 20, still read
+    "partly": frozenset({JobState.PARTIAL}),
     "not-found": frozenset({JobState.NOT_FOUND}),
 }
 
 
 def parse_endings(text: str) -> frozenset[JobState]:
-    """`finished,failed` (also `all`, `none`, `bad`) as the set of states; ConfigError naming the known words."""
+    """`succeeded,failed` (also `all`, `none`, `bad`, and the old `finished`, `partly`) as the set of states;
+    ConfigError naming the known words."""
     found: set[JobState] = set()
     for word in re.split(r"[,\s]+", text.strip().lower()):
         if not word:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from desktop_app.core.model import Job
-from desktop_app.core.settings import DEFAULT_COMMAND_TIMEOUT, ending_name
+from desktop_app.core.settings import DEFAULT_COMMAND_TIMEOUT
 from desktop_app.system.logs import redact
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ def job_environment(
     # Any value that is a key we know (registered by the providers) goes too, whatever its name.
     for name in [n for n, value in env.items() if value and redact(value) != value]:
         del env[name]
-    state = ending_name(job.state) or job.state.value
+    state = job.state.value  # the word `list --json` uses (issue 20: one vocabulary)
     env.update(
         {
             "JOBTRAY_JOB_ID": job.job_id,

@@ -70,7 +70,9 @@ def test_saved_through_success_with_the_commands_environment(
     assert env["JOBTRAY_LABEL"] == "annual"
     assert env["JOBTRAY_PROVIDER"] == "pdfco"
     assert env["JOBTRAY_ACCOUNT"] == "work"
-    assert env["JOBTRAY_STATE"] == "finished"
+    # The word `list --json` uses (issue 20: it was "finished").
+    listed = {j["job_id"]: j["state"] for j in json.loads(jobtray("list", "--json", env=_env()).stdout)}
+    assert env["JOBTRAY_STATE"] == listed[done] == "succeeded"
     assert env["JOBTRAY_RESULT_URL"].startswith(s3.base_url)
     assert env["JOBTRAY_RESULT_FILE"] == str(saved)
     assert env["JOBTRAY_MESSAGE"] == ""

@@ -29,7 +29,7 @@ def test_endings_read_and_write() -> None:
     assert parse_endings("all") == ALL_ENDINGS
     assert parse_endings("none") == frozenset()
     assert parse_endings("bad") == {JobState.FAILED, JobState.CANCELLED, JobState.NOT_FOUND}
-    assert endings_text(parse_endings("not_found,partly")) == "partly,not_found"
+    assert endings_text(parse_endings("not_found,partly")) == "partial,not_found"
     with pytest.raises(ConfigError, match="unknown ending 'done'"):
         parse_endings("done")
 
@@ -77,3 +77,14 @@ def test_which_endings_run_and_notify() -> None:
     assert settings.command_for(JobState.SUCCEEDED) is None
     assert settings.command_for(JobState.RUNNING) is None
     assert settings.notifies(JobState.CANCELLED) and not settings.notifies(JobState.SUCCEEDED)
+
+
+def test_endings_are_the_words_list_json_uses_and_the_old_words_still_read() -> None:
+    """Issue 20: one vocabulary: `succeeded`, `partial`, ... as `list --json` says; `finished` and `partly` (the
+    words before) are still accepted."""
+    new = parse_endings("succeeded,partial,failed,cancelled,not_found")
+    assert new == ALL_ENDINGS
+    assert parse_endings("finished,partly") == {JobState.SUCCEEDED, JobState.PARTIAL}
+    assert endings_text(ALL_ENDINGS) == "succeeded,partial,failed,cancelled,not_found"
+    for state in ALL_ENDINGS:
+        assert parse_endings(state.value) == {state}

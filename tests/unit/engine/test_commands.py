@@ -9,6 +9,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from desktop_app.core.model import Job, JobState
 from desktop_app.core.settings import parse_command
 from desktop_app.engine.commands import CommandOutcome, CommandRunner, job_environment, run_command
@@ -46,7 +48,7 @@ def test_the_environment_tells_the_job_and_carries_no_key() -> None:
     assert env["JOBTRAY_LABEL"] == "annual report"
     assert env["JOBTRAY_PROVIDER"] == "pdfco"
     assert env["JOBTRAY_ACCOUNT"] == "work"
-    assert env["JOBTRAY_STATE"] == "finished"
+    assert env["JOBTRAY_STATE"] == "succeeded"  # the word list --json uses (issue 20; it was "finished")
     assert env["JOBTRAY_RESULT_URL"] == "https://s3.example/r.pdf?X-Amz-Expires=3600"
     assert env["JOBTRAY_RESULT_FILE"] == "/tmp/r.pdf"
     assert env["JOBTRAY_MESSAGE"] == "done; the key was ***"
@@ -116,3 +118,8 @@ def test_output_goes_to_the_log_with_keys_blanked(caplog: object) -> None:
         assert runner.wait(10)
     text = caplog.text  # type: ignore[attr-defined]
     assert "hello ***" in text and KEY not in text
+
+
+@pytest.mark.parametrize("state", list(JobState))
+def test_jobtray_state_is_the_word_list_json_uses(state: JobState) -> None:
+    assert job_environment(_job(state), None, {})["JOBTRAY_STATE"] == state.value
