@@ -247,3 +247,11 @@ def test_a_key_in_the_body_needs_post_and_a_body() -> None:
     definition = parse_definition(text, "acme.toml")
     assert definition.request.key.body_field == "apikey"
     assert definition.request.form == (("job", "{job_id}"),)
+
+
+def test_the_readme_example_is_a_good_definition() -> None:
+    readme = (Path(__file__).parents[3] / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"## Any job API.*?```toml\n(.*?)```", readme, re.DOTALL)
+    assert found is not None
+    definition = parse_definition(found.group(1), "README.md")
+    assert definition.name == "acme" and definition.ids.pattern.fullmatch("job_0123456789abcdefghij")
