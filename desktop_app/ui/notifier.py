@@ -39,12 +39,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QSystemTrayIcon
 
 from desktop_app.core.alarms import ALARMING_STATES
 from desktop_app.core.ids import provider_display_name
 from desktop_app.core.model import Job, JobState, StatusChange
+from desktop_app.core.rules import QuietHours, telling
 from desktop_app.core.settings import AccountSettings
 from desktop_app.core.text import displayable
 from desktop_app.core.transitions import Event
@@ -77,6 +78,7 @@ ACTION_SHOW = "show"
 ACTION_OPEN_FILE = "open-file"
 ACTION_SHOW_FOLDER = "show-folder"
 ACTION_WATCH = "watch"
+HOLD_CHECK_MS = 60_000  # how often held endings look whether quiet hours or do-not-disturb are over
 ACTION_ACK = "acknowledge"  # a failure's "Acknowledge" (issue 21): it stops alarming
 
 # Source texts of the "Notifier" context, translated when a message is made (on the GUI thread).
@@ -515,6 +517,14 @@ class Notifier(QObject):
         self._bridge.action.connect(self._on_action, queued)
         self._bridge.undelivered.connect(self._on_undelivered, queued)
         self._bridge.native_state.connect(self._on_native_state, queued)
+        # Quiet hours and do-not-disturb (issue 21): endings held, then told in one summary once they end.
+        self._quiet: QuietHours | None = None
+        self._respect_dnd = True
+        self._dnd: Callable[[], bool | None] | None = None
+        self._held: list[tuple[StatusChange, Event]] = []
+        self._hold_timer = QTimer(self)
+        self._hold_timer.setInterval(HOLD_CHECK_MS)
+        self._hold_timer.timeout.connect(self._release_held)
         self._sender: _NativeSender | None = None
         possible, reason = _native_possible()
         if possible:
@@ -536,11 +546,51 @@ class Notifier(QObject):
         ]
         if not endings or self._is_muted():
             return
+        if self._held_because() is not None:
+            self._held.extend(endings)  # still in the menu and the window; told when the quiet ends
+            if not self._hold_timer.isActive():
+                self._hold_timer.start()
+            return
         if len(endings) > SUMMARY_THRESHOLD:
             self._show(_summary_message(endings))
             return
         for change, event in endings:
             self._show(_job_message(change, event, self._settings(change.job.account)))
+
+    def set_telling(
+        self,
+        quiet: QuietHours | None,
+        respect_dnd: bool = True,
+        dnd: Callable[[], bool | None] | None = None,
+    ) -> None:
+        """Quiet hours (local time) and the desktop's do-not-disturb (`dnd`: a reader, e.g.
+        `system.presence.read_dnd`; None when the desktop's cannot be read): endings in them are held and told in
+        one summary when they end (checked each minute)."""
+        self._quiet, self._respect_dnd, self._dnd = quiet, respect_dnd, dnd
+        self._release_held()
+
+    def _held_because(self) -> str | None:
+        if self._quiet is None and (self._dnd is None or not self._respect_dnd):
+            return None
+        dnd = self._dnd() if self._dnd is not None and self._respect_dnd else None
+        return telling(datetime.now().astimezone(), self._quiet, dnd, self._respect_dnd).held_because
+
+    @Slot()
+    def _release_held(self) -> None:
+        if not self._held:
+            self._hold_timer.stop()
+            return
+        if self._held_because() is not None:
+            return
+        held, self._held = self._held, []
+        self._hold_timer.stop()
+        if self._is_muted():
+            return
+        if len(held) == 1:
+            change, event = held[0]
+            self._show(_job_message(change, event, self._settings(change.job.account)))
+        else:
+            self._show(_summary_message(held))
 
     def set_account_settings(self, settings: Mapping[str, AccountSettings]) -> None:
         """Per account: which endings notify, with sound or not, failures urgent or not."""
