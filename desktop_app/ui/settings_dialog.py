@@ -43,8 +43,8 @@ from desktop_app.core.settings import (
 from desktop_app.ui.texts import QT_TRANSLATE_NOOP
 
 _ENDING_LABELS = {
-    "finished": QT_TRANSLATE_NOOP("EndingsBox", "Finished"),
-    "partly": QT_TRANSLATE_NOOP("EndingsBox", "Partly finished"),
+    "succeeded": QT_TRANSLATE_NOOP("EndingsBox", "Succeeded"),  # the words of list --json (issue 20)
+    "partial": QT_TRANSLATE_NOOP("EndingsBox", "Partial"),
     "failed": QT_TRANSLATE_NOOP("EndingsBox", "Failed"),
     "cancelled": QT_TRANSLATE_NOOP("EndingsBox", "Cancelled"),
     "not_found": QT_TRANSLATE_NOOP("EndingsBox", "Not found"),

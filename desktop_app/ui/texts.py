@@ -36,8 +36,8 @@ else:
 _STATE_SOURCES = {
     JobState.QUEUED: QT_TRANSLATE_NOOP("JobState", "Queued"),
     JobState.RUNNING: QT_TRANSLATE_NOOP("JobState", "Running"),
-    JobState.SUCCEEDED: QT_TRANSLATE_NOOP("JobState", "Finished"),
-    JobState.PARTIAL: QT_TRANSLATE_NOOP("JobState", "Partly finished"),
+    JobState.SUCCEEDED: QT_TRANSLATE_NOOP("JobState", "Succeeded"),  # list --json's words (issue 20), translated
+    JobState.PARTIAL: QT_TRANSLATE_NOOP("JobState", "Partial"),
     JobState.FAILED: QT_TRANSLATE_NOOP("JobState", "Failed"),
     JobState.CANCELLED: QT_TRANSLATE_NOOP("JobState", "Cancelled"),
     JobState.NOT_FOUND: QT_TRANSLATE_NOOP("JobState", "Not found"),
@@ -47,8 +47,8 @@ _STATE_SOURCES = {
 _STATE_WORD_SOURCES = {
     JobState.QUEUED: QT_TRANSLATE_NOOP("JobState", "queued"),
     JobState.RUNNING: QT_TRANSLATE_NOOP("JobState", "running"),
-    JobState.SUCCEEDED: QT_TRANSLATE_NOOP("JobState", "finished"),
-    JobState.PARTIAL: QT_TRANSLATE_NOOP("JobState", "partly finished"),
+    JobState.SUCCEEDED: QT_TRANSLATE_NOOP("JobState", "succeeded"),
+    JobState.PARTIAL: QT_TRANSLATE_NOOP("JobState", "partial"),
     JobState.FAILED: QT_TRANSLATE_NOOP("JobState", "failed"),
     JobState.CANCELLED: QT_TRANSLATE_NOOP("JobState", "cancelled"),
     JobState.NOT_FOUND: QT_TRANSLATE_NOOP("JobState", "not found"),

@@ -360,12 +360,12 @@
 <context>
     <name>EndingsBox</name>
     <message>
-        <source>Finished</source>
-        <translation>Fertig</translation>
+        <source>Succeeded</source>
+        <translation>Erfolgreich</translation>
     </message>
     <message>
-        <source>Partly finished</source>
-        <translation>Teilweise fertig</translation>
+        <source>Partial</source>
+        <translation>Teilweise</translation>
     </message>
     <message>
         <source>Failed</source>
@@ -456,12 +456,12 @@
         <translation>Läuft</translation>
     </message>
     <message>
-        <source>Finished</source>
-        <translation>Fertig</translation>
+        <source>Succeeded</source>
+        <translation>Erfolgreich</translation>
     </message>
     <message>
-        <source>Partly finished</source>
-        <translation>Teilweise fertig</translation>
+        <source>Partial</source>
+        <translation>Teilweise</translation>
     </message>
     <message>
         <source>Failed</source>
@@ -484,12 +484,12 @@
         <translation>läuft</translation>
     </message>
     <message>
-        <source>finished</source>
-        <translation>fertig</translation>
+        <source>succeeded</source>
+        <translation>erfolgreich</translation>
     </message>
     <message>
-        <source>partly finished</source>
-        <translation>teilweise fertig</translation>
+        <source>partial</source>
+        <translation>teilweise</translation>
     </message>
     <message>
         <source>failed</source>

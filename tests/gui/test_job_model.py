@@ -30,7 +30,7 @@ def test_sync_inserts_updates_and_removes_by_row_signals() -> None:
     model.sync([make_job(1), replace(make_job(2), state=JobState.SUCCEEDED, progress=100.0), make_job(4)])
     assert seen == ["remove 2-2", "changed 1-1", "insert 2-2"]
     assert [model.index(r, 0).data(JOB_ROW_ID_ROLE) for r in range(model.rowCount())] == [1, 2, 4]
-    assert model.index(1, Column.STATE).data() == "Finished"
+    assert model.index(1, Column.STATE).data() == "Succeeded"  # list --json's word (issue 20)
     assert model.index(1, Column.PROGRESS).data() == "100%"
 
 

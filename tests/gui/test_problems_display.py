@@ -38,7 +38,7 @@ def test_the_jobs_of_an_account_that_cannot_be_checked_say_what_they_wait_for() 
     model.sync(_jobs())
     model.set_account_problems({"work": ProblemKind.NO_KEY})
     assert _state(model, 1) == "Queued · waiting: key not set"
-    assert _state(model, 2) == "Finished"  # an ended job waits for nothing
+    assert _state(model, 2) == "Succeeded"  # an ended job waits for nothing
     assert _state(model, 3) == "Running"  # another account's
     model.set_account_problems({})
     assert _state(model, 1) == "Queued"

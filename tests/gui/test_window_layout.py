@@ -87,7 +87,7 @@ def _order(window: JobWindow) -> list[int]:
 
 @pytest.mark.parametrize("language", SHIPPED, indirect=True)
 def test_every_state_word_is_whole_in_every_shipped_language(qtbot, tmp_path: Path, language: str) -> None:
-    """Fitted while every job says Queued, the State column still shows Partly finished, Not found... whole."""
+    """Fitted while every job says Queued, the State column still shows Succeeded, Not found... whole."""
     model = JobTableModel()
     model.sync(_demo_like_jobs(JobState.QUEUED)[: len(JobState)])
     window = _shown(qtbot, tmp_path, model)
@@ -163,7 +163,7 @@ def test_rows_hold_still_while_the_pointer_is_over_the_table(qtbot, tmp_path: Pa
     model.upsert([make_job(1, JobState.SUCCEEDED, updated_at=later)])
     model.upsert([make_job(4, updated_at=later + timedelta(seconds=1))])
     assert _order(window) == [3, 2, 1, 4]  # nothing moved under the pointer; the new job at the bottom
-    assert window.proxy.index(2, Column.STATE).data() == "Finished"  # updated in place
+    assert window.proxy.index(2, Column.STATE).data() == "Succeeded"  # updated in place
     _pointer(window, inside=False)
     assert _order(window) == [4, 1, 3, 2]
     assert window.current_row_id() == 2  # the selection followed its job
