@@ -30,10 +30,11 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import requests.adapters
 
 from desktop_app import __version__
 from desktop_app.core.filenames import numbered, part_name, result_file_name
@@ -207,6 +208,11 @@ class Download:
         timer.daemon = True
         timer.start()
         session = requests.Session()
+        # Every connection's socket is watched from its connect on, so that `abandon` also ends a wait for a
+        # server that never answers (the read timeout would hold a stop for up to 30 s).
+        adapter = _WatchingAdapter(self._watch_raw)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
         session.headers["User-Agent"] = f"JobTray/{__version__}"
         session.verify = True
         try:
@@ -318,7 +324,9 @@ class Download:
         """Keep a duplicate of the socket the body arrives on, so `abandon` and the deadline can shut it down
         from another thread (the request's own socket object is never touched there)."""
         connection = getattr(response.raw, "connection", None)
-        sock = getattr(connection, "sock", None)
+        self._watch_raw(getattr(connection, "sock", None))
+
+    def _watch_raw(self, sock: socket.socket | None) -> None:
         if sock is None:
             return
         try:
@@ -402,6 +410,29 @@ class Download:
         if on_progress is not None:
             on_progress(size, total)
         return size
+
+
+class _WatchingAdapter(requests.adapters.HTTPAdapter):
+    """Tells `on_socket` about each connection's socket as soon as it is connected (before any answer)."""
+
+    def __init__(self, on_socket: Callable[[socket.socket | None], None]) -> None:
+        self._on_socket = on_socket
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        on_socket = self._on_socket
+        pools: dict[str, Any] = {}
+        for scheme, pool_cls in self.poolmanager.pool_classes_by_scheme.items():
+            base = pool_cls.ConnectionCls
+
+            def connect(conn: Any, _base: Any = base) -> None:
+                _base.connect(conn)
+                on_socket(getattr(conn, "sock", None))
+
+            watched = type(f"Watched{base.__name__}", (base,), {"connect": connect})
+            pools[scheme] = type(f"Watched{pool_cls.__name__}", (pool_cls,), {"ConnectionCls": watched})
+        self.poolmanager.pool_classes_by_scheme = pools
 
 
 def _declared_length(response: requests.Response) -> int | None:

@@ -737,6 +737,9 @@ class OutboxRunner:
                 assert isinstance(payload, tuple) and isinstance(payload[1], threading.Event)
                 payload[1].set()
                 continue
+            ended = self._running.get(message[1])
+            if ended is not None:
+                ended.settled = True  # its thread is done; recorded below
             self._unwritten.append(message)
         while True:
             try:

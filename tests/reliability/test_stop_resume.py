@@ -26,6 +26,7 @@ from desktop_app.simulators.pdfco import PdfCoSimulator
 from desktop_app.simulators.server import SimulatorServer
 from desktop_app.store.database import Store
 from tests.conftest import PDFCO_KEY, subprocess_env
+from tests.support.fault_server import Fault, FaultServer
 
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 400 + b"\n%%EOF\n"
 EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
@@ -194,6 +195,40 @@ def test_a_stop_before_the_job_ends_then_the_next_watch_saves_it(
     assert again.returncode == 0, again.stderr
     assert (out / "report.pdf").read_bytes() == PDF
     assert f"saved {out / 'report.pdf'}" in again.stdout
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_stop_before_the_file_host_answers_leaves_the_download_to_resume(
+    *,
+    sim: PdfCoSimulator,
+    s3: ObjectStoreServer,
+    pdfco_simulator: tuple[PdfCoSimulator, SimulatorServer],
+    tmp_path: Path,
+    data_dir: Path,
+    signum: signal.Signals,
+) -> None:
+    """The job ended and its download began, but the file host (a redirect's target) has not answered yet."""
+    out = tmp_path / "out"
+    _account(pdfco_simulator[1], "--save-results", str(out))
+    with FaultServer() as slow_host:
+        slow_host.inject(Fault.hang(60))
+        job = sim.add_job(
+            [steps.success()], result=PDF, result_name="report.pdf", mode="redirect", redirect_to=slow_host.base_url
+        )
+        _add(job)
+        process = start("watch")
+        _wait_for(lambda: slow_host.total_requests >= 1, process, "the file host's request")
+        code, _stdout, stderr = _stop(process, signum)
+        slow_host.heal()
+    assert code == EXIT[signum], stderr
+    assert stderr.splitlines() == ["jobtray: stopped: 1 download will resume at the next start"]
+    assert not out.exists() or list(out.iterdir()) == []
+    (row,) = _rows(data_dir)
+    assert (row["state"], row["attempts"]) == ("pending", 0)
+    s3.objects[sim.result_key(job)].mode = "normal"
+    again = jobtray("watch")
+    assert again.returncode == 0, again.stderr
+    assert (out / "report.pdf").read_bytes() == PDF
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
