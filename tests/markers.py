@@ -29,7 +29,8 @@ _SERVER = re.compile(
     r"|HTTPServer|ThreadingHTTPServer|TCPServer|socketserver|QLocalServer|SingleInstance)\b|\w+_simulator\b|\.listen\("
 )
 _PROCESS = re.compile(
-    r"\b(subprocess|Popen|CommandRunner|run_command|os\.fork|multiprocessing|sys\.executable|run_virtual_desktop)\b"
+    r"\b(subprocess|Popen|CommandRunner|run_command|OutboxRunner|os\.fork|multiprocessing|sys\.executable"
+    r"|run_virtual_desktop)\b|\bsh -c\b|[\"']sh[\"'],"
 )
 _CALL = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
 
@@ -42,19 +43,22 @@ def _source(obj: Any) -> str:
 
 
 def _test_text(item: pytest.Function) -> str:
-    """The test's source, one level of the module's own helpers it calls, and every fixture it uses."""
-    own = _source(item.function)
-    parts = [own]
-    module = item.module
-    for name in set(_CALL.findall(own)):
-        helper = getattr(module, name, None)
-        if inspect.isfunction(helper) and helper.__module__ == module.__name__:
-            parts.append(_source(helper))
+    """The test's source, every fixture it uses, and (two calls deep) the module's own functions and classes that
+    they call."""
+    parts = [_source(item.function)]
     info = getattr(item, "_fixtureinfo", None)
     if info is not None:
         for name, defs in info.name2fixturedefs.items():
             parts.append(name)
             parts.extend(_source(fixture_def.func) for fixture_def in defs)
+    module = item.module
+    seen: set[str] = set()
+    for _depth in range(2):
+        for name in set(_CALL.findall("\n".join(parts))) - seen:
+            seen.add(name)
+            helper = getattr(module, name, None)
+            if (inspect.isfunction(helper) or inspect.isclass(helper)) and helper.__module__ == module.__name__:
+                parts.append(_source(helper))
     return "\n".join(parts)
 
 
