@@ -39,6 +39,9 @@ class ErrorBackoff:
         return float(min(self.most, self.first * 2.0 ** max(0, failures - 1)))
 
 
+DEFAULT_BACKOFF = ErrorBackoff()
+
+
 def failure_text(account: str, exc: BaseException) -> str:
     """The one line a person reads when a worker hit a bug (the traceback is in the log)."""
     return (
@@ -69,7 +72,7 @@ class PollWorker(QObject):
         self.poller = poller
         self.account = poller.account
         self._clock = clock
-        self._backoff = backoff or ErrorBackoff()
+        self._backoff = backoff or DEFAULT_BACKOFF
         self._timer: QTimer | None = None
         self.failures = 0  # unexpected exceptions in a row (reset by a tick that runs through)
         self._not_before = 0.0  # clock time before which no tick runs (after an unexpected exception)
