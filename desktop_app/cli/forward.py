@@ -13,7 +13,7 @@ from typing import Any
 
 from desktop_app.cli.output import EXIT_ERROR, EXIT_OK, Output, shown
 from desktop_app.core.errors import ConfigError
-from desktop_app.core.forwarding import ForwardTarget, UrlSource, check_name, trial_message
+from desktop_app.core.forwarding import ForwardTarget, UrlSource, check_name, check_url, trial_message
 from desktop_app.core.model import Secret
 from desktop_app.store.database import Store, data_dir
 
@@ -34,7 +34,7 @@ def _understood(url: str) -> bool | None:
 
 
 def cmd_forward_add(args: argparse.Namespace, io: Output) -> int:
-    from desktop_app.system.forward_urls import check_url, store_url
+    from desktop_app.system.forward_urls import store_url
 
     try:
         name = check_name(args.name)

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from desktop_app.core.errors import ConfigError
 from desktop_app.core.ids import provider_display_name
 from desktop_app.core.model import Job, JobState
 from desktop_app.core.text import displayable
@@ -65,6 +66,13 @@ def check_name(name: str) -> str:
     if not NAME_PATTERN.fullmatch(name):
         raise ValueError(f"{name!r} is not a forward name (letters, digits, '.', '_', '-'; at most 64)")
     return name
+
+
+def check_url(url: str) -> None:
+    """A plausible apprise URL (`scheme://...`); ConfigError otherwise (the URL itself is never in the message)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or not scheme or not rest or not scheme.replace("+", "").isalnum():
+        raise ConfigError("that is not an apprise URL (like ntfy://ntfy.sh/TOPIC or pover://USER@TOKEN)")
 
 
 def targets_for(targets: Iterable[ForwardTarget], account: str) -> list[ForwardTarget]:

@@ -29,13 +29,6 @@ def _registered(url: str) -> Secret:
     return Secret(url)
 
 
-def check_url(url: str) -> None:
-    """A plausible apprise URL (`scheme://...`); ConfigError otherwise (the URL itself is never in the message)."""
-    scheme, sep, rest = url.partition("://")
-    if not sep or not scheme or not rest or not scheme.replace("+", "").isalnum():
-        raise ConfigError("that is not an apprise URL (like ntfy://ntfy.sh/TOPIC or pover://USER@TOKEN)")
-
-
 def store_url(name: str, url: Secret) -> None:
     backend = system_keyring()
     _registered(url.reveal())

@@ -427,6 +427,121 @@
     </message>
 </context>
 <context>
+    <name>ForwardingPage</name>
+    <message>
+        <source>Send endings to phones and chat (apprise URLs)</source>
+        <translation>Enden an Telefone und Chats senden (apprise-URLs)</translation>
+    </message>
+    <message>
+        <source>Test</source>
+        <translation>Testen</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Entfernen</translation>
+    </message>
+    <message>
+        <source>phone</source>
+        <translation>telefon</translation>
+    </message>
+    <message>
+        <source>or an environment variable holding it</source>
+        <translation>oder eine Umgebungsvariable, die sie enthält</translation>
+    </message>
+    <message>
+        <source>Every account</source>
+        <translation>Jedes Konto</translation>
+    </message>
+    <message>
+        <source>Send the result link too (signed links are secrets)</source>
+        <translation>Auch den Ergebnis-Link senden (signierte Links sind Geheimnisse)</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>Hinzufügen</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>URL (kept in the keyring)</source>
+        <translation>URL (im Schlüsselbund gespeichert)</translation>
+    </message>
+    <message>
+        <source>Variable</source>
+        <translation>Variable</translation>
+    </message>
+    <message>
+        <source>For</source>
+        <translation>Für</translation>
+    </message>
+    <message>
+        <source>What is told, and where</source>
+        <translation>Was gemeldet wird, und wo</translation>
+    </message>
+    <message>
+        <source> min</source>
+        <translation> Min.</translation>
+    </message>
+    <message>
+        <source>Forward only while the desktop is idle or locked</source>
+        <translation>Nur weiterleiten, während der Desktop ruht oder gesperrt ist</translation>
+    </message>
+    <message>
+        <source>like 22:00-07:00</source>
+        <translation>etwa 22:00-07:00</translation>
+    </message>
+    <message>
+        <source>Hold banners while the desktop&apos;s do-not-disturb is on</source>
+        <translation>Banner zurückhalten, solange „Nicht stören“ des Desktops an ist</translation>
+    </message>
+    <message>
+        <source> h</source>
+        <translation> Std.</translation>
+    </message>
+    <message>
+        <source>Forward jobs that ran longer than</source>
+        <translation>Aufträge weiterleiten, die länger liefen als</translation>
+    </message>
+    <message>
+        <source>Quiet hours (no sounds or banners)</source>
+        <translation>Ruhezeiten (keine Töne oder Banner)</translation>
+    </message>
+    <message>
+        <source>Remind of an unacknowledged failure after (0: never)</source>
+        <translation>An einen nicht zur Kenntnis genommenen Fehler erinnern nach (0: nie)</translation>
+    </message>
+    <message>
+        <source>every account</source>
+        <translation>jedes Konto</translation>
+    </message>
+    <message>
+        <source>variable %1</source>
+        <translation>Variable %1</translation>
+    </message>
+    <message>
+        <source>keyring</source>
+        <translation>Schlüsselbund</translation>
+    </message>
+    <message>
+        <source>Sent a test to %1.</source>
+        <translation>Test an %1 gesendet.</translation>
+    </message>
+    <message>
+        <source>Not delivered to %1: %2</source>
+        <translation>Nicht an %1 zugestellt: %2</translation>
+    </message>
+    <message>
+        <source>Sending a test to %1...</source>
+        <translation>Sende einen Test an %1...</translation>
+    </message>
+    <message>
+        <source>Give a URL or the name of a variable holding it, not both.</source>
+        <translation>Eine URL oder den Namen einer Variablen angeben, die sie enthält, nicht beides.</translation>
+    </message>
+</context>
+<context>
     <name>HistoryPanel</name>
     <message>
         <source>Select a job to see its history</source>
