@@ -2,28 +2,21 @@
 of the settings (the account's, the app's, `watch --on-end`) run, the commands after the download so that they
 see `JOBTRAY_RESULT_FILE`.
 
-`plan_end` decides (pure); `plan_actions` turns the plan into outbox rows (`store.outbox`), written in the
-ending's own transaction by the recorder (`plan_for`); `engine.outbox.OutboxRunner` carries them out.
-`BackgroundFinisher` is the older in-memory way, kept until the tray moves onto the runner.
+`plan_actions` decides (pure) what outbox rows (`store.outbox`) an ending gets, written in the ending's own
+transaction by the recorder (`plan_for`); `engine.outbox.OutboxRunner` carries them out. `plan_end` is the same
+decision as an in-memory plan, for the tray until it moves onto the runner.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from desktop_app.core.model import Job, JobState, StatusChange
 from desktop_app.core.settings import AccountSettings, GlobalSettings, parse_command
-from desktop_app.engine.commands import CommandRunner, job_environment
-from desktop_app.engine.downloads import Download, DownloadOutcome, DownloadRequest, request_for
-from desktop_app.providers.base import ProviderConfig
-from desktop_app.store.database import Store
 from desktop_app.store.outbox import (
     REF_ACCOUNT_COMMAND,
     REF_APP_COMMAND,
@@ -139,99 +132,3 @@ def plan_actions(
         seen.append(argv)
         actions.append(OutboxAction("command", ref, origin_pid=pid))
     return actions
-
-
-class BackgroundFinisher:
-    """Carries out end plans for `jobtray watch`: each in a daemon thread, told through `on_warning` (any thread).
-
-    Args:
-        folder: the store's folder (a thread opens its own connection to record a saved file).
-        config_for: the account's provider config (its key read already, on the main thread), or None.
-        hidden_env: variables that hold keys; never passed to a command.
-    """
-
-    def __init__(
-        self,
-        folder: Path,
-        *,
-        on_warning: Callable[[str], None],
-        on_saved: Callable[[DownloadOutcome], None] = lambda outcome: None,
-        config_for: Callable[[str], ProviderConfig | None] = lambda account: None,
-        hidden_env: Iterable[str] = (),
-        environ: Mapping[str, str] | None = None,
-        command_timeout: float | None = None,
-        download_options: Mapping[str, object] | None = None,
-    ) -> None:
-        self._folder = folder
-        self._on_warning = on_warning
-        self._on_saved = on_saved
-        self._config_for = config_for
-        self._hidden = tuple(hidden_env)
-        self._environ = environ
-        self._download_options = dict(download_options or {})
-        self.commands = CommandRunner(on_problem=on_warning)
-        if command_timeout is not None:
-            self.commands.timeout = command_timeout
-        self._threads: list[threading.Thread] = []
-
-    def handle(self, plan: EndPlan, max_bytes: int) -> None:
-        """Start `plan` in the background; returns at once."""
-        if not plan.downloads:
-            self._run_commands(plan.job, None, plan.commands)
-            return
-        job = plan.job
-        assert plan.folder is not None and job.result_url is not None
-        request = request_for(
-            row_id=job.id,
-            account=job.account,
-            job_id=job.job_id,
-            url=job.result_url,
-            folder=plan.folder,
-            provider=job.provider,
-            config=self._config_for(job.account),
-            max_bytes=max_bytes,
-            extra={k: v for k, v in self._download_options.items() if k in _REQUEST_FIELDS},
-        )
-        thread = threading.Thread(
-            target=self._download_then_run, args=(plan, request), name="jobtray-download", daemon=True
-        )
-        self._threads.append(thread)
-        thread.start()
-
-    def _download_then_run(self, plan: EndPlan, request: DownloadRequest) -> None:
-        options = {k: v for k, v in self._download_options.items() if k not in _REQUEST_FIELDS}
-        try:
-            outcome = Download(request, **options).run()  # type: ignore[arg-type]
-            self._record(outcome)
-            if outcome.ok:
-                self._on_saved(outcome)
-            else:
-                self._on_warning(f"{request.account}: {request.job_id}: result not saved: {outcome.error}")
-            self._run_commands(plan.job, outcome.path, plan.commands)
-        except Exception:
-            log.exception("saving the result of %s failed", request.job_id)
-
-    def _record(self, outcome: DownloadOutcome) -> None:
-        try:
-            with Store(self._folder, check=False) as store:  # checked by the process's own store already
-                store.jobs.set_result_file(outcome.row_id, outcome.path, None if outcome.ok else outcome.error)
-        except Exception as exc:  # the file is saved either way; only the note in the database is missing
-            self._on_warning(f"the saved result of {outcome.job_id} could not be noted in the database: {exc}")
-
-    def _run_commands(self, job: Job, result_file: str | None, commands: Sequence[tuple[str, ...]]) -> None:
-        if not commands:
-            return
-        env = job_environment(job, result_file, self._environ, self._hidden)
-        for argv in commands:
-            self.commands.start(argv, env, job.job_id)
-
-    def wait(self, timeout: float) -> bool:
-        """Let the downloads and commands started so far end (at most `timeout` in all); True if all did."""
-        deadline = time.monotonic() + timeout
-        for thread in list(self._threads):
-            thread.join(max(0.0, deadline - time.monotonic()))
-        done = not any(t.is_alive() for t in self._threads)
-        return self.commands.wait(max(0.0, deadline - time.monotonic())) and done
-
-
-_REQUEST_FIELDS = ("deadline", "timeout", "reserve_bytes")

@@ -221,3 +221,57 @@ def test_a_watch_command_runs_only_in_its_own_process(tmp_path: Path) -> None:
         assert runner.run_until_idle(10)
         assert mark.exists()
         assert store.outbox.for_job(job, ("done",))
+
+
+def test_leases_are_renewed_while_the_work_goes_on(tmp_path: Path) -> None:
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    command = f'sh -c "touch {marks}/started; sleep 30"'
+    with Store(tmp_path / "d") as store:
+        job = _ended_job(store, None, AccountSettings(on_end=command), [OutboxAction("command", "account:on-end")])
+        runner = _runner(store, [], lease_seconds=0.4, command_timeout=30.0)
+        runner.start()
+        (row,) = store.outbox.for_job(job)
+        first = row.lease_until
+        assert first is not None
+        _wait_for(lambda: (marks / "started").exists())
+        deadline = time.monotonic() + 10
+        while (store.outbox.get(row.id).lease_until or 0) < first + 0.4:  # more than one lease later
+            assert time.monotonic() < deadline, "the lease was never renewed"
+            runner.wait(0.1)
+        # Another process's repair sees a live lease, whatever it thinks of the PID.
+        with Store(tmp_path / "d", check=False) as other:
+            assert not other.outbox.repair(pid=1)
+        runner.stop(grace=0.2)
+        assert store.outbox.get(row.id).state == "interrupted"
+
+
+def test_results_saved_the_old_way_are_adopted_once_while_their_link_works(
+    tmp_path: Path, s3: ObjectStoreServer
+) -> None:
+    url = s3.put("a/old.pdf", BODY, content_disposition='attachment; filename="old.pdf"')
+    results = tmp_path / "r"
+    with Store(tmp_path / "d") as store:
+        job = _ended_job(store, url, AccountSettings(save_results=str(results)), [])  # ended before the outbox
+        account = store.accounts.get("work")
+        dead, _ = store.jobs.add(account, "J2")
+        expired = "https://h/x.pdf?X-Amz-Date=20200101T000000Z&X-Amz-Expires=3600"
+        store.jobs.record_status(dead.id, Status("J2", JobState.SUCCEEDED, "success", 100.0, None, expired))
+        saved, _ = store.jobs.add(account, "J3")
+        store.jobs.record_status(saved.id, Status("J3", JobState.SUCCEEDED, "success", 100.0, None, url))
+        store.jobs.set_result_file(saved.id, str(results / "kept.pdf"))
+        news: list[OutboxNews] = []
+        runner = _runner(store, news)
+        runner.start()
+        assert runner.run_until_idle(30)
+        assert (results / "old.pdf").read_bytes() == BODY
+        assert [r.state for r in store.outbox.for_job(job, ("done",))] == ["done"]
+        assert store.outbox.for_job(dead.id, ("pending", "running", "done", "failed")) == []
+        assert store.outbox.for_job(saved.id, ("pending", "running", "done", "failed")) == []
+        assert [n.kind for n in news] == ["saved"]  # its own ending, not a replay
+        # Once per data folder: a job left unsaved later (the tray's own way, until it uses the outbox) is not.
+        store.jobs.set_result_file(job, None)
+        again = _runner(store, [])
+        again.start()
+        assert again.run_until_idle(5)
+        assert len(store.outbox.for_job(job, ("pending", "running", "done"))) == 1
