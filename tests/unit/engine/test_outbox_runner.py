@@ -234,7 +234,7 @@ def test_leases_are_renewed_while_the_work_goes_on(tmp_path: Path) -> None:
         (row,) = store.outbox.for_job(job)
         first = row.lease_until
         assert first is not None
-        _wait_for(lambda: (marks / "started").exists())
+        _wait_for((marks / "started").exists)
         deadline = time.monotonic() + 10
         while (store.outbox.get(row.id).lease_until or 0) < first + 0.4:  # more than one lease later
             assert time.monotonic() < deadline, "the lease was never renewed"
