@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable
 from typing import Protocol
 
-from desktop_app.simulators import encodingcom, ipaper, pdfco, scriptx
+from desktop_app.simulators import cloudconvert, encodingcom, ipaper, pdfco, scriptx
 from desktop_app.simulators.server import SimulatorServer, serve
 
 DEMO_KEYS = {
@@ -19,6 +19,7 @@ DEMO_KEYS = {
     "ipaper": "demo-ipaper-key",
     "scriptx": "13598d2f-8724-467b-ae64-6e53e9e9f644",  # the GUID from MeadCo's docs example
     "encodingcom": "demo-encodingcom-userkey",
+    "cloudconvert": "demo-cloudconvert-key",
 }
 DEMO_USERNAMES = {"encodingcom": "12345"}  # encoding.com user IDs are positive integers
 
@@ -82,23 +83,38 @@ def _start_encodingcom(port: int) -> tuple[SimulatorServer, list[str], dict[str,
     return serve(sim, port=port), samples, credentials
 
 
-_STARTERS: dict[str, Callable[[int], tuple[SimulatorServer, list[str], dict[str, str]]]] = {
+def _start_cloudconvert(port: int) -> tuple[SimulatorServer, list[str], dict[str, str]]:
+    sim = cloudconvert.CloudConvertSimulator(DEMO_KEYS["cloudconvert"])
+    samples = [
+        sim.add_job([cloudconvert.waiting(seconds=3), cloudconvert.processing(45, seconds=9), cloudconvert.finished()]),
+        sim.add_job([cloudconvert.processing(20, seconds=20), cloudconvert.error()]),
+    ]
+    return serve(sim, port=port), samples, {"key": DEMO_KEYS["cloudconvert"]}
+
+
+Starter = Callable[[int], tuple[SimulatorServer, list[str], dict[str, str]]]
+
+_STARTERS: dict[str, Starter] = {
     "ipaper": _start_ipaper,
     "scriptx": _start_scriptx,
     "pdfco": _start_pdfco,
     "encodingcom": _start_encodingcom,
 }
+# Providers defined in files that JobTray ships (providers/definitions/): `provider add NAME` before their account.
+DEFINED_STARTERS: dict[str, Starter] = {"cloudconvert": _start_cloudconvert}
 
 
-def start_all(port: int = 0) -> Running:
+def start_all(port: int = 0, with_defined: bool = False) -> Running:
     """Start every simulator; {provider: (server, sample job IDs, credentials)}.
 
     Credentials hold what `jobtray account add` needs: `key` (in the variable of --key-env) and, where the provider
     needs one, `username` (--username). With `port` 0 each server takes any free port; otherwise port, port+1, ...
+    `with_defined` adds the simulators of shipped definitions (`DEFINED_STARTERS`) after the built-in ones.
     """
     running: Running = {}
+    starters = {**_STARTERS, **(DEFINED_STARTERS if with_defined else {})}
     try:
-        for offset, (provider, start) in enumerate(_STARTERS.items()):
+        for offset, (provider, start) in enumerate(starters.items()):
             running[provider] = start(port + offset if port else 0)
     except BaseException:
         for server, _, _ in running.values():
@@ -118,14 +134,15 @@ def account_add_line(provider: str, base_url: str, credentials: dict[str, str]) 
     needs a Secret Service, which a server or a container often lacks. The key is a demo key: argv is fine."""
     var = key_variable(provider)
     username = f" --username {shlex.quote(credentials['username'])}" if "username" in credentials else ""
+    define = f"jobtray provider add {provider} && " if provider in DEFINED_STARTERS else ""
     return (
-        f"export {var}={shlex.quote(credentials['key'])}; jobtray account add sim-{provider} --provider {provider} "
-        f"--base-url {shlex.quote(base_url)}{username} --key-env {var}"
+        f"export {var}={shlex.quote(credentials['key'])}; {define}jobtray account add sim-{provider} "
+        f"--provider {provider} --base-url {shlex.quote(base_url)}{username} --key-env {var}"
     )
 
 
 def run_simulators(io: Printer, port: int = 0) -> int:
-    running = start_all(port)
+    running = start_all(port, with_defined=True)
     try:
         for provider, (server, samples, creds) in running.items():
             io.line(f"{provider}\t{server.base_url}")

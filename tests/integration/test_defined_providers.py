@@ -365,3 +365,26 @@ def test_a_definition_cannot_take_a_built_in_name_and_the_key_never_goes_in_a_ur
     leaky.write_text(text.replace("[request.key]", '[request.query]\ntoken = "{key}"\n\n[request.key]'), "utf-8")
     result = jobtray("provider", "check", str(leaky))
     assert result.returncode == 2 and "request.query.token: {key} cannot be written" in result.stderr
+
+
+def test_simulate_s_line_for_a_shipped_definition_works_as_printed() -> None:
+    """`jobtray simulate` serves CloudConvert too; its printed line adds the definition, then the account."""
+    import os
+
+    from desktop_app.simulators import launcher
+
+    running = launcher.start_all(with_defined=True)
+    try:
+        assert list(running)[-1] == "cloudconvert"
+        server, samples, credentials = running["cloudconvert"]
+        line = launcher.account_add_line("cloudconvert", server.base_url, credentials)
+        assert "jobtray provider add cloudconvert && " in line
+        env = subprocess_env()
+        env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"  # `jobtray` as installed
+        script = f"{line} && jobtray add --account sim-cloudconvert {samples[0]} && jobtray poll"
+        result = subprocess.run(["sh", "-c", script], env=env, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        assert "added provider cloudconvert" in result.stdout and "added account sim-cloudconvert" in result.stdout
+    finally:
+        for server, _, _ in running.values():
+            server.stop()
