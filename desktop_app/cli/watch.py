@@ -169,7 +169,7 @@ class _Front:
             except JobTrayError as exc:  # a stored command line that no longer splits: the ending is kept
                 self.engine.warn_once(f"plan:{exc}", str(exc))
                 actions = []
-            return actions + plan_forwards(change, settings, store.forwards.all())
+            return actions + plan_forwards(change, settings, store.forwards.all(), app_settings)
 
         def changed(change: StatusChange) -> None:
             io.line(format_change(change))
@@ -269,6 +269,7 @@ def watch(
             front.runner.run_until_idle(front.wait_s)  # the pollers' settings (a result's credentials) are still there
         except Stopped as stopped:
             if front is None:
+                io.warn("stopped: nothing was left unfinished")
                 return stopped.exit_code
             return front.stop(stopped)
         finally:
@@ -324,6 +325,7 @@ def poll(
             front.runner.run_until_idle(front.wait_s)  # the pollers' settings (a result's credentials) are still there
         except Stopped as stopped:
             if front is None:
+                io.warn("stopped: nothing was left unfinished")
                 return stopped.exit_code
             return front.stop(stopped)
         finally:
