@@ -10,9 +10,14 @@ Split like the polling loop, so every front drives it the same way:
 
 Time zone (docs/PROVIDERS.md): encoding.com's dates carry no zone. They are read as UTC, and the listing asks from
 `DATE_MARGIN` (14 h, the widest offset of any zone from UTC) before the last look, so a server in any zone lists
-everything new; the IDs already decided about make the overlap harmless. The first look (at the switch-on, or
-when the tray next runs) is the baseline: what it lists was there already and never counts. Media read as created
-more than `DATE_MARGIN` before the switch-on never count either.
+everything new; the IDs already decided about make the overlap harmless. Media read as created more than
+`DATE_MARGIN` before the switch-on never count.
+
+The baseline (issue 20): the first complete look. Taken at the switch-on (`take_baseline`, which `account add
+--discover` calls at once; the tray's first look within `SWITCH_ON_GRACE`), what it lists was there already and
+never counts: exact, whatever the zone. Taken later (the switch-on look failed, or the tray ran later), it counts
+the unfinished media created, read as UTC, at or after the switch-on: still "created since discovery was turned
+on", exact for a server that speaks UTC.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 LOOK_INTERVAL = 60.0  # seconds between the starts of two looks, at most once a minute
+SWITCH_ON_GRACE = 5.0  # a first look that began this soon after the switch-on is the switch-on's own
 DATE_MARGIN = timedelta(hours=14)
 MAX_PAGES = 50  # 5000 media a look: beyond that the rest waits for the next look
 ERROR_BACKOFF = 300.0
@@ -139,16 +145,43 @@ class Discoverer:
         return DiscoveryPage(self.account, started, page, listed.media, complete)
 
 
-def counts(media: Media, state: DiscoveryState) -> bool:
+def counts(media: Media, state: DiscoveryState, look_started: float) -> bool:
     """Whether a listed media (not decided about before) is a job created since discovery was switched on.
 
-    The first look after the switch-on is the baseline: what it lists was there already, whatever its date says
-    (in an unknown zone a date cannot tell a minute before from a minute after). Later looks count what is new to
-    them, unless its date, read as UTC, is more than DATE_MARGIN before the switch-on.
+    The baseline look (no `baseline_at` yet) taken at the switch-on counts nothing: what it lists was there
+    already, whatever its date says (in an unknown zone a date cannot tell a minute before from a minute after).
+    A baseline taken later counts what its date, read as UTC, puts at or after the switch-on. Later looks count
+    what is new to them, unless its date, read as UTC, is more than DATE_MARGIN before the switch-on.
     """
-    if media.finished or state.last_look is None:
+    if media.finished:
         return False
+    if state.baseline_at is None and state.last_look is None:
+        if look_started - state.since <= SWITCH_ON_GRACE:
+            return False
+        return media.created is not None and media.created.timestamp() >= state.since
     return media.created is None or media.created.timestamp() >= state.since - DATE_MARGIN.total_seconds()
+
+
+def take_baseline(store: Store, account: Account, provider: HttpProvider, *, wall: Clock = time.time) -> str | None:
+    """The baseline look at once, at the switch-on (blocking HTTP, every page, on the store's thread): what it lists
+    is remembered and never counts. None when it was taken (or is not owed), else the error in one line; the
+    account keeps discovery on, and its next look that succeeds is the baseline, counting from the switch-on."""
+    state = store.discovery.state(account.name)
+    if state is None or state.baseline_at is not None or state.last_look is not None:
+        return None
+    lister = LISTERS[account.provider]
+    started = wall()
+    date_from = datetime.fromtimestamp(state.since, UTC) - DATE_MARGIN
+    for number in range(1, MAX_PAGES + 1):
+        try:
+            listed = lister(provider, date_from, number)
+        except JobTrayError as exc:
+            return str(exc)
+        complete = not listed.full or number >= MAX_PAGES
+        record_page(store, account, DiscoveryPage(account.name, started, number, listed.media, complete))
+        if complete:
+            break
+    return None
 
 
 def record_page(store: Store, account: Account, page: DiscoveryPage) -> list[Job]:
@@ -162,7 +195,7 @@ def record_page(store: Store, account: Account, page: DiscoveryPage) -> list[Job
     with store.jobs.transaction():
         fresh = [m for m in page.media if m.media_id not in seen]
         for media in fresh:
-            if not counts(media, state):
+            if not counts(media, state, page.look_started):
                 continue
             job, created = store.jobs.add(account, media.media_id, media.source_name)
             if created:

@@ -12,10 +12,12 @@ from desktop_app.store.db import write_transaction
 
 @dataclass(frozen=True, slots=True)
 class DiscoveryState:
-    """Wall-clock epoch seconds: discovery was switched on at `since`; its last complete look began at `last_look`."""
+    """Wall-clock epoch seconds: discovery was switched on at `since`; its last complete look began at `last_look`;
+    the first complete look (the baseline) began at `baseline_at` (None until one succeeded)."""
 
     since: float
     last_look: float | None = None
+    baseline_at: float | None = None
 
 
 class DiscoveryStore:
@@ -42,17 +44,18 @@ class DiscoveryStore:
 
     def state(self, name: str) -> DiscoveryState | None:
         row = self._conn.execute(
-            "SELECT d.since, d.last_look FROM account_discovery d JOIN accounts a ON a.id = d.account_id "
-            "WHERE a.name = ?",
+            "SELECT d.since, d.last_look, d.baseline_at FROM account_discovery d JOIN accounts a "
+            "ON a.id = d.account_id WHERE a.name = ?",
             (name,),
         ).fetchone()
-        return None if row is None else DiscoveryState(float(row[0]), None if row[1] is None else float(row[1]))
+        return None if row is None else _state(row)
 
     def enabled(self) -> dict[str, DiscoveryState]:
         rows = self._conn.execute(
-            "SELECT a.name, d.since, d.last_look FROM account_discovery d JOIN accounts a ON a.id = d.account_id"
+            "SELECT a.name, d.since, d.last_look, d.baseline_at FROM account_discovery d JOIN accounts a "
+            "ON a.id = d.account_id"
         )
-        return {r[0]: DiscoveryState(float(r[1]), None if r[2] is None else float(r[2])) for r in rows}
+        return {r[0]: _state(r[1:]) for r in rows}
 
     def seen(self, name: str) -> set[str]:
         rows = self._conn.execute(
@@ -70,9 +73,20 @@ class DiscoveryStore:
                 )
 
     def set_last_look(self, name: str, at: float) -> None:
+        """A complete look began at `at`; the first one is the baseline (`baseline_at`, set once)."""
         self._conn.execute(
-            "UPDATE account_discovery SET last_look = ? WHERE account_id = ?", (at, self._account_id(name))
+            "UPDATE account_discovery SET last_look = ?, baseline_at = COALESCE(baseline_at, ?) WHERE account_id = ?",
+            (at, at, self._account_id(name)),
         )
 
     def mark_discovered(self, row_id: int) -> None:
         self._conn.execute("UPDATE jobs SET discovered = 1 WHERE id = ?", (row_id,))
+
+
+def _state(row: tuple[object, ...] | sqlite3.Row) -> DiscoveryState:
+    since, last_look, baseline_at = row[0], row[1], row[2]
+    return DiscoveryState(
+        float(since),  # type: ignore[arg-type]
+        None if last_look is None else float(last_look),  # type: ignore[arg-type]
+        None if baseline_at is None else float(baseline_at),  # type: ignore[arg-type]
+    )

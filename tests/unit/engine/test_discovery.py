@@ -13,7 +13,7 @@ import pytest
 from desktop_app.core.model import Account, KeySource, Secret
 from desktop_app.core.ratelimit import parse_rate_limit
 from desktop_app.engine.budget import LocalBudget
-from desktop_app.engine.discovery import LOOK_INTERVAL, Discoverer, record_page
+from desktop_app.engine.discovery import LOOK_INTERVAL, Discoverer, record_page, take_baseline
 from desktop_app.engine.poller import AccountPoller, PollerSpec
 from desktop_app.providers.base import ProviderConfig
 from desktop_app.providers.encodingcom import EncodingComProvider
@@ -128,3 +128,78 @@ def test_a_manually_added_job_is_not_marked_discovered_and_list_json_shows_the_f
     assert not job.discovered
     store.discovery.mark_discovered(job.id)
     assert store.jobs.get(job.id).discovered
+
+
+def _provider(server: SimulatorServer) -> EncodingComProvider:
+    return EncodingComProvider(ProviderConfig(base_url=server.base_url, secret=Secret(KEY), username=USER))
+
+
+def _discovering(store: Store, server: SimulatorServer, since: float) -> Account:
+    account = store.accounts.add(
+        Account("video", "encodingcom", KeySource.ENV, base_url=server.base_url, username=USER, key_env="K")
+    )
+    store.discovery.enable("video", since)
+    return account
+
+
+def _look(store: Store, account: Account, server: SimulatorServer, clock: VirtualClock) -> None:
+    state = store.discovery.state("video")
+    assert state is not None
+    discoverer = Discoverer("video", "encodingcom", state, clock=clock.mono, wall=clock.wall)
+    while True:
+        page = discoverer.step(_provider(server), LocalBudget(wall=clock.wall), 0.0)
+        assert page is not None and page.error is None
+        record_page(store, account, page)
+        if page.complete:
+            return
+
+
+def test_the_switch_on_baseline_then_media_created_before_the_first_poll_are_found(store: Store) -> None:
+    """Issue 20: media created between the switch-on and the first look of the tray or `poll` were never found."""
+    sim = enc.EncodingComSimulator(USER, KEY)
+    server = serve(sim)
+    try:
+        clock = VirtualClock(SWITCH_ON.timestamp())
+        before = sim.add_job([enc.running()], created=SWITCH_ON - timedelta(minutes=1))
+        account = _discovering(store, server, SWITCH_ON.timestamp())
+        assert take_baseline(store, account, _provider(server), wall=clock.wall) is None
+        baseline = store.discovery.state("video")
+        assert baseline is not None and baseline.baseline_at == SWITCH_ON.timestamp()
+        assert store.jobs.all() == []
+        clock.now += 120  # the first poll comes two minutes later
+        between = sim.add_job([enc.running()], created=SWITCH_ON + timedelta(seconds=30))
+        _look(store, account, server, clock)
+        assert [job.job_id for job in store.jobs.all()] == [between]
+        assert before not in {job.job_id for job in store.jobs.all()}
+    finally:
+        server.stop()
+
+
+def test_a_failed_switch_on_look_leaves_the_baseline_to_the_next_look_counting_from_the_switch_on(
+    store: Store,
+) -> None:
+    sim = enc.EncodingComSimulator(USER, KEY)
+    server = serve(sim)
+    try:
+        from desktop_app.simulators.server import SimResponse
+
+        clock = VirtualClock(SWITCH_ON.timestamp())
+        before = sim.add_job([enc.running()], created=SWITCH_ON - timedelta(minutes=1))
+        account = _discovering(store, server, SWITCH_ON.timestamp())
+        sim.faults.push(SimResponse(503, b"busy", "text/plain"))
+        error = take_baseline(store, account, _provider(server), wall=clock.wall)
+        assert error is not None and "503" in error
+        state = store.discovery.state("video")
+        assert state is not None and state.baseline_at is None
+        clock.now += 600
+        between = sim.add_job([enc.running()], created=SWITCH_ON + timedelta(minutes=3))
+        finished = sim.add_job([enc.finished()], created=SWITCH_ON + timedelta(minutes=4))
+        _look(store, account, server, clock)
+        assert [job.job_id for job in store.jobs.all()] == [between]
+        assert before not in {j.job_id for j in store.jobs.all()} and finished not in {
+            j.job_id for j in store.jobs.all()
+        }
+        state = store.discovery.state("video")
+        assert state is not None and state.baseline_at == SWITCH_ON.timestamp() + 600
+    finally:
+        server.stop()
