@@ -48,6 +48,18 @@ class AccountForm:
     secret: Secret | None
     save_results: str | None = None  # the folder finished jobs' results are saved in (None: not saved)
     discover: bool | None = None  # watch new media by themselves; None: the provider cannot (left as it is)
+    # A defined provider's values for its path (`owner=octo-org repo=hello-world`), as `--var NAME=VALUE` gives them.
+    variables: tuple[tuple[str, str], ...] = ()
+
+
+def parse_variables(text: str) -> tuple[tuple[str, str], ...]:
+    """`owner=octo-org repo=hello-world` as (name, value) pairs; a word without `=` is kept with an empty value,
+    so the account check names it instead of it vanishing."""
+    pairs: list[tuple[str, str]] = []
+    for word in text.replace(",", " ").split():
+        name, _, value = word.partition("=")
+        pairs.append((name.strip(), value.strip()))
+    return tuple(pairs)
 
 
 def _blank_to_none(text: str) -> str | None:
@@ -86,6 +98,8 @@ class AccountEditor(QDialog):
         self.base_url = QLineEdit(account.base_url or "" if account else "")
         self.base_url.setPlaceholderText(self.tr("the provider's default"))
         self.username = QLineEdit(account.username or "" if account else "")
+        self.variables = QLineEdit(" ".join(f"{k}={v}" for k, v in account.variables) if account else "")
+        self.variables.setPlaceholderText(self.tr("for a provider defined in a file, like owner=octo-org repo=site"))
         self.rate_limit = QLineEdit(account.rate_limit or "" if account else "")
         self.rate_limit.setPlaceholderText(self.tr("the provider's default, or like 10/s, 45/min"))
         self.use_keyring = QRadioButton(self.tr("Store the key in the system keyring"))
@@ -107,6 +121,7 @@ class AccountEditor(QDialog):
         form.addRow(self.tr("Base URL"), self.base_url)
         form.addRow(self.tr("User name"), self.username)
         form.addRow(self.tr("Rate limit"), self.rate_limit)
+        form.addRow(self.tr("Variables"), self.variables)
         form.addRow(self.use_keyring)
         form.addRow(self.tr("Key"), self.secret)
         form.addRow(self.use_env)
@@ -155,6 +170,7 @@ class AccountEditor(QDialog):
             secret=Secret(secret_text) if keyring and secret_text else None,
             save_results=self.save_results.path(),
             discover=self.discover.isChecked() if self._can_discover() else None,
+            variables=parse_variables(self.variables.text()),
         )
 
 

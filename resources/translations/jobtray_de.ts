@@ -16,6 +16,10 @@
         <translation>Standard des Anbieters</translation>
     </message>
     <message>
+        <source>for a provider defined in a file, like owner=octo-org repo=site</source>
+        <translation>für einen in einer Datei beschriebenen Anbieter, etwa owner=octo-org repo=site</translation>
+    </message>
+    <message>
         <source>the provider&apos;s default, or like 10/s, 45/min</source>
         <translation>Standard des Anbieters, oder etwa 10/s, 45/min</translation>
     </message>
@@ -54,6 +58,10 @@
     <message>
         <source>Rate limit</source>
         <translation>Anfragelimit</translation>
+    </message>
+    <message>
+        <source>Variables</source>
+        <translation>Variablen</translation>
     </message>
     <message>
         <source>Key</source>
