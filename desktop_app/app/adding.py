@@ -14,10 +14,11 @@ from desktop_app.app.windowing import WindowHost
 from desktop_app.core.errors import JobTrayError
 from desktop_app.core.handoff import WatchRequest
 from desktop_app.core.ids import IdSpec
+from desktop_app.core.intake import Owner, owners, place_handoff
 from desktop_app.core.model import Account, Job
+from desktop_app.core.text import displayable
 from desktop_app.store.database import Store
 from desktop_app.ui.clipboard import ClipboardOffer, offer_text
-from desktop_app.ui.drops import Candidate, plan_drop
 from desktop_app.ui.job_model import JobTableModel
 from desktop_app.ui.notifier import Notifier
 
@@ -97,24 +98,34 @@ class JobAdder(QObject):
                 )
             )
             return
-        plan = plan_drop(text, accounts, account, specs=id_specs())
-        if plan.empty:
+        from desktop_app.engine.intake import id_book  # the providers' registry: loaded when first needed
+
+        warnings: list[str] = []
+        try:
+            # The one intake's rules, the same as `jobtray add` (core/intake.py).
+            found = owners(text, accounts, id_book(), account, warnings)
+        except JobTrayError as exc:
+            self._state.refuse(QCoreApplication.translate("AppController", "Not added: %1").replace("%1", str(exc)))
+            return
+        if not found:
             providers = ", ".join(sorted({a.provider for a in accounts}))
             template = QCoreApplication.translate(
                 "AppController", "No job ID of your accounts' providers (%1) was found in that text."
             )
             self._state.refuse(template.replace("%1", providers))
             return
-        if not plan.needs_choice:
-            self.add_jobs(plan.candidates, label)
+        for warning in warnings:
+            self._state.say(warning)
+        if len(found) == 1:
+            self.add_jobs(found, label)
             return
         from desktop_app.ui.dialogs import ChooseAccountDialog
 
-        dialog = ChooseAccountDialog(plan.candidates, self._windows.window)
+        dialog = ChooseAccountDialog(found, self._windows.window)
         dialog.accepted.connect(lambda: self.add_jobs(dialog.chosen(), label))
         self._windows.keep_open(dialog)
 
-    def add_jobs(self, candidates: Sequence[Candidate], label: str | None = None) -> list[Job]:
+    def add_jobs(self, candidates: Sequence[Owner], label: str | None = None) -> list[Job]:
         added: list[Job] = []
         try:
             with self._store.jobs.transaction():
@@ -184,12 +195,14 @@ class JobAdder(QObject):
         out now (a new job is due at once in its account's schedule). A database busy with another program never
         refuses it: the request is queued, answered at once, and written as soon as the database is free.
         """
-        from desktop_app.app.intake import validated_handoff
+        from desktop_app.engine.intake import id_book
 
+        label = displayable(request.label).strip() or None if request.label else None
         try:
-            account, job_id, label = validated_handoff(self._store.accounts.all(), request)
+            placed = place_handoff(self._store.accounts.all(), request.account, request.job_id, label, id_book())
         except (JobTrayError, sqlite3.Error) as exc:
             return None, str(exc)
+        account, job_id = placed.account, placed.job_id
         if self._queued:  # keep the order: behind those already waiting
             return self._queue(account, job_id, label, request.announce)
         try:

@@ -23,11 +23,11 @@ from desktop_app.cli.output import (
     job_line,
     shown,
 )
-from desktop_app.core import ids
+from desktop_app.cli.stores import open_store
 from desktop_app.core.errors import ConfigError, JobTrayError
 from desktop_app.core.model import Account, KeySource, Secret
 from desktop_app.core.text import displayable
-from desktop_app.store.database import Store, data_dir
+from desktop_app.store.database import Store, data_dir  # noqa: F401 - reached here by tests
 
 if TYPE_CHECKING:
     from desktop_app.engine.accounts import AccountDraft
@@ -36,13 +36,7 @@ __all__ = ["EXIT_ERROR", "EXIT_JOB_FAILED", "EXIT_OK", "EXIT_TIMEOUT", "Output",
 
 
 def _open_store(args: argparse.Namespace, io: Output | None = None) -> Store:
-    store = Store(data_dir(args.data_dir))
-    if store.recovery_message and io is not None:
-        io.warn(f"warning: {store.recovery_message}")
-    from desktop_app.cli.providers import learn_definitions
-
-    learn_definitions(store.folder, io)  # the providers defined in this data folder's providers/
-    return store
+    return open_store(args, io)
 
 
 # ---- account -----------------------------------------------------------------------------------------------
@@ -187,6 +181,7 @@ def cmd_account_list(args: argparse.Namespace, io: Output) -> int:
                 "last_error": errors[a.name],
                 "problem": problems[a.name].as_json() if a.name in problems else None,
                 "discover": a.name in discovering,
+                "variables": dict(a.variables),
             }
             for a in accounts
         ]
@@ -232,44 +227,11 @@ def resolve_ids(
     documented form. Text that is not a single token, and any text without `account_name`, is searched with each
     provider's careful patterns.
     """
-    from desktop_app.providers.registry import DISPLAY_NAMES, ID_SPECS, provider_class
+    from desktop_app.core.intake import place_text
+    from desktop_app.engine.intake import id_book
 
-    if account_name is not None:
-        matching = [a for a in accounts if a.name == account_name]
-        if not matching:
-            raise ConfigError(f"no account named {account_name!r} (see `jobtray account list`)")
-        account = matching[0]
-        cls = provider_class(account.provider)  # ConfigError naming the known ones
-        pairs: list[tuple[Account, str]] = []
-        for arg in args:
-            if ids.is_single_token(arg) or not arg.strip():
-                job_id, warning = ids.given_id(cls.id_spec, arg, cls.display_name)
-                if warning is not None and warnings is not None:
-                    warnings.append(warning)
-                pairs.append((account, job_id))
-            else:
-                found = ids.extract_ids(cls.id_spec, arg)
-                if not found:
-                    hint = ids.near_miss_hint(arg, {account.provider: cls.id_spec}, DISPLAY_NAMES)
-                    raise ConfigError(hint or f"no {account.provider} job ID found in {ids.quoted(arg)}")
-                pairs.extend((account, job_id) for job_id in found)
-        return pairs
-    if not accounts:
-        raise ConfigError("no accounts yet: add one with `jobtray account add`")
-    pairs = []
-    specs = {name: ID_SPECS[name] for name in sorted({a.provider for a in accounts}) if name in ID_SPECS}
-    for arg in args:
-        matches = ids.candidates(arg, specs)
-        if not matches:
-            hint = ids.near_miss_hint(arg, specs, DISPLAY_NAMES)  # a typo says what the IDs look like (issue 20)
-            raise ConfigError(hint or f"no job ID of any account's provider found in {ids.quoted(arg)}")
-        owners = [a for a in accounts if a.provider in matches]
-        if len(owners) > 1:
-            names = ", ".join(f"{a.name} ({a.provider})" for a in owners)
-            raise ConfigError(f"{ids.quoted(arg)} could belong to several accounts: {names}; choose one with --account")
-        owner = owners[0]
-        pairs.extend((owner, job_id) for job_id in matches[owner.provider])
-    return pairs
+    placed = place_text(accounts, args, account_name, id_book(), warnings=warnings)
+    return [(item.account, item.job_id) for item in placed]
 
 
 def cmd_add(args: argparse.Namespace, io: Output) -> int:
@@ -306,21 +268,33 @@ def cmd_add(args: argparse.Namespace, io: Output) -> int:
 
 def cmd_open(args: argparse.Namespace, io: Output) -> int:
     from desktop_app.cli import intake
+    from desktop_app.core.intake import place_given
     from desktop_app.core.links import parse_link
+    from desktop_app.engine.intake import id_book
     from desktop_app.providers.registry import PROVIDERS
 
     link = parse_link(args.link)
+    from desktop_app.cli.providers import learn_definitions
+
+    learn_definitions(data_dir(args.data_dir), io)  # a link may name a provider defined in this data folder
     cls = PROVIDERS.get(link.provider)
     if cls is None:
         raise ConfigError(f"the link names a provider JobTray does not know (known: {', '.join(PROVIDERS)}); refused")
     with _open_store(args, io) as store:
-        account = intake.account_for(store.accounts.all(), link.provider, link.account, cls.display_name)
-        job_id, warning = ids.given_id(cls.id_spec, link.job_id, cls.display_name)
-        if warning is not None:
-            # A link is untrusted: an ID not of the vendor's documented form is refused, not added as given.
-            raise ConfigError(f"the link's job ID is not a {cls.display_name} job ID; refused")
         label = displayable(link.label).strip() or None if link.label else None
-        results = intake.watch(store, [intake.Placed(account, job_id, label)], announce=True)
+        # A link is untrusted: an ID not of the vendor's documented form is refused, not added as given.
+        placed = place_given(
+            store.accounts.all(),
+            link.provider,
+            link.job_id,
+            link.account,
+            id_book(),
+            label=label,
+            strict=True,
+            what="link's job ID",
+        )
+        account = placed.account
+        results = intake.watch(store, [placed], announce=True)
     for result in results:
         verb = "watching" if result.created else "already watching"
         io.line(f"{verb} {shown(result.placed.job_id)} (account {shown(account.name)}, from a jobtray:// link)")

@@ -1,5 +1,6 @@
-"""How jobs come in from the command line: a vendor's creation reply (`jobtray add -`, `--from-file`), a
-`jobtray://` link (`jobtray open`), and the hand-off to a running tray (else the store is written, as before).
+"""How jobs come in from the command line: reading piped input (`jobtray add -`, `--from-file`) and the hand-off
+to a running tray (else the store is written, as before). What the text, reply or link holds is placed by the one
+intake of every front (core/intake.py, engine/intake.py).
 
 Headless: no Qt. The tray is reached with the plain socket client of `system/handoff.py`.
 """
@@ -15,18 +16,12 @@ from typing import BinaryIO
 from desktop_app.core import ids
 from desktop_app.core.errors import ConfigError
 from desktop_app.core.handoff import WatchRequest
-from desktop_app.core.model import Account
-from desktop_app.providers.replies import MAX_REPLY_BYTES, CreationReply, parse_reply
+from desktop_app.core.intake import Placed
+from desktop_app.engine.intake import place_input
+from desktop_app.providers.replies import MAX_REPLY_BYTES
 from desktop_app.store.database import Store
 
-
-@dataclass(frozen=True, slots=True)
-class Placed:
-    """One job to watch: at which account, its ID as sent, and its label."""
-
-    account: Account
-    job_id: str
-    label: str | None = None
+__all__ = ["Placed", "Watched", "place_input", "read_input", "watch"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,57 +45,6 @@ def read_input(path: str | None, stdin: BinaryIO | None = None) -> bytes:
     if len(data) > MAX_REPLY_BYTES:
         raise ConfigError(f"{path or 'standard input'} is over {MAX_REPLY_BYTES // 1_000_000} MB: not a reply")
     return data
-
-
-def account_for(accounts: Sequence[Account], provider: str, account_name: str | None, display: str) -> Account:
-    """The account a job of `provider` goes to: the named one (which must be of that provider), else the only
-    account of that provider; none or several are a ConfigError naming them."""
-    if account_name is not None:
-        named = [a for a in accounts if a.name == account_name]
-        if not named:
-            raise ConfigError(f"no account named {ids.quoted(account_name)} (see `jobtray account list`)")
-        if named[0].provider != provider:
-            raise ConfigError(f"{ids.quoted(account_name)} is a {named[0].provider} account, not {display}")
-        return named[0]
-    owners = [a for a in accounts if a.provider == provider]
-    if not owners:
-        raise ConfigError(f"no {display} account: add one with `jobtray account add NAME --provider {provider}`")
-    if len(owners) > 1:
-        names = ", ".join(a.name for a in owners)
-        raise ConfigError(f"several {display} accounts ({names}): choose one with --account")
-    return owners[0]
-
-
-def place_reply(
-    accounts: Sequence[Account], reply: CreationReply, account_name: str | None, warnings: list[str]
-) -> Placed:
-    from desktop_app.providers.registry import PROVIDERS
-
-    cls = PROVIDERS[reply.provider]
-    account = account_for(accounts, reply.provider, account_name, cls.display_name)
-    job_id, warning = ids.given_id(cls.id_spec, reply.job_id, cls.display_name)
-    if warning is not None:
-        warnings.append(warning)
-    return Placed(account, job_id, reply.label)
-
-
-def place_input(
-    accounts: Sequence[Account], raw: bytes, account_name: str | None, label: str | None, warnings: list[str]
-) -> list[Placed]:
-    """The jobs in piped input: a vendor's reply (VendorError when it reports an error), else text searched for
-    IDs as `add TEXT` does."""
-    from desktop_app.cli.commands import resolve_ids
-
-    reply = parse_reply(raw)
-    if reply is not None:
-        placed = place_reply(accounts, reply, account_name, warnings)
-        return [Placed(placed.account, placed.job_id, label or placed.label)]
-    text = raw.decode("utf-8", "replace")
-    if not text.strip():
-        raise ConfigError("nothing on standard input: pipe a vendor's reply or text holding job IDs")
-    # Several words: searched with each provider's careful patterns, never taken as one given token.
-    pairs = resolve_ids(accounts, [text if not ids.is_single_token(text) else text.strip()], account_name, warnings)
-    return [Placed(account, job_id, label) for account, job_id in pairs]
 
 
 def watch(store: Store, placed: Sequence[Placed], announce: bool = False) -> list[Watched]:

@@ -66,7 +66,7 @@ def _hint(rows: Sequence[OutboxRow]) -> str | None:
 
 
 def cmd_pending(args: argparse.Namespace, io: Output) -> int:
-    from desktop_app.cli.commands import _open_store
+    from desktop_app.cli.stores import open_store as _open_store
 
     with _open_store(args, io) as store:
         if args.discard is not None:

@@ -1,8 +1,9 @@
 """What a drop or a paste carries, as text, and which accounts its job IDs could belong to.
 
 `read_mime` turns QMimeData (text, links, text files) into text or a refusal the user can read; `plan_drop` finds
-job IDs in that text per account with core.ids and the ID specs its caller passes (the registry's `ID_SPECS`: the
-ui never imports the providers). Neither touches the store: the app decides what to add.
+job IDs in that text per account by the one intake's rules (core/intake.py) with the ID specs its caller passes
+(the registry's `ID_SPECS`: the ui never imports the providers). Neither touches the store: the app decides what
+to add.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QMimeData
 
 from desktop_app.core import ids
+from desktop_app.core.errors import ConfigError
+from desktop_app.core.intake import IdBook, Owner, owners
 from desktop_app.core.model import Account
 from desktop_app.ui.texts import QT_TRANSLATE_NOOP, fill
 
@@ -90,12 +93,7 @@ def read_mime(mime: QMimeData) -> DropContent:
     return DropContent(text=text)
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """An account that could own some of the IDs in a drop, and those IDs."""
-
-    account: Account
-    job_ids: tuple[str, ...]
+Candidate = Owner  # an account that could own some of the IDs in a drop, and those IDs
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,29 +114,9 @@ def plan_drop(
     text: str, accounts: Sequence[Account], only_account: str | None = None, *, specs: Mapping[str, ids.IdSpec]
 ) -> DropPlan:
     """The accounts whose provider's IDs appear in `text`, most IDs first; `specs` by provider name (an account
-    whose provider has none is never a candidate)."""
-    by_provider: dict[str, list[str]] = {}
-    candidates: list[Candidate] = []
-    for account in accounts:
-        if only_account is not None and account.name != only_account:
-            continue
-        spec = specs.get(account.provider)
-        if spec is None:
-            continue
-        if account.provider not in by_provider:
-            by_provider[account.provider] = _ids_for(spec, text)
-        found = by_provider[account.provider]
-        if found:
-            candidates.append(Candidate(account, tuple(found)))
-    candidates.sort(key=lambda c: -len(c.job_ids))
-    return DropPlan(tuple(candidates))
-
-
-def _ids_for(spec: ids.IdSpec, text: str) -> list[str]:
-    # A bare token (typed or pasted on its own) is judged by the full `valid` pattern, like `jobtray add ID`;
-    # anything longer is searched with the stricter `find` pattern.
-    if ids.is_single_token(text):
-        single = ids.normalize_id(spec, text)
-        if single is not None:
-            return [single]
-    return ids.extract_ids(spec, text)
+    whose provider has none is never a candidate). The rules are the intake's, the same for every front
+    (core/intake.py); text the named account could not take is an empty plan."""
+    try:
+        return DropPlan(tuple(owners(text, accounts, IdBook(specs, {}), only_account)))
+    except ConfigError:
+        return DropPlan(())
