@@ -118,7 +118,8 @@ def cmd_provider_check(args: argparse.Namespace, io: Output) -> int:
     from desktop_app.providers.definition_file import DefinitionError, read_definition
     from desktop_app.providers.registry import BUILTIN_NAMES
 
-    source = resolve(args.file)
+    added = _folder(args) / f"{args.file}.toml"  # a provider's name: the definition in use in this data folder
+    source = added if "/" not in args.file and added.is_file() and not Path(args.file).is_file() else resolve(args.file)
     try:
         definition = read_definition(source, BUILTIN_NAMES)
     except DefinitionError as exc:

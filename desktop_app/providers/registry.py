@@ -65,7 +65,10 @@ def provider_class(name: str) -> type[HttpProvider]:
         return PROVIDERS[name]
     except KeyError:
         known = ", ".join(sorted(PROVIDERS))
-        raise ConfigError(f"provider {name!r} is not available (available: {known})") from None
+        hint = ""
+        if name not in BUILTIN_NAMES:
+            hint = f"; if it is defined in a file, its definition is missing or broken: `jobtray provider check {name}`"
+        raise ConfigError(f"provider {name!r} is not available (available: {known}){hint}") from None
 
 
 def account_rate_limit(account: Account) -> RateLimit:
