@@ -39,7 +39,7 @@ from desktop_app.core.model import Job, JobState
 from desktop_app.core.settings import AccountSettings, GlobalSettings, parse_command
 from desktop_app.engine.after_end import link_expiry, wants_download
 from desktop_app.engine.commands import CommandOutcome, RunningCommand, job_environment
-from desktop_app.engine.downloads import Download, DownloadOutcome, request_for, shown_error
+from desktop_app.engine.downloads import Download, DownloadOutcome, DownloadProgress, request_for, shown_error
 from desktop_app.providers.base import ProviderConfig
 from desktop_app.store.database import Store
 from desktop_app.store.outbox import (
@@ -147,13 +147,26 @@ class StopReport:
 
 
 class _DownloadWork:
-    def __init__(self, download: Download, on_target: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        download: Download,
+        on_target: Callable[[str], None],
+        on_progress: Callable[[DownloadProgress], None] | None,
+    ) -> None:
         self.download = download
         self._on_target = on_target
+        self._on_progress = on_progress
         self.outcome: DownloadOutcome | None = None
 
     def run(self) -> WorkResult:
-        outcome = self.download.run(on_target=self._on_target)
+        tell = self._on_progress
+        request = self.download.request
+        progress = (
+            None
+            if tell is None
+            else lambda received, total: tell(DownloadProgress(request.row_id, request.account, received, total))
+        )
+        outcome = self.download.run(progress, on_target=self._on_target)
         self.outcome = outcome
         if outcome.ok:
             return WorkResult("done", outcome=outcome.path)
@@ -253,6 +266,8 @@ class OutboxRunner:
         clock: wall-clock epoch seconds (the store's times).
         shield: a context in which the owner's writes happen; the CLI defers a stop signal inside it, so that an
             outcome taken off the queue is always recorded.
+        on_progress: a download's progress (its job's row id, bytes so far, total), called from the download's
+            thread at most 4 times a second.
     """
 
     def __init__(
@@ -271,8 +286,10 @@ class OutboxRunner:
         lease_seconds: float = LEASE_SECONDS,
         clock: Callable[[], float] = time.time,
         shield: Callable[[], contextlib.AbstractContextManager[object]] = contextlib.nullcontext,
+        on_progress: Callable[[DownloadProgress], None] | None = None,
     ) -> None:
         self.store = store
+        self._on_progress = on_progress
         self._shield = shield
         self.pid = os.getpid() if pid is None else pid
         self._on_news = on_news
@@ -315,7 +332,7 @@ class OutboxRunner:
         """At start: repair what dead processes left (told as one summary), adopt results of the old way, then
         pump. Returns the repair. A busy store defers all of it to a later pump."""
         try:
-            repair = self.store.outbox.repair(self.pid)
+            repair = self.store.outbox.repair(self.pid, fresh=True)
             self.repair_found = repair
             self._adopt_unsaved()
             self._tell_repair(repair)
@@ -379,6 +396,10 @@ class OutboxRunner:
 
     # ---- the owner's loop -------------------------------------------------------------------------------------
 
+    def active(self) -> list[tuple[OutboxRow, Job]]:
+        """The rows this runner is carrying out now, with their jobs (a tray's "Saving..." lines)."""
+        return [(r.row, r.job) for r in self._running.values() if not r.settled]
+
     @property
     def in_flight(self) -> int:
         return sum(1 for r in self._running.values() if not r.settled)
@@ -414,7 +435,7 @@ class OutboxRunner:
             self._needs_repair = False
             self._last_repair = now
             self._adopt_unsaved()
-            self._tell_repair(self.store.outbox.repair(self.pid))
+            self._tell_repair(self.store.outbox.repair(self.pid, fresh=True))
         if now - self._last_renew >= self.lease_seconds / 4 and self._running:
             self._last_renew = now
             self.store.outbox.renew(self.pid, self.lease_seconds)
@@ -562,7 +583,7 @@ class OutboxRunner:
             },
         )
         download = Download(request, **{k: v for k, v in options.items() if k not in _REQUEST_FIELDS})  # type: ignore[arg-type]
-        return _DownloadWork(download, lambda name: self._record_target(row.id, name))
+        return _DownloadWork(download, lambda name: self._record_target(row.id, name), self._on_progress)
 
     def _safe_config(self, account: str) -> ProviderConfig | None:
         try:

@@ -407,11 +407,12 @@ class OutboxStore:
 
     # ---- start-up repair ------------------------------------------------------------------------------------
 
-    def repair(self, pid: int | None = None) -> Repair:
+    def repair(self, pid: int | None = None, *, fresh: bool = False) -> Repair:
         """Rows left 'running' by processes that are gone (dead PID, or a lease not renewed in time): a download
         goes back to pending (restarted from the beginning) while its link can still work, else fails; a
         command becomes 'unknown' (it may not have finished; never run again). A `watch --on-end` command whose
-        watch is gone before it ran is failed. Run at start, and now and then while running."""
+        watch is gone before it ran is failed. Run at start (`fresh`: rows under this very PID were left by an
+        earlier process that had it), and now and then while running."""
         now = self._now()
         resumed: list[OutboxRow] = []
         expired: list[OutboxRow] = []
@@ -420,9 +421,9 @@ class OutboxStore:
         with write_transaction(self._conn):
             running = [_row(r) for r in self._conn.execute("SELECT * FROM outbox WHERE state = 'running'")]
             for row in running:
-                if row.claimed_by == pid:
+                if row.claimed_by == pid and not fresh:
                     continue
-                gone = row.claimed_by is None or not self._alive(row.claimed_by)
+                gone = row.claimed_by is None or row.claimed_by == pid or not self._alive(row.claimed_by)
                 stale = row.lease_until is not None and row.lease_until < now
                 if not (gone or stale):
                     continue
@@ -441,7 +442,7 @@ class OutboxStore:
             ]
             for row in waiting:
                 assert row.origin_pid is not None
-                if row.origin_pid != pid and not self._alive(row.origin_pid):
+                if (row.origin_pid == pid and fresh) or (row.origin_pid != pid and not self._alive(row.origin_pid)):
                     self._settle(row.id, "failed", error="not run: the `watch` it was given to stopped first", now=now)
                     orphaned.append(row)
         return Repair(tuple(resumed), tuple(expired), tuple(unknown), tuple(orphaned))

@@ -15,6 +15,7 @@ import pytest
 
 from desktop_app.core.model import Account, JobState, KeySource, Status
 from desktop_app.core.settings import AccountSettings
+from desktop_app.engine.downloads import DownloadProgress
 from desktop_app.engine.outbox import OutboxNews, OutboxRunner, WorkResult
 from desktop_app.simulators.objects import ObjectStoreServer
 from desktop_app.store.database import Store
@@ -56,7 +57,9 @@ def test_the_download_first_then_the_command_with_the_file(tmp_path: Path, s3: O
     command = f'sh -c "echo $JOBTRAY_RESULT_FILE > {seen}"'
     with Store(tmp_path / "d") as store:
         news: list[OutboxNews] = []
-        runner = _runner(store, news)  # before the ending: its work is told as it happens, not as a replay
+        progress: list[DownloadProgress] = []
+        # Before the ending: its work is told as it happens, not as a replay.
+        runner = _runner(store, news, on_progress=progress.append)
         runner.start()
         time.sleep(0.002)  # the store's times are wall-clock: the ending comes after the start
         job = _ended_job(
@@ -75,6 +78,7 @@ def test_the_download_first_then_the_command_with_the_file(tmp_path: Path, s3: O
         ]
         assert store.jobs.get(job).result_file == str(results / "report.pdf")
         assert [n.kind for n in news] == ["saved"]
+        assert progress[-1] == DownloadProgress(job, "work", len(BODY), len(BODY))
 
 
 def test_a_stop_in_mid_stream_leaves_the_row_to_resume_under_its_name(tmp_path: Path, s3: ObjectStoreServer) -> None:
@@ -212,12 +216,13 @@ def test_another_kind_runs_through_its_handler(tmp_path: Path) -> None:
 def test_a_watch_command_runs_only_in_its_own_process(tmp_path: Path) -> None:
     mark = tmp_path / "ran"
     with Store(tmp_path / "d") as store:
+        # The watch's runner starts first (as `watch` does), then its ending writes the row.
+        runner = _runner(store, [], watch_commands=[f'{sys.executable} -c \'open("{mark}", "w")\''])
+        runner.start()
         job = _ended_job(store, None, AccountSettings(), [OutboxAction("command", "watch:0", origin_pid=os.getpid())])
         other = _runner(store, [], pid=os.getpid() + 100000, watch_commands=[f"touch {mark}"])
         other.start()
         assert other.run_until_idle(2) and not mark.exists()
-        runner = _runner(store, [], watch_commands=[f'{sys.executable} -c \'open("{mark}", "w")\''])
-        runner.start()
         assert runner.run_until_idle(10)
         assert mark.exists()
         assert store.outbox.for_job(job, ("done",))

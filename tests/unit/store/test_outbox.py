@@ -214,3 +214,14 @@ def test_the_command_text_is_never_stored(opened: Store) -> None:
     opened.outbox.add_actions(job, [OutboxAction("command", "account:on-end")])
     text = " ".join(str(v) for r in opened.conn.execute("SELECT * FROM outbox") for v in tuple(r))
     assert "account:on-end" in text and "sh -c" not in text
+
+
+def test_a_fresh_start_under_a_reused_pid_repairs_what_the_old_process_left(opened: Store) -> None:
+    job = _job(opened)
+    download = opened.outbox.add(job, "download")
+    given = opened.outbox.add(job, "command", ref="watch:0", origin_pid=50)
+    opened.outbox.claim(download, 50, 600)
+    assert not opened.outbox.repair(pid=50)  # while running: its own rows are its own
+    repair = opened.outbox.repair(pid=50, fresh=True)  # a new process that got PID 50
+    assert [r.id for r in repair.resumed] == [download]
+    assert [r.id for r in repair.orphaned] == [given]  # its `watch:0` is not this process's first --on-end
