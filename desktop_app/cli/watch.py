@@ -218,7 +218,8 @@ class _Front:
         self.signals.stopping = True
         self.engine.close()
         report = self.runner.stop(STOP_GRACE_SECONDS, self.command_timeout)
-        self.io.warn(report.line())
+        with contextlib.suppress(OSError):  # a SIGHUP's terminal may be gone: the exit code still says it
+            self.io.warn(report.line())
         return stopped.exit_code
 
 

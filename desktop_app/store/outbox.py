@@ -263,7 +263,7 @@ class OutboxStore:
             for r in candidates:
                 row = _row(r)
                 if row.kind == "download" and row.expires_at is not None and row.expires_at <= now:
-                    self._settle(row.id, "failed", error=LINK_EXPIRED, now=now)
+                    self._expired(row, now)
                     continue
                 cursor = self._conn.execute(
                     "UPDATE outbox SET state = 'running', claimed_by = ?, lease_until = ?, attempts = attempts + 1, "
@@ -341,6 +341,14 @@ class OutboxStore:
             (self._now(), row_id, pid),
         )
         return cursor.rowcount == 1
+
+    def _expired(self, row: OutboxRow, now: float) -> None:
+        """A download whose link died before it could be saved: failed, and the job says why (as a failed
+        download does)."""
+        self._settle(row.id, "failed", error=LINK_EXPIRED, now=now)
+        self._conn.execute(
+            "UPDATE jobs SET download_error = ? WHERE id = ? AND result_file IS NULL", (LINK_EXPIRED, row.job)
+        )
 
     def _settle(
         self,
@@ -431,7 +439,7 @@ class OutboxStore:
                     self._settle(row.id, "unknown", error=UNKNOWN_END, now=now)
                     unknown.append(row)
                 elif row.kind == "download" and row.expires_at is not None and row.expires_at <= now:
-                    self._settle(row.id, "failed", error=LINK_EXPIRED, now=now)
+                    self._expired(row, now)
                     expired.append(row)
                 else:
                     self._settle(row.id, "pending", error=row.last_error, now=now)

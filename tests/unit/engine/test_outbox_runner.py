@@ -182,6 +182,7 @@ def test_an_expired_link_fails_without_a_request(tmp_path: Path, s3: ObjectStore
         assert runner.run_until_idle(5)
         (row,) = store.outbox.for_job(job)
         assert (row.state, row.last_error) == ("failed", "the result link has expired")
+        assert store.jobs.get(job).download_error == "the result link has expired"
         assert not s3.seen
 
 
