@@ -13,7 +13,7 @@ from desktop_app.core import eta
 from desktop_app.core.durations import DurationHistory
 from desktop_app.core.model import Job, JobState
 
-__all__ = ["histories", "job_etas"]
+__all__ = ["etas_for", "histories", "job_etas"]
 
 
 def histories(jobs: Iterable[Job]) -> dict[str, DurationHistory]:
@@ -41,7 +41,16 @@ def job_etas(
         time_left: a provider's own estimate (seconds, as of `now`) per job row id, where a front has one.
     """
     jobs = list(jobs)
-    learned = histories(jobs)
+    return etas_for(jobs, histories(jobs), now, time_left)
+
+
+def etas_for(
+    jobs: Iterable[Job],
+    learned: Mapping[str, DurationHistory],
+    now: datetime,
+    time_left: Mapping[int, float] | None = None,
+) -> dict[int, tuple[datetime, datetime]]:
+    """`job_etas` with the accounts' histories learned already (a front keeps them between refreshes)."""
     found: dict[int, tuple[datetime, datetime]] = {}
     for job in jobs:
         if job.state.is_terminal:

@@ -258,6 +258,14 @@
         <source>Not added: the account for %1 was removed.</source>
         <translation>Nicht hinzugefügt: Das Konto für %1 wurde entfernt.</translation>
     </message>
+    <message>
+        <source>Could not acknowledge: %1</source>
+        <translation>Konnte nicht zur Kenntnis genommen werden: %1</translation>
+    </message>
+    <message>
+        <source>Acknowledged %1 failure(s)</source>
+        <translation>%1 Fehler zur Kenntnis genommen</translation>
+    </message>
 </context>
 <context>
     <name>ChooseAccountDialog</name>

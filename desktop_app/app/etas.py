@@ -1,0 +1,76 @@
+"""`EtaDisplay`: each open job's likely end in the tray menu and the window ("likely in 4-6 min", issue 21).
+
+The accounts' learned durations are read from the store once and again only when a job ends; the ranges are
+worked out again when jobs change and every `REFRESH_MS` while any is open (`engine.etas.etas_for`, cheap). Idle,
+with nothing open, nothing wakes.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QObject, QTimer
+
+from desktop_app.app.state import AppState
+from desktop_app.core.durations import DurationHistory
+from desktop_app.core.errors import JobTrayError
+from desktop_app.core.model import StatusChange
+from desktop_app.engine.etas import etas_for, histories
+from desktop_app.store.database import Store
+from desktop_app.ui.job_model import JobTableModel
+from desktop_app.ui.tray import TrayIcon
+
+log = logging.getLogger(__name__)
+
+REFRESH_MS = 30_000
+DEBOUNCE_MS = 500  # a burst of results makes one refresh
+
+
+class EtaDisplay(QObject):
+    def __init__(
+        self,
+        store: Store,
+        model: JobTableModel,
+        state: AppState,
+        tray: TrayIcon,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._store = store
+        self._model = model
+        self._tray = tray
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._learned: dict[str, DurationHistory] | None = None
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.refresh)
+        state.jobs_changed.connect(lambda _rows: self._soon())
+        state.jobs_updated.connect(lambda _rows: self._soon())
+        state.status_changed.connect(self._ended)
+
+    def _soon(self) -> None:
+        if not self._timer.isActive() or self._timer.remainingTime() > DEBOUNCE_MS:
+            self._timer.start(DEBOUNCE_MS)
+
+    def _ended(self, changes: list[StatusChange]) -> None:
+        if any(change.new_state.is_terminal for change in changes):
+            self._learned = None  # learned again at the next refresh
+
+    def refresh(self) -> None:
+        open_jobs = [job for job in self._model.jobs() if not job.state.is_terminal]
+        if open_jobs and self._learned is None:
+            try:
+                self._learned = histories(self._store.jobs.all(include_archived=True))
+            except (sqlite3.Error, JobTrayError):
+                log.exception("cannot read the durations of ended jobs")
+                self._learned = {}
+        etas = etas_for(open_jobs, self._learned or {}, self._clock()) if open_jobs else {}
+        self._model.set_etas(etas)
+        self._tray.set_etas(etas)
+        if open_jobs:
+            self._timer.start(REFRESH_MS)
