@@ -344,3 +344,26 @@ def test_a_command_running_at_a_crash_is_unknown_told_once_and_never_rerun(
     finally:
         with contextlib.suppress(OSError):
             os.killpg(pid, signal.SIGKILL)
+
+
+def test_a_hanging_command_does_not_outlive_its_watch_past_its_time_limit(
+    sim: PdfCoSimulator, pdfco_simulator: tuple[PdfCoSimulator, SimulatorServer], tmp_path: Path, data_dir: Path
+) -> None:
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    _account(pdfco_simulator[1])
+    assert jobtray("settings", "set", "command-timeout", "1").returncode == 0
+    _add(sim.add_job([steps.success()]))
+    line = f'sh -c "sleep 120 & echo $! > {marks}/child; echo $$ > {marks}/pid; wait"'
+    watched = jobtray("watch", "--on-end", line)
+    pids = [int((marks / name).read_text()) for name in ("pid", "child")]
+    try:
+        assert watched.returncode == 0, watched.stderr
+        assert "ran longer than its time limit" in watched.stderr
+        assert not [pid for pid in pids if _alive(pid)]  # the whole group, at its limit, before watch returned
+        (row,) = _rows(data_dir)
+        assert (row["state"], row["outcome"]) == ("failed", "timeout")
+    finally:
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
