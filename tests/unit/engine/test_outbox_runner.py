@@ -9,6 +9,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -281,3 +282,35 @@ def test_results_saved_the_old_way_are_adopted_once_while_their_link_works(
         again.start()
         assert again.run_until_idle(5)
         assert len(store.outbox.for_job(job, ("pending", "running", "done"))) == 1
+
+
+def test_a_failure_that_may_pass_is_tried_again_with_backoff_then_given_up(
+    tmp_path: Path, s3: ObjectStoreServer
+) -> None:
+    shift = [0.0]
+
+    def store_clock() -> datetime:
+        return datetime.now(UTC) + timedelta(seconds=shift[0])
+
+    url = s3.put("a/report.pdf", BODY, mode="reset")  # half the body, then a TCP reset
+    results = tmp_path / "r"
+    with Store(tmp_path / "d", clock=store_clock) as store:
+        job = _ended_job(
+            store, url, AccountSettings(save_results=str(results)), [OutboxAction("download", "account:save-results")]
+        )
+        runner = _runner(store, [], clock=lambda: store_clock().timestamp())
+        runner.start()
+        for attempt, wait in ((1, 10.0), (2, 30.0)):
+            deadline = time.monotonic() + 20
+            while (row := store.outbox.for_job(job)[0]).state != "pending" or row.attempts < attempt:
+                assert time.monotonic() < deadline
+                runner.wait(0.05)
+            assert row.next_attempt_at is not None and row.last_error is not None
+            assert row.next_attempt_at - store_clock().timestamp() == pytest.approx(wait, abs=2.0)
+            assert runner.pump() == 0  # not yet
+            shift[0] += wait + 1
+        assert runner.run_until_idle(20)
+        (row,) = store.outbox.for_job(job)
+        assert (row.state, row.attempts) == ("failed", 3)
+        assert store.jobs.get(job).download_error == row.last_error
+        assert not results.exists() or not list(results.iterdir())
