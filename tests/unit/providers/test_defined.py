@@ -433,3 +433,38 @@ def test_no_definition_and_answer_raise_anything_but_our_errors(
 def test_a_definition_error_is_a_config_error_and_builds_nothing() -> None:
     with pytest.raises(DefinitionError):
         make(status="job.[")
+
+
+# ---- IDs: drops, paste, the clipboard and links use the definition's pattern -----------------------------------
+
+
+def test_the_id_pattern_finds_ids_in_text_and_links_and_validates_given_ones() -> None:
+    from pathlib import Path
+
+    from desktop_app.core import ids
+    from desktop_app.core.model import Account, KeySource
+    from desktop_app.providers.defined_folder import shipped
+    from desktop_app.providers.definition_file import read_definition
+    from desktop_app.ui.drops import plan_drop
+
+    specs = {name: provider_class(read_definition(Path(path))).id_spec for name, path in shipped().items()}
+    job = "6559c281-ed85-4728-80db-414561c631e9"
+    text = (
+        f"converted {job} and https://github.com/octo-org/hello-world/actions/runs/30433642 "
+        "then https://replicate.com/p/gm3qorzdhgbfurvjtvhg6dckhu, small numbers like 42 are not runs"
+    )
+    found = ids.candidates(text, specs)
+    assert found["cloudconvert"] == [job]
+    assert found["github_actions"] == ["30433642"]
+    assert found["replicate"] == ["gm3qorzdhgbfurvjtvhg6dckhu"]
+    assert ids.normalize_id(specs["github_actions"], "42") == "42"  # a given ID may be short
+    assert ids.normalize_id(specs["cloudconvert"], "not-a-uuid") is None
+    accounts = [
+        Account(name="cc", provider="cloudconvert", key_source=KeySource.ENV, key_env="K", id=1),
+        Account(name="ml", provider="replicate", key_source=KeySource.ENV, key_env="K", id=2),
+    ]
+    plan = plan_drop(f"{job} gm3qorzdhgbfurvjtvhg6dckhu", accounts, specs=specs)
+    assert {(c.account.name, c.job_ids) for c in plan.candidates} == {
+        ("cc", (job,)),
+        ("ml", ("gm3qorzdhgbfurvjtvhg6dckhu",)),
+    }
