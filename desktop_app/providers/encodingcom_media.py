@@ -9,6 +9,7 @@ no `<media>` at all on a page past the end. Errors come as `<errors><error/></er
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +22,7 @@ from desktop_app.providers.encodingcom import _AUTH_ERROR, DISPLAY, STATES, rais
 from desktop_app.providers.xml import child, children, parse_xml, text
 
 PER_PAGE = 100
+_MEDIA_ID = re.compile(r"[1-9][0-9]{0,11}")  # as EncodingComProvider.id_spec.valid: ASCII digits only
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 _NO_DATE = "0000-00-00 00:00:00"
 
@@ -91,8 +93,10 @@ def parse_media_list(body: bytes | str, asked: int = PER_PAGE) -> MediaPage:
     for item in children(response, "media"):
         media_id = text(child(item, "mediaid")) or text(child(item, "id"))
         status = text(child(item, "mediastatus")) or text(child(item, "status"))
-        if media_id is None or not media_id.isdigit() or status is None:
-            continue  # a media we cannot watch: skipped, the rest of the page is still read
+        if media_id is None or not _MEDIA_ID.fullmatch(media_id) or status is None:
+            # A media we cannot watch (no ID, an ID in digits of another script: `isdigit` took them): skipped, the
+            # rest of the page is still read.
+            continue
         found.append(
             Media(
                 media_id,
