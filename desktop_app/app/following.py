@@ -62,7 +62,7 @@ class StoreFollower(QObject):
         self._position = 0  # the last change (store.changes) the model has seen
         self._discovering: set[str] = set()
         self.reloads = 0  # full reloads so far (bench/: a request must never cause one)
-        self.follows = 0  # change batches applied
+        self.follows = 0  # batches of changes applied (a wake that found none is not counted)
         # Our own writes (results recorded) are in the feed too: skipped when nobody else wrote meanwhile.
         state.jobs_updated.connect(self._own_write)
         self._timer = QTimer(self)
@@ -136,6 +136,9 @@ class StoreFollower(QObject):
             log.exception("cannot read what changed in the database")
 
     def _apply(self, batch: FeedBatch) -> None:
+        if not batch.changes:  # bookkeeping (a worker's pacing, a discovery look): nothing a person sees
+            self._follow_discovery()
+            return
         self.follows += 1
         if batch.has("account"):
             self.load_accounts()
