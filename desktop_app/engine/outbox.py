@@ -489,7 +489,11 @@ class OutboxRunner:
         return True
 
     def save_again(self, job: Job) -> int:
-        """ "Save result again": a new download row for the job (its row id), started at the next pump."""
+        """The tray's "Save result again": a new download row for the job (its row id), started at the next pump;
+        the row of a download of the job still under way when there is one."""
+        for row in self.store.outbox.for_job(job.id, ("pending", "running")):
+            if row.kind == "download":
+                return row.id
         now = datetime.fromtimestamp(self._clock(), UTC)
         return self.store.outbox.add(
             job.id, "download", ref=REF_SAVE_RESULTS, expires_at=link_expiry(job.result_url, job.finished_at, now)

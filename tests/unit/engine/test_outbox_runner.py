@@ -80,6 +80,12 @@ def test_the_download_first_then_the_command_with_the_file(tmp_path: Path, s3: O
         assert store.jobs.get(job).result_file == str(results / "report.pdf")
         assert [n.kind for n in news] == ["saved"]
         assert progress[-1] == DownloadProgress(job, "work", len(BODY), len(BODY))
+        # "Save result again" is one more row: a second file, never over the first.
+        again = runner.save_again(store.jobs.get(job))
+        assert runner.save_again(store.jobs.get(job)) == again  # not twice while it is under way
+        assert runner.run_until_idle(30)
+        assert (results / "report (2).pdf").read_bytes() == BODY
+        assert store.outbox.get(again).state == "done"
 
 
 def test_a_stop_in_mid_stream_leaves_the_row_to_resume_under_its_name(tmp_path: Path, s3: ObjectStoreServer) -> None:
