@@ -10,11 +10,12 @@ decision as an in-memory plan, for the tray until it moves onto the runner.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
+from desktop_app.core.errors import JobTrayError
 from desktop_app.core.model import Job, JobState, StatusChange
 from desktop_app.core.settings import AccountSettings, GlobalSettings, parse_command
 from desktop_app.store.outbox import (
@@ -132,3 +133,26 @@ def plan_actions(
         seen.append(argv)
         actions.append(OutboxAction("command", ref, origin_pid=pid))
     return actions
+
+
+def settings_plan(
+    app: Callable[[], GlobalSettings],
+    accounts: Callable[[], Mapping[str, AccountSettings]],
+    *,
+    watch_commands: Sequence[str] = (),
+    origin_pid: int | None = None,
+    on_error: Callable[[str], None] = lambda text: None,
+) -> Callable[[StatusChange], list[OutboxAction]]:
+    """The recorder's `plan_for` over the current settings (read through `app` and `accounts` at each ending, so
+    the tray's follow its changes): a command line that no longer splits is told through `on_error` and planned
+    without; the ending is recorded either way."""
+
+    def plan_for(change: StatusChange) -> list[OutboxAction]:
+        settings = accounts().get(change.job.account, AccountSettings())
+        try:
+            return plan_actions(change, settings, app(), watch_commands=watch_commands, origin_pid=origin_pid)
+        except JobTrayError as exc:
+            on_error(str(exc))
+            return []
+
+    return plan_for

@@ -10,7 +10,7 @@ import pytest
 
 from desktop_app.core.model import Account, JobState, KeySource, Status, StatusChange
 from desktop_app.core.settings import AccountSettings, GlobalSettings
-from desktop_app.engine.after_end import link_expiry, plan_actions
+from desktop_app.engine.after_end import link_expiry, plan_actions, settings_plan
 from desktop_app.engine.recorder import apply_result
 from desktop_app.engine.results import CheckResult
 from desktop_app.store.database import Store
@@ -79,3 +79,16 @@ def test_the_rows_are_written_in_the_ending_s_transaction(tmp_path: Path) -> Non
         assert [r.kind for r in store.outbox.for_job(job.id)] == ["download"]
         assert apply_result(store, result, lambda change: [OutboxAction("command")]) == []  # no new ending
         assert len(store.outbox.for_job(job.id)) == 1
+
+
+def test_settings_plan_reads_the_settings_at_each_ending_and_keeps_the_ending_on_a_bad_command(
+    tmp_path: Path,
+) -> None:
+    with Store(tmp_path) as store:
+        change = _ended(store)
+    current = {"work": AccountSettings(on_end="touch x")}
+    told: list[str] = []
+    plan_for = settings_plan(GlobalSettings, lambda: current, on_error=told.append)
+    assert [a.ref for a in plan_for(change)] == ["account:on-end"]
+    current["work"] = AccountSettings(on_end="touch 'x")  # damaged: no longer splits
+    assert plan_for(change) == [] and "cannot read the command" in told[0]
