@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -198,3 +199,55 @@ def test_no_provider_keeps_a_result_link_with_credentials() -> None:
         "</format></job></response>",
     )["7"]
     assert enc.state == JobState.SUCCEEDED and enc.result_url is None
+
+
+# ---- PDF.co, ScriptX.Services and iPaper: recorded and documented answers over HTTP ---------------------------------
+
+PDFCO_ID = "6YSZD3U872ZYYFEDMQCQSGEEO8YSF5WA--151-300"
+
+
+def _client(provider: str, replayer: Replayer) -> Any:
+    from desktop_app.providers.registry import provider_class
+
+    config = ProviderConfig(
+        base_url=replayer.server.base_url, secret=Secret("recorded-key"), username="APIKey", timeout=(2.0, 2.0)
+    )
+    return provider_class(provider)(config)
+
+
+def test_pdfco_documented_and_recorded_check_answers(replayer: Replayer) -> None:
+    """The job/check docs' samples (tests/fixtures/pdfco), then a third-party PDF.co client's recorded 404 for a job
+    unknown to the key (a Deno test of a `job-check` action, found with the code search: `{"errorCode": 404,
+    "error": true, "message": "Job not found"}`)."""
+    replayer.bodies += [
+        SimResponse(200, (FIXTURES / "pdfco" / "check_working.json").read_bytes(), "application/json"),
+        SimResponse(200, (FIXTURES / "pdfco" / "check_success.json").read_bytes(), "application/json"),
+        SimResponse.json_body({"errorCode": 404, "error": True, "message": "Job not found"}, 404),
+    ]
+    client = _client("pdfco", replayer)
+    states = [client.check([PDFCO_ID])[0] for _ in range(3)]
+    assert [s.state for s in states] == [JobState.RUNNING, JobState.SUCCEEDED, JobState.NOT_FOUND]
+    assert states[1].result_url is not None and states[1].result_url.startswith("https://pdf-temp-files.s3")
+    assert replayer.requests[0].json() == {"jobid": PDFCO_ID, "force": "true"}
+
+
+def test_scriptx_answers_of_meadcos_own_mock(replayer: Replayer) -> None:
+    """MeadCo/ScriptX.Print.Client test/server.js answers status with 202 and errors as JSON strings
+    (tests/fixtures/scriptx/README.md)."""
+    completed = (FIXTURES / "scriptx" / "status_completed_docs.json").read_bytes()
+    replayer.bodies += [
+        SimResponse(202, completed, "application/json"),
+        SimResponse(404, b"", "application/json"),  # the HEAD: nothing to download (printed to its device)
+        SimResponse(404, (FIXTURES / "scriptx" / "job_not_found.json").read_bytes(), "application/json"),
+    ]
+    client = _client("scriptx", replayer)
+    (done,) = client.check(["8c72a9871ba64c4ba507b4392c1ce0b9"])
+    assert done.state == JobState.SUCCEEDED and done.result_url is None
+    (lost,) = client.check(["0" * 32])
+    assert lost.state == JobState.NOT_FOUND
+
+
+def test_ipaper_documented_answers(replayer: Replayer) -> None:
+    replayer.xml(FIXTURES / "ipaper" / "status_completed_docs.xml")
+    (done,) = _client("ipaper", replayer).check(["3f2504e0-4f89-11d3-9a0c-0305e82c3301"])
+    assert done.state == JobState.SUCCEEDED
