@@ -19,6 +19,7 @@ from desktop_app.core.durations import DurationHistory
 from desktop_app.core.errors import JobTrayError
 from desktop_app.core.model import StatusChange
 from desktop_app.engine.etas import etas_for, histories
+from desktop_app.engine.results import CheckResult
 from desktop_app.store.database import Store
 from desktop_app.ui.job_model import JobTableModel
 from desktop_app.ui.tray import TrayIcon
@@ -46,6 +47,8 @@ class EtaDisplay(QObject):
         self._tray = tray
         self._clock = clock or (lambda: datetime.now(UTC))
         self._learned: dict[str, DurationHistory] | None = None
+        # A provider's own estimate (encoding.com's time_left): (account, job ID) -> (seconds left, when heard).
+        self._time_left: dict[tuple[str, str], tuple[float, datetime]] = {}
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.refresh)
@@ -61,15 +64,34 @@ class EtaDisplay(QObject):
         if any(change.new_state.is_terminal for change in changes):
             self._learned = None  # learned again at the next refresh
 
+    def note_result(self, result: CheckResult) -> None:
+        """A worker's answer (connect the pool's `result_ready`): the provider's time-left estimates in it."""
+        now = self._clock()
+        for status in result.statuses:
+            key = (result.account, status.job_id)
+            if status.eta_seconds is not None and not status.state.is_terminal:
+                self._time_left[key] = (status.eta_seconds, now)
+            else:
+                self._time_left.pop(key, None)
+
     def refresh(self) -> None:
         open_jobs = [job for job in self._model.jobs() if not job.state.is_terminal]
+        now = self._clock()
+        left: dict[int, float] = {}
+        for job in open_jobs:
+            heard = self._time_left.get((job.account, job.job_id))
+            if heard is not None:
+                left[job.id] = max(0.0, heard[0] - (now - heard[1]).total_seconds())
+        if len(self._time_left) > 4 * len(open_jobs) + 64:  # bounded: forget jobs no longer open
+            keep = {(job.account, job.job_id) for job in open_jobs}
+            self._time_left = {k: v for k, v in self._time_left.items() if k in keep}
         if open_jobs and self._learned is None:
             try:
                 self._learned = histories(self._store.jobs.all(include_archived=True))
             except (sqlite3.Error, JobTrayError):
                 log.exception("cannot read the durations of ended jobs")
                 self._learned = {}
-        etas = etas_for(open_jobs, self._learned or {}, self._clock()) if open_jobs else {}
+        etas = etas_for(open_jobs, self._learned or {}, now, left) if open_jobs else {}
         self._model.set_etas(etas)
         self._tray.set_etas(etas)
         if open_jobs:

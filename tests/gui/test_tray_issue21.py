@@ -19,6 +19,7 @@ from desktop_app.app.state import AppState
 from desktop_app.core.alarms import is_alarming
 from desktop_app.core.forwarding import ForwardTarget, UrlSource
 from desktop_app.core.model import Account, Job, JobState, KeySource, Status
+from desktop_app.engine.results import CheckResult
 from desktop_app.store.database import Store
 from desktop_app.ui.job_model import JobTableModel
 from desktop_app.ui.tray import TrayIcon
@@ -116,6 +117,12 @@ def test_etas_reach_the_model_and_the_tray(qtbot: QtBot, store: Store) -> None:
     low, high = model._etas[running.id]
     assert clock.now < low < high < clock.now + timedelta(minutes=10)
     assert display._timer.isActive()  # refreshed again while a job is open
+
+    # The provider's own estimate (encoding.com's time_left) narrows it.
+    display.note_result(CheckResult("acme", ("running",), (Status("running", JobState.RUNNING, "x", eta_seconds=60),)))
+    display.refresh()
+    narrow_low, narrow_high = model._etas[running.id]
+    assert narrow_high - narrow_low < high - low
 
 
 @pytest.fixture
