@@ -87,15 +87,18 @@ def use_definitions(data_folder: Path) -> list[str]:
     from desktop_app.providers.defined_folder import load_folder
 
     loaded, problems = load_folder(definitions_folder(data_folder), BUILTIN_NAMES)
-    for name in [name for name in PROVIDERS if name not in BUILTIN_NAMES]:
-        del PROVIDERS[name]
+    for name in _LEARNT - set(loaded):  # only what an earlier call learnt: never a provider registered otherwise
+        PROVIDERS.pop(name, None)
     PROVIDERS.update(loaded)
+    _LEARNT.clear()
+    _LEARNT.update(loaded)
     fresh = [line for line in problems if line not in _TOLD]
     _TOLD.update(fresh)
     return fresh
 
 
 _TOLD: set[str] = set()
+_LEARNT: set[str] = set()
 
 
 def definitions_folder(data_folder: Path) -> Path:
