@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 from collections.abc import Callable, Mapping
 
@@ -67,6 +68,19 @@ class TrayForwarding(QObject):
             self.problem.emit(text)
         except RuntimeError:  # the tray is going away
             log.warning("%s", text)
+
+    def problems(self) -> list[str]:
+        """What keeps a target from sending that can be seen now (an unset variable), for the tray menu."""
+        env = os.environ if self._environ is None else self._environ
+        try:
+            targets = self._store.forwards.all()
+        except JobTrayError:
+            return []
+        return [
+            f"forward {target.name!r}: environment variable {target.url_env} is not set"
+            for target in targets
+            if target.url_source is UrlSource.ENV and not env.get(target.url_env or "", "").strip()
+        ]
 
     # ---- the Settings dialog's Forwarding page ---------------------------------------------------------------
 

@@ -209,6 +209,7 @@ class TrayIcon(QObject):
         self._downloads: dict[int, tuple[int, int | None]] = {}  # row id -> (bytes so far, total)
         self._etas: Etas = {}  # row id -> (likely earliest end, likely latest end) of open jobs
         self._problems: dict[str, ProblemKind] = {}  # accounts that cannot be checked
+        self._forward_problems: tuple[str, ...] = ()  # forwarding targets that cannot send (issue 21)
         self._stale = True
         self._rebuild_timer = QTimer(self)
         self._rebuild_timer.setSingleShot(True)
@@ -253,6 +254,16 @@ class TrayIcon(QObject):
             return
         self._problems = new
         self.refresh()
+        self._stale = True
+        self._rebuild_timer.start(REBUILD_DELAY_MS)
+
+    def set_forward_problems(self, lines: Sequence[str]) -> None:
+        """Forwarding targets that cannot send (an unset variable, a receiver that fails): a line each in the menu,
+        which opens the Settings; a problem shown, never a silence."""
+        new = tuple(lines)
+        if new == self._forward_problems:
+            return
+        self._forward_problems = new
         self._stale = True
         self._rebuild_timer.start(REBUILD_DELAY_MS)
 
@@ -306,7 +317,11 @@ class TrayIcon(QObject):
         for account, kind in sorted(self._problems.items()):  # first: what waits for the user
             line = self.menu.addAction(warning_icon(), problem_line(account, kind).replace("&", "&&"))
             line.triggered.connect(lambda _=False, a=account, k=kind.value: self.problem_action_requested.emit(a, k))
-        if self._problems:
+        for text in self._forward_problems:
+            self.menu.addAction(warning_icon(), displayable(text).replace("&", "&&")).triggered.connect(
+                self.settings_requested
+            )
+        if self._problems or self._forward_problems:
             self.menu.addSeparator()
         jobs = recent_jobs(self._jobs)
         if jobs:

@@ -76,3 +76,16 @@ def test_the_window_acknowledges_selected_failures(qtbot: QtBot) -> None:
 
     assert "Acknowledge" in menu_texts(1)
     assert "Acknowledge" not in menu_texts(2)
+
+
+def test_forwarding_problems_have_a_menu_line_that_opens_the_settings(qtbot: QtBot) -> None:
+    tray = TrayIcon(clock=lambda: T0)
+    tray.set_forward_problems(["forward 'phone': environment variable PHONE_URL is not set"])
+    tray.rebuild_menu()
+    first = tray.menu.actions()[0]
+    assert first.text() == "forward 'phone': environment variable PHONE_URL is not set"
+    with qtbot.waitSignal(tray.settings_requested):
+        first.trigger()
+    tray.set_forward_problems([])
+    tray.rebuild_menu()
+    assert not tray.menu.actions()[0].text().startswith("forward")

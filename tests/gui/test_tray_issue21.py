@@ -135,6 +135,10 @@ def test_the_settings_page_adds_tests_and_removes_targets(qtbot: QtBot, store: S
     problems: list[str] = []
     forwarding = TrayForwarding(store, problems.append, environ={"PHONE": f"ntfy://127.0.0.1:{receiver.port}/t"})
     forwarding.add(ForwardTarget("phone", UrlSource.ENV, url_env="PHONE"), None)
+    assert forwarding.problems() == []
+    assert TrayForwarding(store, problems.append, environ={}).problems() == [
+        "forward 'phone': environment variable PHONE is not set"
+    ]
     assert [t.name for t in forwarding.targets()] == ["phone"]
     with qtbot.waitSignal(forwarding.tested, timeout=10_000) as tested:
         forwarding.test("phone")
