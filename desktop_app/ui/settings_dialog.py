@@ -40,6 +40,7 @@ from desktop_app.core.settings import (
     parse_size,
     size_text,
 )
+from desktop_app.ui.forwarding_page import ForwardingPage
 from desktop_app.ui.texts import QT_TRANSLATE_NOOP
 
 _ENDING_LABELS = {
@@ -204,6 +205,8 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self._save)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        self._layout = layout
+        self._pages: list[ForwardingPage] = []
         layout.addWidget(app_box)
         layout.addWidget(self.account_box)
         layout.addWidget(QLabel(self.tr("No key is kept here: commands never see one.")))
@@ -252,10 +255,18 @@ class SettingsDialog(QDialog):
             on_end_when=self.command_when.chosen(),
             command_timeout=float(self.timeout.value()),
         )
+        for page in self._pages:
+            app = page.apply(app)  # its rules (issue 21); ConfigError like the rest of the form
         accounts = dict(self._accounts)
         if self._shown is not None:
             accounts[self._shown] = self._account_form(accounts[self._shown])
         return app, accounts
+
+    def add_page(self, page: ForwardingPage) -> None:
+        """A part of the dialog that the app builds (the Forwarding page): shown after the account's settings, its
+        values saved with the rest."""
+        self._pages.append(page)
+        self._layout.insertWidget(2 + len(self._pages) - 1, page)
 
     def show_error(self, message: str) -> None:
         self._error = message

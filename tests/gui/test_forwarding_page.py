@@ -89,3 +89,18 @@ def test_the_rules_and_the_presence_note(qtbot: QtBot) -> None:
     page.quiet_hours.setText("late")
     with pytest.raises(ConfigError):
         page.apply(GlobalSettings())
+
+
+def test_the_page_in_the_settings_dialog_saves_its_rules_with_the_rest(qtbot: QtBot) -> None:
+    from desktop_app.ui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(GlobalSettings(), {})
+    qtbot.addWidget(dialog)
+    page = ForwardingPage([], [], GlobalSettings())
+    dialog.add_page(page)
+    page.away_only.setChecked(True)
+    page.quiet_hours.setText("23:00-06:30")
+    with qtbot.waitSignal(dialog.save_requested) as saved:
+        dialog._save()
+    app, _ = saved.args
+    assert app.forward_when_away and app.quiet_hours == "23:00-06:30"
