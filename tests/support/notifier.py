@@ -26,6 +26,7 @@ class QuietNotifier(QObject):
     watch_offer_accepted = Signal(str)
     open_file_requested = Signal(str)
     show_folder_requested = Signal(str)
+    acknowledge_requested = Signal(int)
 
     def notify_changes(self, changes: list[StatusChange]) -> None:
         for change in changes:
@@ -57,6 +58,12 @@ class QuietNotifier(QObject):
         log.info("offer: %s", title)
 
     def set_muted_until(self, until: datetime | None) -> None:
+        pass
+
+    def remind_failure(self, job: Job) -> None:
+        log.info("job %s still failed", job.job_id)
+
+    def set_telling(self, quiet: object, respect_dnd: bool = True, dnd: object = None) -> None:
         pass
 
     def set_tray_fallback(self, tray: QSystemTrayIcon) -> None:
