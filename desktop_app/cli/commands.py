@@ -160,6 +160,11 @@ def _apply_discovery(store: Store, args: argparse.Namespace, name: str, io: Outp
         io.line(f"discovery off for {shown(name)}")
     elif wanted and changed:
         io.line(f"discovery on for {shown(name)}: media created from now on are watched (the tray looks each minute)")
+        from desktop_app.engine.discovery import take_baseline_now
+
+        failed = take_baseline_now(store, name)  # the baseline at once: what exists now never counts (issue 20)
+        if failed is not None:
+            io.warn(f"warning: discovery: the first look failed ({failed}); the next look counts from now")
 
 
 def cmd_account_list(args: argparse.Namespace, io: Output) -> int:

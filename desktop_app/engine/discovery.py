@@ -70,6 +70,8 @@ class DiscoveryPage:
     media: tuple[Media, ...] = ()
     complete: bool = False
     error: str | None = None
+    # The switch-on's baseline (`take_baseline`): it sets `baseline_at` only, so it holds no later look back.
+    switch_on: bool = False
 
 
 class Discoverer:
@@ -145,7 +147,7 @@ class Discoverer:
         return DiscoveryPage(self.account, started, page, listed.media, complete)
 
 
-def counts(media: Media, state: DiscoveryState, look_started: float) -> bool:
+def counts(media: Media, state: DiscoveryState, look_started: float, switch_on_failed: bool = False) -> bool:
     """Whether a listed media (not decided about before) is a job created since discovery was switched on.
 
     The baseline look (no `baseline_at` yet) taken at the switch-on counts nothing: what it lists was there
@@ -156,7 +158,7 @@ def counts(media: Media, state: DiscoveryState, look_started: float) -> bool:
     if media.finished:
         return False
     if state.baseline_at is None and state.last_look is None:
-        if look_started - state.since <= SWITCH_ON_GRACE:
+        if look_started - state.since <= SWITCH_ON_GRACE and not switch_on_failed:
             return False
         return media.created is not None and media.created.timestamp() >= state.since
     return media.created is None or media.created.timestamp() >= state.since - DATE_MARGIN.total_seconds()
@@ -176,9 +178,12 @@ def take_baseline(store: Store, account: Account, provider: HttpProvider, *, wal
         try:
             listed = lister(provider, date_from, number)
         except JobTrayError as exc:
+            store.discovery.note_switch_on_look_failed(account.name)
             return str(exc)
         complete = not listed.full or number >= MAX_PAGES
-        record_page(store, account, DiscoveryPage(account.name, started, number, listed.media, complete))
+        record_page(
+            store, account, DiscoveryPage(account.name, started, number, listed.media, complete, switch_on=True)
+        )
         if complete:
             break
     return None
@@ -191,19 +196,39 @@ def record_page(store: Store, account: Account, page: DiscoveryPage) -> list[Job
     if state is None or page.error is not None:
         return []  # switched off while the request was out, or the look failed (told by the caller)
     seen = store.discovery.seen(account.name)
+    switch_on_failed = store.discovery.switch_on_look_failed(account.name)
     added: list[Job] = []
     with store.jobs.transaction():
         fresh = [m for m in page.media if m.media_id not in seen]
         for media in fresh:
-            if not counts(media, state, page.look_started):
+            if not counts(media, state, page.look_started, switch_on_failed):
                 continue
             job, created = store.jobs.add(account, media.media_id, media.source_name)
             if created:
                 store.discovery.mark_discovered(job.id)
                 added.append(store.jobs.get(job.id))
         store.discovery.mark_seen(account.name, [m.media_id for m in fresh])
-        if page.complete:
+        if page.complete and page.switch_on:
+            store.discovery.set_baseline(account.name, page.look_started)
+        elif page.complete:
             store.discovery.set_last_look(account.name, page.look_started)
     if added:
         log.info("discovered %d job(s) at %s", len(added), account.name)
     return added
+
+
+def take_baseline_now(store: Store, name: str) -> str | None:
+    """`take_baseline` for a stored account, with its own key and provider client (on the thread that may use the
+    keyring: the CLI's). None when taken, else why not, in one line."""
+    from desktop_app.engine.specs import poller_spec  # loads the store's modules: never in a tray worker
+
+    account = store.accounts.get(name)
+    try:
+        provider = poller_spec(account).make_provider()
+    except JobTrayError as exc:
+        store.discovery.note_switch_on_look_failed(account.name)
+        return str(exc)
+    try:
+        return take_baseline(store, account, provider)
+    finally:
+        provider.close()

@@ -20,6 +20,12 @@ class DiscoveryState:
     baseline_at: float | None = None
 
 
+# Kept among the IDs discovery decided about (never a media ID: those are digits) while the switch-on's baseline
+# look failed and none has succeeded since: the next look that succeeds is then a late baseline, counting by
+# creation time from the switch-on, however soon it comes. The schema has no column for it (issue 20).
+SWITCH_ON_LOOK_FAILED = "(switch-on look failed)"
+
+
 class DiscoveryStore:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
@@ -78,6 +84,31 @@ class DiscoveryStore:
             "UPDATE account_discovery SET last_look = ?, baseline_at = COALESCE(baseline_at, ?) WHERE account_id = ?",
             (at, at, self._account_id(name)),
         )
+        self._forget_switch_on_failure(name)
+
+    def note_switch_on_look_failed(self, name: str) -> None:
+        self.mark_seen(name, [SWITCH_ON_LOOK_FAILED])
+
+    def switch_on_look_failed(self, name: str) -> bool:
+        row = self._conn.execute(
+            "SELECT 1 FROM discovery_seen s JOIN accounts a ON a.id = s.account_id WHERE a.name = ? AND s.job_id = ?",
+            (name, SWITCH_ON_LOOK_FAILED),
+        ).fetchone()
+        return row is not None
+
+    def _forget_switch_on_failure(self, name: str) -> None:
+        self._conn.execute(
+            "DELETE FROM discovery_seen WHERE account_id = ? AND job_id = ?",
+            (self._account_id(name), SWITCH_ON_LOOK_FAILED),
+        )
+
+    def set_baseline(self, name: str, at: float) -> None:
+        """The switch-on's baseline look began at `at` (set once); the last look stays as it was."""
+        self._conn.execute(
+            "UPDATE account_discovery SET baseline_at = COALESCE(baseline_at, ?) WHERE account_id = ?",
+            (at, self._account_id(name)),
+        )
+        self._forget_switch_on_failure(name)
 
     def mark_discovered(self, row_id: int) -> None:
         self._conn.execute("UPDATE jobs SET discovered = 1 WHERE id = ?", (row_id,))
