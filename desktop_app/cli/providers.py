@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import re
 import shutil
+import sys
 from pathlib import Path
 
 from desktop_app.cli.output import EXIT_ERROR, EXIT_JOB_FAILED, EXIT_OK, Output, shown
@@ -22,7 +23,13 @@ _VAR = re.compile(r"([a-z][a-z0-9_]{0,30})=(.*)", re.DOTALL)
 
 
 def learn_definitions(folder: Path, io: Output | None) -> None:
-    """Make the providers defined in `folder`'s providers/ known; say once what is wrong with a failing one."""
+    """Make the providers defined in `folder`'s providers/ known; say once what is wrong with a failing one.
+
+    Without a definition there is nothing to learn, and the registry (which brings requests along) stays unloaded
+    for the commands that never need it (`list`, `history`...)."""
+    loaded = "desktop_app.providers.registry" in sys.modules  # then it may hold another folder's definitions
+    if not loaded and not any((folder / "providers").glob("*.toml")):  # registry.definitions_folder, unimported
+        return
     from desktop_app.providers.registry import use_definitions
 
     for line in use_definitions(folder):
