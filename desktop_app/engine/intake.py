@@ -9,7 +9,7 @@ from desktop_app.core import ids
 from desktop_app.core.errors import ConfigError
 from desktop_app.core.intake import IdBook, Placed, place_given, place_text
 from desktop_app.core.model import Account
-from desktop_app.providers.replies import parse_reply
+from desktop_app.providers.replies import parse_reply, searchable_text
 
 
 def id_book() -> IdBook:
@@ -31,8 +31,8 @@ def place_input(
             accounts, reply.provider, reply.job_id, account_name, book, label=reply.label, warnings=warnings
         )
         return [Placed(placed.account, placed.job_id, label or placed.label)]
-    text = raw.decode("utf-8", "replace")
-    if not text.strip():
+    text = searchable_text(raw)  # a JSON document's numbers are never IDs (issue 20: remainingCredits)
+    if not raw.decode("utf-8", "replace").strip():
         raise ConfigError("nothing on standard input: pipe a vendor's reply or text holding job IDs")
     # Several words: searched with each provider's careful patterns, never taken as one given token.
     token = text if not ids.is_single_token(text) else text.strip()

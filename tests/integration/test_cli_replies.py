@@ -235,3 +235,13 @@ def test_a_reply_without_a_job_or_ambiguous_adds_nothing_and_exits_2(
     assert result.returncode == 2, result
     assert words in result.stderr and result.stderr.count(b"\n") == 1
     assert listed() == {}
+
+
+def test_numbers_in_a_json_document_of_no_vendor_are_not_ids(vendors: dict[str, SimulatorServer]) -> None:
+    """Issue 20: never an ID from a number field: `{"count": 5220424}` piped in adds nothing at encoding.com."""
+    result = jobtray("add", "-", stdin=b'{"count": 5220424, "credits": 93574}')
+    assert result.returncode == 2 and result.stderr.count(b"\n") == 1
+    assert listed() == {}
+    named = jobtray("add", "-", stdin=b'{"note": "media 5220424 is ours", "credits": 93574}')
+    assert named.returncode == 0, named.stderr
+    assert set(listed()) == {"5220424"}
