@@ -8,6 +8,7 @@ the registry (every provider has its text; a provider missing here would still g
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
@@ -83,6 +84,9 @@ INTRO = QT_TRANSLATE_NOOP(
     "JobTray watches jobs you started at cloud services and tells you when they end. Nothing is watched yet: "
     "add an account of a service you use, or try the demo first.",
 )
+DEFINED_NEEDS = QT_TRANSLATE_NOOP(
+    "WelcomePanel", "A provider defined in a file; its definition was written from the vendor's page:"
+)
 DEMO_NOTE = QT_TRANSLATE_NOOP(
     "WelcomePanel",
     "Opens a second JobTray on throwaway data, with local stand-ins of every service: nothing is sent anywhere, "
@@ -120,6 +124,7 @@ class WelcomePanel(QWidget):
         accounts = QLabel(f"<b>{_escape(add_title)}</b>")
         providers = QVBoxLayout()
         providers.setSpacing(4)
+        self._providers = providers
         self.add_buttons: dict[str, QPushButton] = {}
         for help_ in KEY_HELP:
             name = provider_display_name(help_.provider)
@@ -156,6 +161,22 @@ class WelcomePanel(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
+
+    def add_defined_providers(self, defined: Sequence[tuple[str, str, str]]) -> None:
+        """A button each for providers defined in files (name, display name, the vendor page the definition names),
+        below the built-in ones; the app passes them (the ui never reads the registry)."""
+        for provider, display, page in defined:
+            if provider in self.add_buttons:
+                continue
+            text = QLabel(f"<b>{_escape(display)}</b>: {_escape(_tr(DEFINED_NEEDS))}<br>{_escape(page)}")
+            text.setWordWrap(True)
+            text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            button = QPushButton(self.tr("Add %1 account...").replace("%1", display))
+            button.clicked.connect(lambda _=False, p=provider: self.add_account_requested.emit(p))
+            self.add_buttons[provider] = button
+            self._providers.addWidget(text)
+            self._providers.addWidget(button, 0, Qt.AlignmentFlag.AlignLeft)
+            self._providers.addSpacing(10)
 
     def texts(self) -> list[str]:
         """Every label's text (for tests)."""

@@ -772,12 +772,12 @@
 <context>
     <name>Notifier</name>
     <message>
-        <source>Finished: %1</source>
-        <translation>Fertig: %1</translation>
+        <source>Succeeded: %1</source>
+        <translation>Erfolgreich: %1</translation>
     </message>
     <message>
-        <source>Partly finished: %1</source>
-        <translation>Teilweise fertig: %1</translation>
+        <source>Partial: %1</source>
+        <translation>Teilweise: %1</translation>
     </message>
     <message>
         <source>Failed: %1</source>
@@ -792,12 +792,12 @@
         <translation>Nicht gefunden: %1</translation>
     </message>
     <message>
-        <source>%n finished</source>
-        <translation>%n fertig</translation>
+        <source>%n succeeded</source>
+        <translation>%n erfolgreich</translation>
     </message>
     <message>
-        <source>%n partly finished</source>
-        <translation>%n teilweise fertig</translation>
+        <source>%n partial</source>
+        <translation>%n teilweise</translation>
     </message>
     <message>
         <source>%n failed</source>
@@ -1221,6 +1221,10 @@
 </context>
 <context>
     <name>WelcomePanel</name>
+    <message>
+        <source>A provider defined in a file; its definition was written from the vendor&apos;s page:</source>
+        <translation>Ein in einer Datei beschriebener Anbieter; die Beschreibung folgt dieser Seite des Anbieters:</translation>
+    </message>
     <message>
         <source>Your PDF.co API key.</source>
         <translation>Ihr API-Schlüssel von PDF.co.</translation>

@@ -1,4 +1,4 @@
-"""The accounts dialog knows providers defined in files: they are in its provider list as the app passes them, and
+"""The accounts dialog and the welcome know providers defined in files: they are in the lists the app passes, and
 their variables (`owner=octo-org repo=site`, what `account add --var` takes) are typed in one field and kept."""
 
 from __future__ import annotations
@@ -41,3 +41,19 @@ def test_editing_shows_the_accounts_variables() -> None:
 def test_a_word_without_a_value_is_kept_for_the_account_check_to_name() -> None:
     assert parse_variables("owner") == (("owner", ""),)
     assert parse_variables("") == ()
+
+
+def test_the_welcome_offers_defined_providers_the_app_passes(qtbot: QtBot) -> None:
+    from desktop_app.ui.welcome import WelcomePanel
+
+    panel = WelcomePanel()
+    qtbot.addWidget(panel)
+    built_in = set(panel.add_buttons)
+    page = "https://cloudconvert.com/api/v2/jobs#jobs-show"
+    panel.add_defined_providers([("cloudconvert", "CloudConvert", page), ("pdfco", "PDF.co again", "https://x")])
+    assert set(panel.add_buttons) == built_in | {"cloudconvert"}  # a built-in one is not added twice
+    assert panel.add_buttons["cloudconvert"].text() == "Add CloudConvert account..."
+    assert any(page in text and "CloudConvert" in text for text in panel.texts())
+    with qtbot.waitSignal(panel.add_account_requested) as asked:
+        panel.add_buttons["cloudconvert"].click()
+    assert asked.args == ["cloudconvert"]
