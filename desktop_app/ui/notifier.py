@@ -81,18 +81,19 @@ ACTION_WATCH = "watch"
 HOLD_CHECK_MS = 60_000  # how often held endings look whether quiet hours or do-not-disturb are over
 ACTION_ACK = "acknowledge"  # a failure's "Acknowledge" (issue 21): it stops alarming
 
-# Source texts of the "Notifier" context, translated when a message is made (on the GUI thread).
+# Source texts of the "Notifier" context, translated when a message is made (on the GUI thread). The state words
+# are those of `list --json` (issue 20: one vocabulary).
 _TITLES: dict[Event, str] = {
-    Event.FINISHED: QT_TRANSLATE_NOOP("Notifier", "Finished: %1"),
-    Event.PARTLY_FINISHED: QT_TRANSLATE_NOOP("Notifier", "Partly finished: %1"),
+    Event.FINISHED: QT_TRANSLATE_NOOP("Notifier", "Succeeded: %1"),
+    Event.PARTLY_FINISHED: QT_TRANSLATE_NOOP("Notifier", "Partial: %1"),
     Event.FAILED: QT_TRANSLATE_NOOP("Notifier", "Failed: %1"),
     Event.CANCELLED: QT_TRANSLATE_NOOP("Notifier", "Cancelled: %1"),
     Event.NOT_FOUND: QT_TRANSLATE_NOOP("Notifier", "Not found: %1"),
 }
 # Order of the counts in a summary title.
 _COUNT_WORDS: dict[Event, str] = {
-    Event.FINISHED: QT_TRANSLATE_NOOP("Notifier", "%n finished"),
-    Event.PARTLY_FINISHED: QT_TRANSLATE_NOOP("Notifier", "%n partly finished"),
+    Event.FINISHED: QT_TRANSLATE_NOOP("Notifier", "%n succeeded"),
+    Event.PARTLY_FINISHED: QT_TRANSLATE_NOOP("Notifier", "%n partial"),
     Event.FAILED: QT_TRANSLATE_NOOP("Notifier", "%n failed"),
     Event.CANCELLED: QT_TRANSLATE_NOOP("Notifier", "%n cancelled"),
     Event.NOT_FOUND: QT_TRANSLATE_NOOP("Notifier", "%n not found"),

@@ -13,7 +13,7 @@ import pytest
 from desktop_app.simulators.launcher import start_all
 from tests.desktop.virtual_desktop import DesktopSession
 
-ENDINGS = ("Finished: ", "Failed: ", "Partly finished: ", "Cancelled: ", "Not found: ")
+ENDINGS = ("Succeeded: ", "Failed: ", "Partial: ", "Cancelled: ", "Not found: ")
 SUMMARY = re.compile(r"^(\d+) jobs ended")
 
 
@@ -44,6 +44,6 @@ def test_demo_on_a_real_desktop_notifies_every_ending(desktop: DesktopSession) -
     summaries = [str(row.get("summary") or "") for row in ours]
     endings = [s for s in summaries if s.startswith(ENDINGS)]
     summarised = sum(int(m.group(1)) for s in summaries if (m := SUMMARY.match(s)))
-    assert any(s.startswith("Finished: ") for s in endings), summaries
+    assert any(s.startswith("Succeeded: ") for s in endings), summaries
     assert any(s.startswith("Failed: ") for s in endings), summaries
     assert len(endings) + summarised == _demo_job_count(), summaries

@@ -53,7 +53,7 @@ def test_open_result_emits_the_result_url(
     notifier.notify_changes([ended(7, JobState.SUCCEEDED, RESULT)])
     (call,) = sent(notifier, notification_mock, 1)
     app_name, _, _, summary, _, actions = call[:6]
-    assert (app_name, summary) == ("JobTray", "Finished: job-7")
+    assert (app_name, summary) == ("JobTray", "Succeeded: job-7")
     assert actions == ["default", "", ACTION_OPEN, "Open result", ACTION_SHOW, "Show"]
 
     with qtbot.waitSignal(notifier.open_url_requested, timeout=5000) as blocker:
@@ -64,7 +64,7 @@ def test_open_result_emits_the_result_url(
 def test_show_emits_the_job_row_id(notifier: Notifier, notification_mock: NotificationMock, qtbot: QtBot) -> None:
     notifier.notify_changes([ended(41, JobState.FAILED), ended(42, JobState.SUCCEEDED, RESULT)])
     calls = sent(notifier, notification_mock, 2)
-    assert [call[3] for call in calls] == ["Failed: job-41", "Finished: job-42"]
+    assert [call[3] for call in calls] == ["Failed: job-41", "Succeeded: job-42"]
 
     with qtbot.waitSignal(notifier.show_job_requested, timeout=5000) as blocker:
         notification_mock.click(2, ACTION_SHOW)
@@ -84,7 +84,7 @@ def test_show_on_a_summary_shows_the_window(
 ) -> None:
     notifier.notify_changes([ended(i, JobState.SUCCEEDED) for i in range(1, 6)])
     (call,) = sent(notifier, notification_mock, 1)
-    assert call[3] == "5 jobs ended: 5 finished"
+    assert call[3] == "5 jobs ended: 5 succeeded"
     with qtbot.waitSignal(notifier.show_window_requested, timeout=5000):
         notification_mock.click(1, ACTION_SHOW)
 

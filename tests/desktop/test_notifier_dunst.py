@@ -57,7 +57,7 @@ def test_one_notification_per_ending_with_title_body_app_name_and_actions(
     )
     history = history_after(dunst_desktop, notifier, 2)
 
-    assert [row["summary"] for row in history] == ["Finished: Quarterly report", "Failed: job-2"]
+    assert [row["summary"] for row in history] == ["Succeeded: Quarterly report", "Failed: job-2"]
     assert {row["appname"] for row in history} == {"JobTray"}
     assert history[0]["body"] == "PDF.co (acme)"
     # Escaped for the server's body markup (dunst's history keeps the text as sent; it displays "<broken> &").
@@ -74,7 +74,7 @@ def test_partial_cancelled_and_not_found_titles(notifier: Notifier, dunst_deskto
     )
     history = history_after(dunst_desktop, notifier, 3)
     assert [row["summary"] for row in history] == [
-        "Partly finished: Batch A",
+        "Partial: Batch A",
         "Cancelled: Batch B",
         "Not found: Batch C",
     ]
@@ -92,8 +92,8 @@ def test_actions_reach_dunst(notifier: Notifier, dunst_desktop: DesktopSession) 
     history_after(dunst_desktop, notifier, 3)
     printed = {row["summary"]: row["actions"] for row in dunst_desktop.dunst_printed()}
     assert printed == {
-        "Finished: job-1": {"open-result": "Open result", "show": "Show", "default": ""},
-        "Finished: job-2": {"show": "Show", "default": ""},
+        "Succeeded: job-1": {"open-result": "Open result", "show": "Show", "default": ""},
+        "Succeeded: job-2": {"show": "Show", "default": ""},
         "Failed: job-3": {"show": "Show", "default": ""},
     }
 
@@ -109,14 +109,14 @@ def test_more_than_three_endings_make_one_summary(notifier: Notifier, dunst_desk
     )
     history = history_after(dunst_desktop, notifier, 1)
     assert len(history) == 1
-    assert history[0]["summary"] == "4 jobs ended: 3 finished, 1 failed"
+    assert history[0]["summary"] == "4 jobs ended: 3 succeeded, 1 failed"
     assert history[0]["body"].splitlines()[0] == "Failed: Invoice run"  # bad news first
 
 
 def test_exactly_three_endings_are_shown_one_by_one(notifier: Notifier, dunst_desktop: DesktopSession) -> None:
     notifier.notify_changes([change(i, JobState.SUCCEEDED) for i in (1, 2, 3)])
     history = history_after(dunst_desktop, notifier, 3)
-    assert [row["summary"] for row in history] == ["Finished: job-1", "Finished: job-2", "Finished: job-3"]
+    assert [row["summary"] for row in history] == ["Succeeded: job-1", "Succeeded: job-2", "Succeeded: job-3"]
 
 
 def test_nothing_is_shown_while_muted_and_nothing_is_queued(notifier: Notifier, dunst_desktop: DesktopSession) -> None:
@@ -126,7 +126,7 @@ def test_nothing_is_shown_while_muted_and_nothing_is_queued(notifier: Notifier, 
     notifier.set_muted_until(None)
     notifier.notify_changes([change(2, JobState.SUCCEEDED)])
     history = history_after(dunst_desktop, notifier, 1)
-    assert [row["summary"] for row in history] == ["Finished: job-2"]
+    assert [row["summary"] for row in history] == ["Succeeded: job-2"]
 
 
 def test_a_mute_that_has_expired_does_not_silence(notifier: Notifier, dunst_desktop: DesktopSession) -> None:
@@ -159,7 +159,7 @@ def test_a_failure_carries_the_failure_icon_and_a_success_the_success_icon(
     history = history_after(dunst_desktop, notifier, 2)
     files = notification_icon_files()
     by_summary = {row["summary"]: row for row in history}
-    failed, finished = by_summary["Failed: job-1"], by_summary["Finished: job-2"]
+    failed, finished = by_summary["Failed: job-1"], by_summary["Succeeded: job-2"]
     assert failed["icon_path"] == files[JobState.FAILED]
     assert finished["icon_path"] == files[JobState.SUCCEEDED]
     assert failed["icon_path"] != finished["icon_path"]

@@ -81,7 +81,7 @@ def test_a_server_that_never_answers_falls_back_to_the_balloon_each_time_and_is_
         notifier.set_tray_fallback(tray)
         with caplog.at_level(logging.WARNING, logger="desktop_app.ui.notifier"):
             notifier.notify_changes([ended(1)])
-            qtbot.waitUntil(lambda: tray.messages == ["Finished: job-1"], timeout=10_000)
+            qtbot.waitUntil(lambda: tray.messages == ["Succeeded: job-1"], timeout=10_000)
             notifier.notify_changes([ended(2, JobState.FAILED)])
             qtbot.waitUntil(lambda: len(tray.messages) == 2, timeout=10_000)
             assert tray.messages[1] == "Failed: job-2"

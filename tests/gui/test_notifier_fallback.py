@@ -73,7 +73,7 @@ def test_without_dbus_messages_go_to_the_tray_and_are_logged_once(
         notifier.notify_account_error("acme", "the key was refused")
     assert tray.messages == [
         # Endings carry their own state's icon: a failure does not look like a success.
-        ("Finished: Report", "PDF.co (acme): done", notification_icon(JobState.SUCCEEDED)),
+        ("Succeeded: Report", "PDF.co (acme): done", notification_icon(JobState.SUCCEEDED)),
         # Plain text in a balloon: no markup escaping there.
         ("Failed: job-2", "PDF.co (acme): it <broke> & stopped", notification_icon(JobState.FAILED)),
         ("Cannot check acme", "the key was refused", QSystemTrayIcon.MessageIcon.Warning),
@@ -93,7 +93,7 @@ def test_clicking_the_tray_message_shows_the_last_job(notifier: Notifier, tray: 
     assert blocker.args == [9]
 
     notifier.notify_changes([ended(i, JobState.SUCCEEDED) for i in range(10, 15)])  # a summary
-    assert tray.messages[-1][0] == "5 jobs ended: 5 finished"
+    assert tray.messages[-1][0] == "5 jobs ended: 5 succeeded"
     with qtbot.waitSignal(notifier.show_window_requested, timeout=1000):
         tray.messageClicked.emit()
 
@@ -181,7 +181,7 @@ def test_without_a_server_or_a_tray_the_endings_go_to_the_window_and_the_warning
     with caplog.at_level(logging.WARNING, logger="desktop_app.ui.notifier"):
         notifier.notify_changes([ended(1, JobState.FAILED, "Report")])
         notifier.notify_changes([ended(2, JobState.SUCCEEDED)])
-    assert [(title, warning) for title, _, warning in shown] == [("Failed: Report", True), ("Finished: job-2", False)]
+    assert [(title, warning) for title, _, warning in shown] == [("Failed: Report", True), ("Succeeded: job-2", False)]
     told = [r.getMessage() for r in caplog.records if "unavailable" in r.getMessage()]
     assert len(told) == 1
     assert "shown in JobTray's window" in told[0] and "tray icon's messages" not in told[0]

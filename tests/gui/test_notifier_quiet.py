@@ -49,7 +49,7 @@ def test_do_not_disturb_holds_banners_then_one_summary(quiet: tuple[Notifier, Re
     assert tray.messages == []
     dnd["on"] = False
     notifier._release_held()
-    assert [m[0] for m in tray.messages] == ["2 jobs ended: 1 finished, 1 failed"]
+    assert [m[0] for m in tray.messages] == ["2 jobs ended: 1 succeeded, 1 failed"]
     notifier._release_held()
     assert len(tray.messages) == 1  # told once
 
