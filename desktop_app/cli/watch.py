@@ -210,6 +210,8 @@ class _Front:
             self.io.line(f"{shown(news.job.account)}\t{shown(news.job.job_id)}\tsaved {shown(news.path)}")
         elif news.kind == "summary":
             self.io.line(news.text)
+        elif news.kind == "problem":  # the database is busy: one line, whether the engine or the runner met it
+            self.engine.warn_once("store:busy", news.text)
         else:
             self.io.warn(news.text)
 

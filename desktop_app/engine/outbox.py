@@ -100,7 +100,8 @@ class OutboxNews:
     summary of what a restart replayed or left unknown.
 
     kind: 'saved', 'not_saved', 'command_failed', 'summary' (what a restart replayed), 'repaired' (what the
-    processes that died left: commands that may not have finished, links that expired meanwhile).
+    processes that died left: commands that may not have finished, links that expired meanwhile), 'problem' (the
+    store refuses the runner's writes: told once until they succeed again).
     """
 
     kind: str
@@ -332,7 +333,7 @@ class OutboxRunner:
         """At start: repair what dead processes left (told as one summary), adopt results of the old way, then
         pump. Returns the repair. A busy store defers all of it to a later pump."""
         try:
-            repair = self.store.outbox.repair(self.pid, fresh=True)
+            repair = self.store.outbox.repair(self.pid, fresh=True, started_at=self._started_at)
             self.repair_found = repair
             self._adopt_unsaved()
             self._tell_repair(repair)
@@ -346,7 +347,8 @@ class OutboxRunner:
         first = self.problem is None
         self.problem = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if first:
-            log.warning("after-end work waits for the database: %s", self.problem)
+            log.info("after-end work waits for the database: %s", self.problem)
+            self._tell(OutboxNews("problem", f"{self.problem}; results to save and commands to run wait for it"))
 
     def _tell_repair(self, repair: Repair) -> None:
         parts: list[str] = []
@@ -370,29 +372,27 @@ class OutboxRunner:
 
     def _adopt_unsaved(self) -> None:
         """Upgrade: jobs that succeeded with a link, on an account that saves results, never saved and with no row
-        yet, get a download row while the link can still work (once per data folder)."""
-        try:
-            settings = self.store.settings.accounts()
-            saving = {name for name, s in settings.items() if s.save_results}
-            if not saving:
+        yet, get a download row while the link can still work (once per data folder). A store error propagates:
+        the caller tries again later."""
+        settings = self.store.settings.accounts()
+        saving = {name for name, s in settings.items() if s.save_results}
+        if not saving:
+            return
+        now = datetime.fromtimestamp(self._clock(), UTC)
+        with self.store.jobs.transaction():
+            if not self.store.outbox.first_adoption():
                 return
-            now = datetime.fromtimestamp(self._clock(), UTC)
-            with self.store.jobs.transaction():
-                if not self.store.outbox.first_adoption():
-                    return
-                for job in self.store.jobs.all(include_archived=True):
-                    if (
-                        job.account in saving
-                        and wants_download(job, settings[job.account])
-                        and job.result_file is None
-                        and job.download_error is None
-                        and not self.store.outbox.has_download(job.id)
-                    ):
-                        expires = link_expiry(job.result_url, job.finished_at, now)
-                        if expires > now.timestamp():
-                            self.store.outbox.add(job.id, "download", ref=REF_SAVE_RESULTS, expires_at=expires)
-        except JobTrayError as exc:
-            log.warning("results of the old way not adopted: %s", exc)
+            for job in self.store.jobs.all(include_archived=True):
+                if (
+                    job.account in saving
+                    and wants_download(job, settings[job.account])
+                    and job.result_file is None
+                    and job.download_error is None
+                    and not self.store.outbox.has_download(job.id)
+                ):
+                    expires = link_expiry(job.result_url, job.finished_at, now)
+                    if expires > now.timestamp():
+                        self.store.outbox.add(job.id, "download", ref=REF_SAVE_RESULTS, expires_at=expires)
 
     # ---- the owner's loop -------------------------------------------------------------------------------------
 
@@ -432,10 +432,12 @@ class OutboxRunner:
         self._drain()
         now = self._clock()
         if self._needs_repair:
+            repair = self.store.outbox.repair(self.pid, fresh=True, started_at=self._started_at)
+            self._adopt_unsaved()
             self._needs_repair = False
             self._last_repair = now
-            self._adopt_unsaved()
-            self._tell_repair(self.store.outbox.repair(self.pid, fresh=True))
+            self.repair_found = repair
+            self._tell_repair(repair)
         if now - self._last_renew >= self.lease_seconds / 4 and self._running:
             self._last_renew = now
             self.store.outbox.renew(self.pid, self.lease_seconds)

@@ -415,12 +415,12 @@ class OutboxStore:
 
     # ---- start-up repair ------------------------------------------------------------------------------------
 
-    def repair(self, pid: int | None = None, *, fresh: bool = False) -> Repair:
+    def repair(self, pid: int | None = None, *, fresh: bool = False, started_at: float | None = None) -> Repair:
         """Rows left 'running' by processes that are gone (dead PID, or a lease not renewed in time): a download
         goes back to pending (restarted from the beginning) while its link can still work, else fails; a
         command becomes 'unknown' (it may not have finished; never run again). A `watch --on-end` command whose
-        watch is gone before it ran is failed. Run at start (`fresh`: rows under this very PID were left by an
-        earlier process that had it), and now and then while running."""
+        watch is gone before it ran is failed. Run at start (`fresh`: rows under this very PID, created before
+        `started_at` when given, were left by an earlier process that had it), and now and then while running."""
         now = self._now()
         resumed: list[OutboxRow] = []
         expired: list[OutboxRow] = []
@@ -450,7 +450,8 @@ class OutboxStore:
             ]
             for row in waiting:
                 assert row.origin_pid is not None
-                if (row.origin_pid == pid and fresh) or (row.origin_pid != pid and not self._alive(row.origin_pid)):
+                earlier = fresh and (started_at is None or row.created_at < started_at)
+                if (row.origin_pid == pid and earlier) or (row.origin_pid != pid and not self._alive(row.origin_pid)):
                     self._settle(row.id, "failed", error="not run: the `watch` it was given to stopped first", now=now)
                     orphaned.append(row)
         return Repair(tuple(resumed), tuple(expired), tuple(unknown), tuple(orphaned))
