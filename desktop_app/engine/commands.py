@@ -117,13 +117,17 @@ class RunningCommand:
             return None if self._process is None else self._process.pid
 
     def stop(self, grace: float = 2.0) -> None:
-        """End the command (and what it started) soon: at once if it has not started yet."""
+        """End the command (and what it started) soon: at once if it has not started yet. Called again with
+        `grace` 0, it kills the group now."""
         with self._lock:
-            if self._stopped:
-                return
+            again = self._stopped
             self._stopped = True
             process = self._process
         if process is None or process.poll() is not None:
+            return
+        if again:
+            if grace <= 0:
+                _signal_group(process, _KILL)
             return
         _signal_group(process, signal.SIGTERM)
         self._killer = threading.Timer(max(0.0, grace), _signal_group, args=(process, _KILL))

@@ -743,15 +743,19 @@ class OutboxRunner:
 
     # ---- stopping -------------------------------------------------------------------------------------------
 
-    def stop(self, grace: float = STOP_GRACE_SECONDS, command_timeout: float | None = None) -> StopReport:
+    def stop(
+        self, grace: float = STOP_GRACE_SECONDS, command_timeout: float | None = None, budget: float | None = None
+    ) -> StopReport:
         """Take no more rows; abandon downloads (their rows left to resume, `.part` removed), end commands with
-        their process groups (SIGTERM, SIGKILL after `grace`, capped by the command time limit), record all."""
+        their process groups (SIGTERM, SIGKILL after `grace`, capped by the command time limit), record all.
+        Waits for the work's threads at most `budget` seconds (default: grace + 3 s); what has not ended by then
+        is recorded as stopped anyway (a download left to resume, a command 'interrupted')."""
         self._accepting = False
         limit = self._command_timeout if command_timeout is None else command_timeout
         grace = min(grace, limit) if limit is not None else grace
         for running in list(self._running.values()):
             running.work.stop(grace)
-        deadline = time.monotonic() + grace + 3.0
+        deadline = time.monotonic() + (grace + 3.0 if budget is None else budget)
         while any(not r.settled for r in self._running.values()) and time.monotonic() < deadline:
             try:
                 message = self._queue.get(timeout=0.05)
@@ -768,6 +772,9 @@ class OutboxRunner:
             if ended is not None:
                 ended.settled = True  # its thread is done; recorded below
             self._unwritten.append(message)
+        for running in self._running.values():
+            if not running.settled and running.row.kind == "command":
+                running.work.stop(0.0)  # the budget ran out before its grace: its group is killed now
         while True:
             try:
                 self._unwritten.append(self._queue.get_nowait())

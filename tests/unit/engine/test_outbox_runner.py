@@ -320,3 +320,21 @@ def test_a_failure_that_may_pass_is_tried_again_with_backoff_then_given_up(
         assert (row.state, row.attempts) == ("failed", 3)
         assert store.jobs.get(job).download_error == row.last_error
         assert not results.exists() or not list(results.iterdir())
+
+
+def test_a_stop_within_a_budget_kills_a_command_that_ignores_sigterm(tmp_path: Path) -> None:
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    # SIGTERM ignored by the shell and (inherited) by its sleep: only the SIGKILL ends them.
+    command = f"sh -c \"trap '' TERM; sleep 60 & echo $! > {marks}/child; echo $$ > {marks}/pid; wait\""
+    with Store(tmp_path / "d") as store:
+        job = _ended_job(store, None, AccountSettings(on_end=command), [OutboxAction("command", "account:on-end")])
+        runner = _runner(store, [], command_timeout=60.0)
+        runner.start()
+        _wait_for(lambda: (marks / "pid").exists() and (marks / "child").exists())
+        pids = [int((marks / name).read_text()) for name in ("pid", "child")]
+        report = runner.stop(grace=30.0, budget=0.3)  # a tray's quit budget shorter than the grace
+        for pid in pids:
+            _wait_for(lambda pid=pid: not _alive(pid), timeout=5)
+        (row,) = store.outbox.for_job(job)
+        assert row.state == "interrupted" and report.commands_stopped == (row.id,)
