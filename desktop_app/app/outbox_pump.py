@@ -111,11 +111,10 @@ class OutboxPump(QObject):
     def wait_stopped(self, seconds: float) -> bool:
         """Abandon downloads (rows left to resume, `.part` removed) and end commands (their groups); True when no
         work thread is left."""
-        # The runner waits for its threads up to its grace + 3 s; downloads end at once when abandoned, commands
-        # after the grace: the grace is what this step may cost.
+        # Downloads end at once when abandoned, commands after their grace; the runner waits at most `seconds`.
         grace = max(0.0, min(STOP_GRACE_S, seconds / 2))
         try:
-            self.stop_report = self.runner.stop(grace=grace)
+            self.stop_report = self.runner.stop(grace=grace, budget=seconds)
         except Exception:
             log.exception("stopping the after-end work failed; its rows resume at the next start")
             return False
