@@ -42,6 +42,7 @@ from desktop_app.core.handoff import WatchRequest
 from desktop_app.core.model import StatusChange
 from desktop_app.store.database import Store
 from desktop_app.ui.clipboard import ClipboardWatcher
+from desktop_app.ui.job_index import JobIndex
 from desktop_app.ui.job_model import JobTableModel
 from desktop_app.ui.notifier import Notifier
 from desktop_app.ui.texts import QT_TRANSLATE_NOOP
@@ -123,6 +124,8 @@ class AppController(QObject):
             watched=lambda job_id: any(job.job_id == job_id for job in self.model.jobs()),
             parent=self,
         )
+        # What the tray shows, kept row by row: a change costs O(changed rows), not a pass over every job.
+        self.tray_jobs = JobIndex()
         self._tray_wanted = show_tray
         self._show_tray = show_tray and QSystemTrayIcon.isSystemTrayAvailable()
         self._tray_timer = QTimer(self)
@@ -252,16 +255,29 @@ class AppController(QObject):
         if not self._show_tray:
             self.quit_requested.emit()
 
-    def _jobs_changed(self, _rows: frozenset[int] | None) -> None:
+    def _jobs_changed(self, rows: frozenset[int] | None) -> None:
+        self._index_rows(rows)
         self._update_tray()  # at once: the user (or another process) did something
 
-    def _schedule_tray(self, _rows: frozenset[int] | None = None) -> None:
+    def _schedule_tray(self, rows: frozenset[int] | None = None) -> None:
+        self._index_rows(rows)
         if not self._tray_timer.isActive():  # not restarted: a steady stream of results must not starve the tray
             self._tray_timer.start()
 
+    def _index_rows(self, rows: frozenset[int] | None) -> None:
+        if rows is None:
+            self.tray_jobs.reset(self.model.jobs())
+            return
+        for row_id in rows:
+            job = self.model.job(row_id)
+            if job is None:
+                self.tray_jobs.remove([row_id])
+            else:
+                self.tray_jobs.update([job])
+
     def _update_tray(self) -> None:
         self._tray_timer.stop()
-        self.tray.set_jobs(self.model.jobs())
+        self.tray.set_jobs(self.tray_jobs)
 
     def _written(self, changes: list[StatusChange]) -> None:
         """Results were written: tell what ended, save results and run commands."""

@@ -23,6 +23,7 @@ from desktop_app.core.problems import ProblemKind
 from desktop_app.core.text import displayable
 from desktop_app.ui.etatext import Etas, job_eta_text
 from desktop_app.ui.icons import TrayIconKey, TrayLook, state_icon, tray_icon, warning_icon
+from desktop_app.ui.job_index import JobIndex
 from desktop_app.ui.problems import problem_line
 from desktop_app.ui.texts import duration_text, fill, relative_time, state_word, weekday
 
@@ -37,9 +38,13 @@ def _menu_rank(job: Job) -> tuple[int, float]:
     return group, -job.updated_at.timestamp()
 
 
-def recent_jobs(jobs: Sequence[Job], limit: int = MENU_JOBS) -> list[Job]:
-    """The jobs worth a line in the menu; O(n log limit), not a full sort."""
-    return heapq.nsmallest(limit, (j for j in jobs if not j.archived), key=_menu_rank)
+Jobs = Sequence[Job] | JobIndex  # a JobIndex (the app's, kept row by row) spares a pass over every job
+
+
+def recent_jobs(jobs: Jobs, limit: int = MENU_JOBS) -> list[Job]:
+    """The jobs worth a line in the menu; O(n log limit), not a full sort (from a JobIndex: only its candidates)."""
+    pool = jobs.menu_candidates(limit) if isinstance(jobs, JobIndex) else jobs
+    return heapq.nsmallest(limit, (j for j in pool if not j.archived), key=_menu_rank)
 
 
 def _short_time(when: datetime) -> str:
@@ -72,9 +77,24 @@ class TraySummary:
     tooltip: str
 
 
-def summarize(
-    jobs: Sequence[Job], muted_until: datetime | None, now: datetime, problems: Collection[str] = ()
-) -> TraySummary:
+def _tally_index(jobs: JobIndex, problems: Collection[str]) -> tuple[int, int, int, int, float, int, bool]:
+    """`summarize`'s counts from an index: a pass over the open and failed jobs only."""
+    open_count = waiting = progress_count = 0
+    progress_sum = 0.0
+    for job in jobs.open_jobs():
+        if job.account in problems:
+            waiting += 1
+        else:
+            open_count += 1
+            if job.progress is not None:
+                progress_sum += job.progress
+                progress_count += 1
+    bad = jobs.bad_jobs()
+    news = any(is_alarming(job) for job in bad)
+    return open_count, waiting, len(bad), jobs.done_count, progress_sum, progress_count, news
+
+
+def summarize(jobs: Jobs, muted_until: datetime | None, now: datetime, problems: Collection[str] = ()) -> TraySummary:
     """What the icon and tooltip say about `jobs`. A failure alarms until it is acknowledged (`core.alarms`).
 
     Precedence of the icon's look (issue 21): an unacknowledged failure, then an account problem, then the running
@@ -86,6 +106,9 @@ def summarize(
     progress_sum = 0.0
     progress_count = 0
     news = False
+    if isinstance(jobs, JobIndex):
+        open_count, waiting, failed, done, progress_sum, progress_count, news = _tally_index(jobs, problems)
+        jobs = ()
     for job in jobs:
         if job.archived:
             continue
@@ -199,7 +222,7 @@ class TrayIcon(QObject):
         self.menu = QMenu()
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._on_activated)
-        self._jobs: Sequence[Job] = ()
+        self._jobs: Jobs = ()
         self._muted_until: datetime | None = None
         self._autostart: bool | None = None  # None: not available here
         self._clipboard_watch = False
@@ -221,7 +244,7 @@ class TrayIcon(QObject):
 
     # ---- inputs from the app -------------------------------------------------------------------------------
 
-    def set_jobs(self, jobs: Sequence[Job]) -> None:
+    def set_jobs(self, jobs: Jobs) -> None:
         """The current jobs (the app's snapshot; not copied). Icon and tooltip now, menu shortly."""
         self._jobs = jobs
         self.refresh()
@@ -332,7 +355,8 @@ class TrayIcon(QObject):
         else:
             empty = self.menu.addAction(self.tr("No jobs watched yet"))
             empty.setEnabled(False)
-        alarming = [j.id for j in self._jobs if is_alarming(j)]
+        failures = self._jobs.bad_jobs() if isinstance(self._jobs, JobIndex) else self._jobs
+        alarming = [j.id for j in failures if is_alarming(j)]
         if alarming:
             every = self.menu.addAction(self.tr("Acknowledge failures (%1)").replace("%1", str(len(alarming))))
             every.triggered.connect(lambda _=False, r=alarming: self.acknowledge_requested.emit(r))

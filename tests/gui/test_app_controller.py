@@ -20,7 +20,7 @@ def controller(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     for n in range(3):
         store.jobs.add(account, f"job-{n}")
     controller = app_module.AppController(store, show_tray=False, notifier=QuietNotifier())
-    controller.model.sync(store.jobs.all())
+    controller.reload(with_accounts=False)  # the jobs into the model and the tray, as at start
     yield controller
     controller.shutdown()
     store.close()
