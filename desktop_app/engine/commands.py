@@ -14,8 +14,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -142,7 +144,7 @@ class RunningCommand:
                 return CommandOutcome(argv, job_id, None, "", 0.0, stopped=True, started=False)
             try:
                 process = subprocess.Popen(
-                    list(argv),
+                    _with_safety_net(argv, self.env, self.timeout),
                     env=self.env,
                     stdin=subprocess.DEVNULL,
                     stdout=subprocess.PIPE,
@@ -180,6 +182,20 @@ class RunningCommand:
             timed_out=timed_out and not stopped,
             stopped=stopped,
         )
+
+
+# A crash of JobTray (SIGKILL) leaves nobody to enforce a command's time limit: where coreutils' `timeout` exists,
+# it runs the command and ends its whole group a little after the limit, whatever happened to us. Our own timer
+# fires first while we live, so a command's outcome is ours to tell.
+SAFETY_NET_SLACK = 2.0
+_TIMEOUT_PROGRAM = shutil.which("timeout") if sys.platform.startswith("linux") else None
+
+
+def _with_safety_net(argv: tuple[str, ...], env: Mapping[str, str], timeout: float) -> list[str]:
+    if _TIMEOUT_PROGRAM is None or shutil.which(argv[0], path=env.get("PATH")) is None:
+        return list(argv)  # a program that cannot be found fails as itself, not as `timeout`'s exit status 127
+    limit = f"{timeout + SAFETY_NET_SLACK:.3f}"
+    return [_TIMEOUT_PROGRAM, "--kill-after", f"{SAFETY_NET_SLACK:g}", limit, *argv]
 
 
 def run_command(argv: tuple[str, ...], env: Mapping[str, str], timeout: float, job_id: str = "") -> CommandOutcome:

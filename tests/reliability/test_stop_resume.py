@@ -322,6 +322,7 @@ def test_a_command_running_at_a_crash_is_unknown_told_once_and_never_rerun(
     marks = tmp_path / "marks"
     marks.mkdir()
     _account(pdfco_simulator[1], "--on-end", f'sh -c "echo $$ > {marks}/pid; sleep 120"')
+    assert jobtray("settings", "set", "command-timeout", "3").returncode == 0
     _add(sim.add_job([steps.success()]))
     process = start("watch")
     _wait_for(lambda: (marks / "pid").exists() and (marks / "pid").read_text().strip() != "", process, "the marker")
@@ -341,6 +342,11 @@ def test_a_command_running_at_a_crash_is_unknown_told_once_and_never_rerun(
         assert not (marks / "pid").exists()
         third = jobtray("watch")
         assert third.stderr == ""  # told once
+        # Nobody was left to enforce its time limit (3 s) but the safety net it runs in: ended soon after it.
+        deadline = time.monotonic() + 30
+        while _alive(pid):
+            assert time.monotonic() < deadline, "the command outlived its killed watch"
+            time.sleep(0.05)
     finally:
         with contextlib.suppress(OSError):
             os.killpg(pid, signal.SIGKILL)
