@@ -99,7 +99,8 @@ class OutboxNews:
     """Something to tell the person: a result saved or not, a command that failed or was stopped, or the one
     summary of what a restart replayed or left unknown.
 
-    kind: 'saved', 'not_saved', 'command_failed', 'summary' (what a restart replayed), 'repaired' (what the
+    kind: 'saved', 'not_saved', 'command_failed', 'failed' (another kind's work, with its `WorkResult.text`),
+    'summary' (what a restart replayed), 'repaired' (what the
     processes that died left: commands that may not have finished, links that expired meanwhile), 'problem' (the
     store refuses the runner's writes: told once until they succeed again).
     """
@@ -668,8 +669,15 @@ class OutboxRunner:
             self._settle_download(running, result)
         elif result.state == "pending":
             self.store.outbox.release(row_id, self.pid)
+        elif (
+            row.kind != "command" and result.state == "failed" and result.retry and self._may_retry(row)
+        ):  # another kind's failure that may pass (a forward's server down): tried again later
+            retry_at = self._clock() + RETRY_BASE_SECONDS * 3 ** (row.attempts - 1)
+            self.store.outbox.finish(row_id, self.pid, "pending", error=result.error, retry_at=retry_at)
         else:
             self.store.outbox.finish(row_id, self.pid, result.state, outcome=result.outcome, error=result.error)
+            if row.kind != "command" and result.state == "failed" and result.text and not running.replayed:
+                self._tell(OutboxNews("failed", result.text, job, row_id))
             if row.kind == "command":
                 if running.replayed:
                     self._replay.commands += 1
@@ -681,6 +689,9 @@ class OutboxRunner:
                         self._tell(OutboxNews("command_failed", result.text, job, row_id))
             elif running.replayed:
                 self._replay.other += 1
+
+    def _may_retry(self, row: OutboxRow) -> bool:
+        return row.attempts < MAX_ATTEMPTS and self._accepting
 
     def _settle_download(self, running: _Running, result: WorkResult) -> None:
         row, job = running.row, running.job
@@ -697,7 +708,7 @@ class OutboxRunner:
             else:
                 self._tell(OutboxNews("saved", f"saved {result.outcome}", saved, row.id, result.outcome))
             return
-        if result.retry and row.attempts < MAX_ATTEMPTS and self._accepting:
+        if result.retry and self._may_retry(row):
             retry_at = self._clock() + RETRY_BASE_SECONDS * 3 ** (row.attempts - 1)
             self.store.outbox.finish(row.id, self.pid, "pending", error=result.error, retry_at=retry_at)
             return
