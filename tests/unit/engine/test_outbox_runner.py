@@ -338,3 +338,36 @@ def test_a_stop_within_a_budget_kills_a_command_that_ignores_sigterm(tmp_path: P
             _wait_for(lambda pid=pid: not _alive(pid), timeout=5)
         (row,) = store.outbox.for_job(job)
         assert row.state == "interrupted" and report.commands_stopped == (row.id,)
+
+
+def test_another_kind_s_passing_failure_is_tried_again_and_a_final_one_told(tmp_path: Path) -> None:
+    shift = [0.0]
+
+    def store_clock() -> datetime:
+        return datetime.now(UTC) + timedelta(seconds=shift[0])
+
+    answers = [WorkResult("failed", error="server down", retry=True), WorkResult("failed", error="no", text="no")]
+
+    class Flaky:
+        def run(self) -> WorkResult:
+            return answers.pop(0)
+
+        def stop(self, grace: float) -> None:
+            pass
+
+    with Store(tmp_path / "d", clock=store_clock) as store:
+        news: list[OutboxNews] = []
+        runner = _runner(store, news, clock=lambda: store_clock().timestamp())
+        runner.register("forward", lambda row, job: Flaky())
+        runner.start()
+        job = _ended_job(store, None, AccountSettings(), [OutboxAction("forward", "forward:team")])
+        deadline = time.monotonic() + 10
+        while (row := store.outbox.for_job(job)[0]).attempts < 1 or row.state != "pending":
+            assert time.monotonic() < deadline
+            runner.wait(0.05)
+        assert row.last_error == "server down" and row.next_attempt_at is not None
+        shift[0] += 11
+        assert runner.run_until_idle(10)
+        (row,) = store.outbox.for_job(job)
+        assert (row.state, row.attempts) == ("failed", 2)
+        assert [(n.kind, n.text) for n in news] == [("failed", "no")]
