@@ -71,6 +71,19 @@ class ProviderConfig:
     variables: tuple[tuple[str, str], ...] = ()
 
 
+class _Contradiction(Exception):
+    pass
+
+
+def _one_value_per_key(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found and found[key] != value:
+            raise _Contradiction(f'"{short_text(key, 40)}" is given twice with different values')
+        found[key] = value
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class HttpResponse:
     status: int
@@ -86,9 +99,12 @@ class HttpResponse:
         return self.body.decode("utf-8", errors="replace")
 
     def json(self) -> Any:
-        """The body as JSON; ProtocolError if it is not."""
+        """The body as JSON; ProtocolError if it is not, or if an object names a key twice with two values (one
+        answer saying two things: `json.loads` would keep the last silently)."""
         try:
-            return json.loads(self.body)
+            return json.loads(self.body, object_pairs_hook=_one_value_per_key)
+        except _Contradiction as exc:
+            raise ProtocolError(f"the answer contradicts itself: {exc}") from None
         except (ValueError, RecursionError) as exc:
             raise ProtocolError(f"the answer is not valid JSON (HTTP {self.status})") from exc
 

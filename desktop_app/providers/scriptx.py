@@ -99,18 +99,22 @@ def error_text(body: bytes) -> str | None:
     except (ValueError, RecursionError):
         decoded = body.decode("utf-8", errors="replace")
     if isinstance(decoded, dict):
-        decoded = _get(decoded, "message")
+        try:
+            decoded = _get(decoded, "message")
+        except ProtocolError:
+            return None  # two messages that disagree: no text to quote
     if isinstance(decoded, str) and decoded.strip():
         return short_text(decoded)
     return None
 
 
 def _get(body: dict[Any, Any], key: str) -> Any:
-    """A field by case-insensitive name: ASP.NET may serialise camelCase or PascalCase."""
-    for name, value in body.items():
-        if isinstance(name, str) and name.casefold() == key:
-            return value
-    return None
+    """A field by case-insensitive name: ASP.NET may serialise camelCase or PascalCase. Two spellings with two
+    values (`status` 6 and `Status` -1) are one answer saying two things: a ProtocolError (issue 20)."""
+    values = [value for name, value in body.items() if isinstance(name, str) and name.casefold() == key]
+    if any(value != values[0] for value in values[1:]):
+        raise ProtocolError(f"{DISPLAY} answer contradicts itself: {key} is given twice with different values")
+    return values[0] if values else None
 
 
 _ASCII_INTEGER = re.compile(r"-?[0-9]{1,6}")  # not `str.isdigit`: true for Arabic-Indic, fullwidth digits

@@ -251,3 +251,27 @@ def test_ipaper_documented_answers(replayer: Replayer) -> None:
     replayer.xml(FIXTURES / "ipaper" / "status_completed_docs.xml")
     (done,) = _client("ipaper", replayer).check(["3f2504e0-4f89-11d3-9a0c-0305e82c3301"])
     assert done.state == JobState.SUCCEEDED
+
+
+# ---- contradictions in JSON answers -------------------------------------------------------------------------------
+
+
+def test_a_json_answer_naming_a_field_twice_with_two_values_is_a_protocol_error_for_that_job(
+    replayer: Replayer,
+) -> None:
+    """Issue 20: `json.loads` keeps the last of two `status` keys silently; one answer saying two things about one
+    job is a ProtocolError (PDF.co answers one job per request, so the job is the one asked about)."""
+    replayer.bodies.append(SimResponse(200, b'{"status": "success", "status": "failed"}', "application/json"))
+    with pytest.raises(ProtocolError, match="contradicts"):
+        _client("pdfco", replayer).check([PDFCO_ID])
+    same = SimResponse(200, b'{"status": "working", "status": "working"}', "application/json")
+    replayer.bodies[:] = [same]
+    assert _client("pdfco", replayer).check([PDFCO_ID])[0].state == JobState.RUNNING
+
+
+def test_scriptx_status_and_status_in_another_case_that_disagree_are_a_protocol_error() -> None:
+    from desktop_app.providers.scriptx import parse_status
+
+    with pytest.raises(ProtocolError, match="contradicts"):
+        parse_status("T", {"status": 6, "Status": -1})
+    assert parse_status("T", {"status": 6, "Status": 6}).state == JobState.SUCCEEDED
