@@ -5,7 +5,8 @@ XDG_RUNTIME_DIR) on a fresh data folder with one PDF.co account on a simulator s
 measures, for --runs distinct job IDs:
   - `jobtray add` end to end: from just before a real `python -m desktop_app add --account pdfs ID` process is
     started until it exits. It exits after the tray answered `ok`, which the tray sends once the job is in its
-    window's model (AppController.accept_handoff), so this is "command typed -> row in the tray", Python's own
+    window's model (JobAdder.accept_handoff; while another program holds the database the job is queued and
+    answered at once, written when it is free), so this is "command typed -> row in the tray", Python's own
     start-up included.
   - the hand-off alone: system/handoff.hand_over from this process (connect, `watch` line, `ok` reply).
 and checks afterwards that every job got its first check. Prints p50/p95 of both.
