@@ -59,10 +59,10 @@ def test_the_download_first_then_the_command_with_the_file(tmp_path: Path, s3: O
     with Store(tmp_path / "d") as store:
         news: list[OutboxNews] = []
         progress: list[DownloadProgress] = []
-        # Before the ending: its work is told as it happens, not as a replay.
-        runner = _runner(store, news, on_progress=progress.append)
+        # Started before the ending (its clock a second behind the store's, as if started earlier): the ending's
+        # work is told as it happens, not as a replay.
+        runner = _runner(store, news, on_progress=progress.append, clock=lambda: time.time() - 1.0)
         runner.start()
-        time.sleep(0.002)  # the store's times are wall-clock: the ending comes after the start
         job = _ended_job(
             store,
             url,
