@@ -44,6 +44,11 @@ class Preferences(QObject):
         self._tray = tray
         self._dialog: SettingsDialog | None = None
 
+    @property
+    def dialog(self) -> SettingsDialog | None:
+        """The Settings dialog, once it was opened."""
+        return self._dialog
+
     def open_dialog(self) -> None:
         if self._dialog is not None:
             self._dialog.close()
