@@ -34,9 +34,12 @@ class JobIndex:
         self._bad.clear()
         self._done.clear()
         self._recent = []
-        self.update(jobs)
+        self.update(jobs, push=False)
+        # One heapify instead of a push per job (100,000 jobs at start).
+        self._recent = [(-stamp, row_id) for row_id, stamp in self._done.items()]
+        heapq.heapify(self._recent)
 
-    def update(self, jobs: Iterable[Job]) -> None:
+    def update(self, jobs: Iterable[Job], push: bool = True) -> None:
         for job in jobs:
             self._drop(job.id)
             if job.archived:
@@ -49,7 +52,8 @@ class JobIndex:
             else:
                 stamp = job.updated_at.timestamp()
                 self._done[job.id] = stamp
-                heapq.heappush(self._recent, (-stamp, job.id))
+                if push:
+                    heapq.heappush(self._recent, (-stamp, job.id))
         if len(self._recent) > 2 * len(self._done) + 64:  # stale entries: rebuilt now and then, never unbounded
             self._recent = [(-stamp, row_id) for row_id, stamp in self._done.items()]
             heapq.heapify(self._recent)
