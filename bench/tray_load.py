@@ -320,6 +320,7 @@ def soak_run(minutes: float, jobs: int, interval: float, seed_value: int) -> dic
         tray = Tray(folder)
         samples: list[tuple[float, float]] = []
         try:
+            first = tray.stats()  # the start's own load counts as one reload: not the soak's
             start = time.monotonic()
             end = start + minutes * 60.0
             next_sample = start
@@ -341,14 +342,14 @@ def soak_run(minutes: float, jobs: int, interval: float, seed_value: int) -> dic
             "rss_start_mb": samples[0][1],
             "rss_end_mb": samples[-1][1],
             "slope_mb_per_min": slope,
-            "reloads": stats["reloads"],
+            "reloads": stats["reloads"] - first["reloads"],
             "requests": len(server.log),
         }
         print(
-            f"soak {minutes:.0f} min, {counter[0]} jobs ({len(server.log)} requests): "
+            f"soak {minutes:g} min, {counter[0]} jobs ({len(server.log)} requests): "
             f"RSS {result['rss_start_mb']:.1f} -> {result['rss_end_mb']:.1f} MB, slope after 2 min "
             f"{'n/a' if slope is None else f'{slope:+.2f}'} MB/min (before: {BEFORE['soak_slope']}); "
-            f"full reloads {stats['reloads']}",
+            f"full reloads {result['reloads']}",
             flush=True,
         )
         return result
