@@ -267,9 +267,16 @@ def watch(
                 io.line(nothing)
                 return EXIT_OK
             engine = front.engine
+            began = clock()
             outcome = engine.watch(timeout)
             still_open = engine.open_count()  # before close() forgets the pollers
-            front.runner.run_until_idle(front.wait_s)  # the pollers' settings (a result's credentials) are still there
+            # The pollers' settings (a result's credentials) are still there. --timeout bounds this wait too: what
+            # is left then is stopped as at a signal, and resumes at the next start.
+            patience = front.wait_s if timeout is None else max(0.0, min(front.wait_s, began + timeout - clock()))
+            if not front.runner.run_until_idle(patience) and timeout is not None:
+                left_over = front.runner.stop(STOP_GRACE_SECONDS, front.command_timeout)
+                io.warn(f"timed out with {still_open} job(s) still open; {left_over.line()}")
+                return EXIT_TIMEOUT
         except Stopped as stopped:
             if front is None:
                 io.warn("stopped: nothing was left unfinished")

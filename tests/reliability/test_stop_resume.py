@@ -373,3 +373,23 @@ def test_a_hanging_command_does_not_outlive_its_watch_past_its_time_limit(
         for pid in pids:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_watch_timeout_bounds_the_after_end_work_too(
+    sim: PdfCoSimulator, s3: ObjectStoreServer, pdfco_simulator: tuple[PdfCoSimulator, SimulatorServer], tmp_path: Path
+) -> None:
+    """`--timeout` gives up on a download that outlasts it as a stop would (it resumes at the next start), rather
+    than waiting up to an hour for it."""
+    out = tmp_path / "out"
+    _account(pdfco_simulator[1], "--save-results", str(out))
+    _add(sim.add_job([steps.success()], result=PDF, result_name="report.pdf", mode="held"))
+    watched = jobtray("watch", "--timeout", "3")
+    assert watched.returncode == 3, watched.stderr
+    assert watched.stderr.splitlines() == [
+        "jobtray: timed out with 0 job(s) still open; stopped: 1 download will resume at the next start"
+    ]
+    assert list(out.iterdir()) == []
+    s3.release()
+    again = jobtray("watch")
+    assert again.returncode == 0, again.stderr
+    assert (out / "report.pdf").read_bytes() == PDF
