@@ -181,7 +181,8 @@ def test_a_stop_before_the_job_ends_then_the_next_watch_saves_it(
 ) -> None:
     out = tmp_path / "out"
     _account(pdfco_simulator[1], "--save-results", str(out))
-    job = sim.add_job([steps.working(checks=1), steps.success()], result=PDF, result_name="report.pdf")
+    # Working for three checks: the stop comes after the first, with room for a slow machine.
+    job = sim.add_job([steps.working(checks=3), steps.success()], result=PDF, result_name="report.pdf")
     _add(job)
     process = start("watch")
     assert process.stdout is not None
