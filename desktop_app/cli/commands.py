@@ -27,7 +27,7 @@ from desktop_app.cli.stores import open_store
 from desktop_app.core.errors import ConfigError, JobTrayError
 from desktop_app.core.model import Account, KeySource, Secret
 from desktop_app.core.text import displayable
-from desktop_app.store.database import Store, data_dir  # noqa: F401 - reached here by tests
+from desktop_app.store.database import Store, data_dir
 
 if TYPE_CHECKING:
     from desktop_app.engine.accounts import AccountDraft
@@ -160,7 +160,7 @@ def _apply_discovery(store: Store, args: argparse.Namespace, name: str, io: Outp
         io.line(f"discovery off for {shown(name)}")
     elif wanted and changed:
         io.line(f"discovery on for {shown(name)}: media created from now on are watched (the tray looks each minute)")
-        from desktop_app.engine.discovery import take_baseline_now
+        from desktop_app.engine.baseline import take_baseline_now
 
         failed = take_baseline_now(store, name)  # the baseline at once: what exists now never counts (issue 20)
         if failed is not None:

@@ -215,20 +215,3 @@ def record_page(store: Store, account: Account, page: DiscoveryPage) -> list[Job
     if added:
         log.info("discovered %d job(s) at %s", len(added), account.name)
     return added
-
-
-def take_baseline_now(store: Store, name: str) -> str | None:
-    """`take_baseline` for a stored account, with its own key and provider client (on the thread that may use the
-    keyring: the CLI's). None when taken, else why not, in one line."""
-    from desktop_app.engine.specs import poller_spec  # loads the store's modules: never in a tray worker
-
-    account = store.accounts.get(name)
-    try:
-        provider = poller_spec(account).make_provider()
-    except JobTrayError as exc:
-        store.discovery.note_switch_on_look_failed(account.name)
-        return str(exc)
-    try:
-        return take_baseline(store, account, provider)
-    finally:
-        provider.close()
