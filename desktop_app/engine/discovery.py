@@ -13,11 +13,11 @@ Time zone (docs/PROVIDERS.md): encoding.com's dates carry no zone. They are read
 everything new; the IDs already decided about make the overlap harmless. Media read as created more than
 `DATE_MARGIN` before the switch-on never count.
 
-The baseline (issue 20): the first complete look. Taken at the switch-on (`take_baseline`, which `account add
---discover` calls at once; the tray's first look within `SWITCH_ON_GRACE`), what it lists was there already and
-never counts: exact, whatever the zone. Taken later (the switch-on look failed, or the tray ran later), it counts
-the unfinished media created, read as UTC, at or after the switch-on: still "created since discovery was turned
-on", exact for a server that speaks UTC.
+The baseline (issue 20): the first complete look, taken at the switch-on (`take_baseline`, which `account add
+--discover` calls at once; in the tray, the account's first look right after the dialog saved): what it lists was
+there already and never counts, exact whatever the zone. When the switch-on's own look failed, the next look that
+succeeds counts the unfinished media created, read as UTC, at or after the switch-on: still "created since
+discovery was turned on", exact for a server that speaks UTC.
 """
 
 from __future__ import annotations
@@ -43,7 +43,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 LOOK_INTERVAL = 60.0  # seconds between the starts of two looks, at most once a minute
-SWITCH_ON_GRACE = 5.0  # a first look that began this soon after the switch-on is the switch-on's own
 DATE_MARGIN = timedelta(hours=14)
 MAX_PAGES = 50  # 5000 media a look: beyond that the rest waits for the next look
 ERROR_BACKOFF = 300.0
@@ -147,20 +146,19 @@ class Discoverer:
         return DiscoveryPage(self.account, started, page, listed.media, complete)
 
 
-def counts(media: Media, state: DiscoveryState, look_started: float, switch_on_failed: bool = False) -> bool:
+def counts(media: Media, state: DiscoveryState, switch_on_failed: bool = False) -> bool:
     """Whether a listed media (not decided about before) is a job created since discovery was switched on.
 
-    The baseline look (no `baseline_at` yet) taken at the switch-on counts nothing: what it lists was there
-    already, whatever its date says (in an unknown zone a date cannot tell a minute before from a minute after).
-    A baseline taken later counts what its date, read as UTC, puts at or after the switch-on. Later looks count
-    what is new to them, unless its date, read as UTC, is more than DATE_MARGIN before the switch-on.
+    The baseline look (no `baseline_at` yet) counts nothing: what it lists was there already, whatever its date
+    says (in an unknown zone a date cannot tell a minute before from a minute after). It is taken at the switch-on
+    (`take_baseline`) or, in the tray, by the account's first look right after. Only when the switch-on's own look
+    failed does the next look that succeeds count the media its date, read as UTC, puts at or after the switch-on.
+    Later looks count what is new to them, unless its date, read as UTC, is more than DATE_MARGIN before it.
     """
     if media.finished:
         return False
     if state.baseline_at is None and state.last_look is None:
-        if look_started - state.since <= SWITCH_ON_GRACE and not switch_on_failed:
-            return False
-        return media.created is not None and media.created.timestamp() >= state.since
+        return switch_on_failed and media.created is not None and media.created.timestamp() >= state.since
     return media.created is None or media.created.timestamp() >= state.since - DATE_MARGIN.total_seconds()
 
 
@@ -201,7 +199,7 @@ def record_page(store: Store, account: Account, page: DiscoveryPage) -> list[Job
     with store.jobs.transaction():
         fresh = [m for m in page.media if m.media_id not in seen]
         for media in fresh:
-            if not counts(media, state, page.look_started, switch_on_failed):
+            if not counts(media, state, switch_on_failed):
                 continue
             job, created = store.jobs.add(account, media.media_id, media.source_name)
             if created:
