@@ -37,6 +37,7 @@ from desktop_app.providers.xml import child, children, parse_xml, text
 DISPLAY = "encoding.com"
 RATE_LIMIT_RETRY_SECONDS = 1.0  # when a 421 carries no Retry-After: what the vendor's own sample code waits
 MAX_REQUESTS_PER_CHECK = 4  # follow-ups only after an answer named unknown IDs or left some out
+MAX_NARROWING_REQUESTS = 16  # halving a batch whose "not found" names no ID: enough for one unknown among 200
 
 STATES: dict[str, JobState] = {
     "new": JobState.QUEUED,
@@ -177,6 +178,11 @@ def parse_job(job_id: str, job: Any) -> Status:
     )
 
 
+class UnnamedNotFound(ProtocolError):
+    """The whole answer to a batch says a media is not found without naming it ("media not found"): which one
+    cannot be told from this answer; asking halves of the batch can (`EncodingComProvider.check`)."""
+
+
 def _not_found(job_id: str, message: str) -> Status:
     return Status(job_id=job_id, state=JobState.NOT_FOUND, provider_status="error", message=server_text(message))
 
@@ -237,7 +243,10 @@ def _parse_answer(asked: Sequence[str], body: bytes | str) -> Answer:
     if not jobs and child(response, "status") is not None:
         jobs = [response]  # basic mode: the media's fields sit directly in <response>
     if unexplained and not jobs and not answers:
-        raise ProtocolError(f"{DISPLAY} reported: {short_text('; '.join(unexplained))}")
+        reported = f"{DISPLAY} reported: {short_text('; '.join(unexplained))}"
+        if all(_NOT_FOUND_ERROR.search(error) for error in unexplained):
+            raise UnnamedNotFound(reported)
+        raise ProtocolError(reported)
     for job in jobs:
         job_id = text(child(job, "id")) or text(child(job, "mediaid"))
         if job_id is None and len(jobs) == 1 and len(wanted) == 1:
@@ -290,7 +299,14 @@ class EncodingComProvider(HttpProvider):
         total = Answer()
         pending = wanted
         for attempt in range(MAX_REQUESTS_PER_CHECK):
-            answer = self._ask(userid, pending)
+            try:
+                answer = self._ask(userid, pending)
+            except UnnamedNotFound:
+                if attempt > 0:
+                    break  # the rest is asked again next round
+                answer = self._narrow(userid, pending)
+                if not answer.statuses and not answer.failed:
+                    raise
             if not answer.statuses and not answer.failed:
                 if attempt == 0:
                     raise ProtocolError(f"{DISPLAY} answer has no status for any media we asked about")
@@ -306,6 +322,29 @@ class EncodingComProvider(HttpProvider):
         if total.failed:
             raise _partial(total, len(wanted))
         return list(total.statuses.values())
+
+    def _narrow(self, userid: str, media_ids: Sequence[str]) -> Answer:
+        """Halves of a batch whose answer was an unnamed "not found", each asked on its own, halved again while
+        the answer still cannot say which media it means, at most MAX_NARROWING_REQUESTS requests. A media alone
+        that is "not found" is not_found (`_parse_answer`). Rate limiting ends the narrowing: what was learned is
+        kept, the rest is asked again next round."""
+        total = Answer()
+        groups = [list(media_ids[: len(media_ids) // 2]), list(media_ids[len(media_ids) // 2 :])]
+        sent = 0
+        while groups and sent < MAX_NARROWING_REQUESTS:
+            group = groups.pop(0)
+            sent += 1
+            try:
+                answer = self._ask(userid, group)
+            except UnnamedNotFound:
+                half = len(group) // 2
+                groups[:0] = [group[:half], group[half:]]  # depth first: the unknown one is found soonest
+                continue
+            except RateLimited:
+                break
+            total.statuses.update(answer.statuses)
+            total.failed.update(answer.failed)
+        return total
 
     def _ask(self, userid: str, media_ids: Sequence[str]) -> Answer:
         query = build_query(userid, self.config.secret.reveal(), media_ids)

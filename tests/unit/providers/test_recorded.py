@@ -275,3 +275,22 @@ def test_scriptx_status_and_status_in_another_case_that_disagree_are_a_protocol_
     with pytest.raises(ProtocolError, match="contradicts"):
         parse_status("T", {"status": 6, "Status": -1})
     assert parse_status("T", {"status": 6, "Status": 6}).state == JobState.SUCCEEDED
+
+
+def test_encodingcom_media_not_found_naming_no_id_in_a_batch_is_narrowed_down(encodingcom_simulator: EncSim) -> None:
+    """video-transcoding-api's fake answers "media not found" without an ID. In a batch that cannot say which one:
+    the batch was a ProtocolError every round, so none of the account's media ever ended. Now the batch is halved
+    until the unknown one is alone."""
+    sim, server = encodingcom_simulator
+    sim.unknown_text = "media not found"
+    known = [sim.add_job([enc_steps.running(progress="30")]) for _ in range(5)]
+    unknown = "99999999"
+    client = EncodingComProvider(
+        ProviderConfig(
+            base_url=server.base_url, secret=Secret(ENCODINGCOM_KEY), username=ENCODINGCOM_USERID, timeout=(2.0, 2.0)
+        )
+    )
+    statuses = {s.job_id: s for s in client.check([*known[:3], unknown, *known[3:]])}
+    assert statuses[unknown].state == JobState.NOT_FOUND
+    assert all(statuses[k].state == JobState.RUNNING for k in known)
+    assert len(sim.status_requests) <= 1 + 2 * 3 + 1  # the batch, then halves down to the unknown one
