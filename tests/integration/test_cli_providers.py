@@ -297,3 +297,27 @@ def test_ids_are_ascii_and_a_typo_gets_a_hint(pdfco_simulator: tuple[PdfCoSimula
     fullwidth = jobtray("add", "--account", "pdfco", f"{core}--\uff11\uff15\uff11-\uff13\uff10\uff10")
     assert fullwidth.returncode == 2 and fullwidth.stderr.count("\n") == 1 and "ASCII" in fullwidth.stderr
     assert jobs_by_id() == {}
+
+
+def test_an_encodingcom_media_cancelled_with_cancelmedia_ends_cancelled_through_poll(
+    encodingcom_simulator: tuple[EncodingComSimulator, SimulatorServer],
+) -> None:
+    """video-transcoding-api's recorded fake says "Canceled" after CancelMedia: it stayed running for ever."""
+    import urllib.parse
+    import urllib.request
+
+    sim, server = encodingcom_simulator
+    add_account("encodingcom", server, ENCODINGCOM_KEY, "--username", ENCODINGCOM_USERID)
+    media = sim.add_job([enc.running()])
+    add_jobs("encodingcom", media)
+    poll(1)
+    query = (
+        f"<query><userid>{ENCODINGCOM_USERID}</userid><userkey>{ENCODINGCOM_KEY}</userkey>"
+        f"<action>CancelMedia</action><mediaid>{media}</mediaid></query>"
+    )
+    data = urllib.parse.urlencode({"xml": query}).encode()
+    with urllib.request.urlopen(urllib.request.Request(server.base_url + "/", data=data)) as reply:
+        assert b"Deleted" in reply.read()
+    poll(1)
+    job = jobs_by_id()[media]
+    assert (job["state"], job["provider_status"]) == ("cancelled", "Canceled")
