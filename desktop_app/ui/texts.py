@@ -82,7 +82,7 @@ def _state_texts() -> dict[JobState, str]:
 
 
 def state_text(state: JobState) -> str:
-    """The state's name as the window shows it ("Finished")."""
+    """The state's name as the window shows it ("Succeeded")."""
     return _state_texts()[state]
 
 
