@@ -42,6 +42,8 @@ class DiscoveryStore:
             "INSERT INTO account_discovery (account_id, since) VALUES (?, ?) ON CONFLICT (account_id) DO NOTHING",
             (self._account_id(name), since),
         )
+        if cursor.rowcount == 1:
+            self._forget_switch_on_failure(name)  # a new switch-on: an earlier one's failed look says nothing now
         return cursor.rowcount == 1
 
     def disable(self, name: str) -> None:

@@ -203,3 +203,13 @@ def test_a_failed_switch_on_look_leaves_the_baseline_to_the_next_look_counting_f
         assert state is not None and state.baseline_at == SWITCH_ON.timestamp() + 600
     finally:
         server.stop()
+
+
+def test_switching_on_again_forgets_an_earlier_failed_switch_on_look(store: Store) -> None:
+    store.accounts.add(Account("video", "encodingcom", KeySource.ENV, username=USER, key_env="K"))
+    store.discovery.enable("video", SWITCH_ON.timestamp())
+    store.discovery.note_switch_on_look_failed("video")
+    assert store.discovery.switch_on_look_failed("video")
+    store.discovery.disable("video")
+    store.discovery.enable("video", SWITCH_ON.timestamp() + 60)
+    assert not store.discovery.switch_on_look_failed("video")
