@@ -87,6 +87,11 @@ class JobIndex:
         return list(self._bad.values())
 
     @property
+    def heap_size(self) -> int:
+        """Entries kept for the most recent endings, stale ones included (bounded: about twice the endings)."""
+        return len(self._recent)
+
+    @property
     def done_count(self) -> int:
         """Ended well (succeeded, partial, cancelled)."""
         return len(self._done)

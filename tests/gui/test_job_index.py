@@ -46,7 +46,7 @@ def test_an_index_kept_row_by_row_says_what_a_full_pass_says() -> None:
                 assert summarize(index, None, T0, problems) == summarize(every, None, T0, problems)
             # Equal ranks (the same state group and update time) may come in either order.
             assert [_menu_rank(j) for j in recent_jobs(index)] == [_menu_rank(j) for j in recent_jobs(every)]
-    assert len(index._recent) <= 2 * index.done_count + 64 + 1  # stale heap entries never pile up
+    assert index.heap_size <= 2 * index.done_count + 64 + 1  # stale heap entries never pile up
 
 
 def test_the_most_recent_endings_come_newest_first_and_survive_reading() -> None:

@@ -1,4 +1,5 @@
-"""The one intake (core/intake.py, with the registry bound in engine/intake.py): every front places text, replies, links and hand-offs by the same rules."""
+"""The one intake (core/intake.py, with the registry bound in engine/intake.py): every front places text,
+replies, links and hand-offs by the same rules."""
 
 from __future__ import annotations
 
