@@ -388,3 +388,26 @@ def test_simulate_s_line_for_a_shipped_definition_works_as_printed() -> None:
     finally:
         for server, _, _ in running.values():
             server.stop()
+
+
+def test_a_jobtray_link_can_name_a_defined_provider(
+    cloudconvert: tuple[cc.CloudConvertSimulator, SimulatorServer],
+) -> None:
+    sim, server = cloudconvert
+    job = sim.add_job([cc.finished()])
+    link = f"jobtray://watch?provider=cloudconvert&id={job}&label=From%20the%20web"
+    refused = jobtray("open", link)
+    assert refused.returncode == 2 and "does not know" in refused.stderr  # not added to this data folder yet
+    assert jobtray("provider", "add", "cloudconvert").returncode == 0
+    assert (
+        jobtray(
+            "account", "add", "cc", "--provider", "cloudconvert", "--key-env", "CC_KEY", "--base-url", server.base_url
+        ).returncode
+        == 0
+    )
+    opened = jobtray("open", link)
+    assert opened.returncode == 0, opened.stderr
+    (row,) = json.loads(jobtray("list", "--json").stdout)
+    assert (row["job_id"], row["label"], row["provider"]) == (job, "From the web", "cloudconvert")
+    bad = jobtray("open", "jobtray://watch?provider=cloudconvert&id=not-a-uuid")
+    assert bad.returncode == 2 and "not a CloudConvert job ID" in bad.stderr  # a link's ID must look right
