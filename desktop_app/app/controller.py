@@ -168,6 +168,12 @@ class AppController(QObject):
         state.muted_changed.connect(tray.set_muted_until)
         state.clipboard_watch_changed.connect(self.clipboard.set_enabled)
         state.clipboard_watch_changed.connect(tray.set_clipboard_watch)
+        # Accounts that cannot be checked (issue 23): the icon's warning and menu lines, the window's banner.
+        state.problems_changed.connect(lambda found: tray.set_account_problems({n: p.kind for n, p in found.items()}))
+        state.problems_changed.connect(
+            lambda found: self.windows.window.set_account_problems(found) if self.windows.is_built else None
+        )
+        tray.problem_action_requested.connect(self.fix_problem)
         self.follower.reloaded.connect(self.jobs_reloaded)
         self.windows.built.connect(self._wire_window)
 
@@ -184,6 +190,8 @@ class AppController(QObject):
         window.demo_requested.connect(lambda: opening.start_demo(say))
         window.add_account_requested.connect(self.accounts.add_account_of)
         window.hidden.connect(self._window_hidden)
+        window.problem_action_requested.connect(self.fix_problem)
+        window.set_account_problems(self.state.problems)
 
     # ---- start and stop ------------------------------------------------------------------------------------
 
@@ -290,6 +298,18 @@ class AppController(QObject):
 
     def accept_handoff(self, request: WatchRequest) -> tuple[bool | None, str | None]:
         return self.adder.accept_handoff(request)
+
+    def fix_problem(self, account: str, kind: str) -> None:
+        """An account problem's action: its editor for what the editor fixes (the key, the address, settings),
+        else a check now (which reads the key again: the keyring asks to be unlocked)."""
+        from desktop_app.core.problems import EDITABLE, parse_kind
+
+        if parse_kind(kind) in EDITABLE:
+            self.accounts.open_dialog()
+            if self.accounts.dialog is not None:
+                self.accounts.dialog.edit_account(account)
+        else:
+            self.check_now()
 
     def check_now(self) -> None:
         self.polling.check_now()

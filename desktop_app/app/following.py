@@ -211,3 +211,4 @@ class StoreFollower(QObject):
         self._discovering = set(self._store.discovery.enabled())
         self._polling.sync_discovery()
         self._state.set_accounts(accounts)
+        self._state.set_problems(self._store.accounts.problems())  # written by another process, or before

@@ -6,6 +6,7 @@ busy database delays writes, never loses them)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 import time
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer
 
+from desktop_app.app.keys import TrayKeys
 from desktop_app.app.state import AppState
 from desktop_app.app.telling import ProblemTeller
 from desktop_app.core.errors import JobTrayError
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
     from desktop_app.engine.budget import Budget
     from desktop_app.engine.discovery import DiscoveryPage
     from desktop_app.engine.poller import AccountPoller
-    from desktop_app.engine.recorder import ResultRecorder
+    from desktop_app.engine.recorder import PlanFor, ResultRecorder
     from desktop_app.engine.results import CheckResult
     from desktop_app.workers.pool import WorkerPool
 
@@ -38,6 +40,8 @@ class TrayPolling(QObject):
 
     Args:
         after_write: called with the `StatusChange`s each write produced (saving results, running commands).
+        plan_for: the after-end work (outbox rows) of an ending, written in the ending's own transaction.
+        keys: where keys are read (off the GUI thread); one of its own when None.
     """
 
     def __init__(
@@ -50,9 +54,12 @@ class TrayPolling(QObject):
         after_write: Callable[[list[StatusChange]], None],
         environ: Mapping[str, str] | None = None,
         parent: QObject | None = None,
+        plan_for: PlanFor | None = None,
+        keys: TrayKeys | None = None,
     ) -> None:
         super().__init__(parent)
         self._store = store
+        self._plan_for = plan_for
         self._model = model
         self._state = state
         self._teller = teller
@@ -63,7 +70,19 @@ class TrayPolling(QObject):
         self._open: dict[int, Job] = {}
         state.jobs_changed.connect(self._rows_changed)
         state.jobs_updated.connect(self._note_rows)
-        self.supervisor = Supervisor(store, self, self, budget_for=self._budget, environ=environ, poller_options=None)
+        # Keys are read on the keyring's own thread: a locked keyring's unlock prompt never freezes the window.
+        self.keys = keys if keys is not None else TrayKeys(environ, self)
+        self.keys.ready.connect(lambda _account: self.push())
+        self.keys.waiting.connect(self._keyring_waiting)
+        self.supervisor = Supervisor(
+            store,
+            self,
+            self,
+            budget_for=self._budget,
+            environ=environ,
+            poller_options=None,
+            spec_for=self.keys.spec_for,
+        )
         self._key_timer = QTimer(self)
         self._key_timer.setSingleShot(True)
         self._key_timer.timeout.connect(self._retry_keys)
@@ -83,7 +102,7 @@ class TrayPolling(QObject):
         if self._recorder is None:
             from desktop_app.engine.recorder import ResultRecorder
 
-            self._recorder = ResultRecorder(self._store)
+            self._recorder = ResultRecorder(self._store, plan_for=self._plan_for)
         return self._recorder
 
     def run(self, account: str) -> AccountRun | None:
@@ -123,7 +142,15 @@ class TrayPolling(QObject):
             self._pool = WorkerPool(self)
             self._pool.result_ready.connect(self.apply)  # delivered in the main thread
             self._pool.discovered.connect(self.apply_discovery)
+            # No silent stop: a worker's unexpected exception is told once; the worker goes on after a backoff.
+            self._pool.worker_failed.connect(self._teller.worker_failed)
         return self._pool
+
+    def _keyring_waiting(self, waiting: bool) -> None:
+        if waiting:
+            self._state.say(self.tr("Waiting for the keyring to be unlocked…"))
+        else:
+            self._state.say(self.tr("The keyring answered"))
 
     # ---- the store -> workers ------------------------------------------------------------------------------
 
@@ -198,6 +225,12 @@ class TrayPolling(QObject):
         self._model.upsert(jobs)
         self._state.jobs_refreshed(job.id for job in jobs)
         self._teller.result(result)
+        if result.error is not None or result.account in self._state.problems:
+            self._problems_changed()  # recorded or cleared with the result (engine.recorder): the views follow
+
+    def _problems_changed(self) -> None:
+        with contextlib.suppress(sqlite3.Error, JobTrayError):  # busy: the next result or reload reads them
+            self._state.set_problems(self._store.accounts.problems())
 
     def flush(self) -> None:
         """Write what waited for a busy database."""
@@ -245,6 +278,7 @@ class TrayPolling(QObject):
         """Stop every worker (within `timeout`); write what waits if the database is free by now."""
         self._key_timer.stop()
         self._flush_timer.stop()
+        self.keys.close()  # not waited for: a daemon thread, perhaps inside an unlock prompt
         stopped = self._pool.shutdown(timeout) if self._pool is not None else True
         if self._recorder is not None and self._recorder.pending:
             self._recorder.flush()  # a last try: the database may be free by now

@@ -14,9 +14,11 @@ import socket
 import sys
 from collections.abc import Mapping
 
+# What works without a screen (a virtual display would show the tray to nobody).
 HEADLESS_HINT = (
-    "run it in a desktop session, or under a virtual display (`xvfb-run jobtray demo`); without a display, "
-    "the command line works: `jobtray watch`, `jobtray poll`, and `jobtray simulate` for the local simulators"
+    "start it from a desktop session (or over `ssh -X` from one); here the command line does the same work: "
+    "`jobtray watch` follows your jobs to their end, `jobtray poll` checks them once, and `jobtray simulate` "
+    "prints commands to try both on local simulators"
 )
 # Libraries Qt's xcb platform plugin loads, and the Debian/Ubuntu package of each.
 XCB_LIBRARIES: dict[str, str] = {

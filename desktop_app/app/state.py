@@ -5,12 +5,13 @@ supervisor follow from the signals, so no part needs to know who else must be to
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from PySide6.QtCore import QObject, Signal
 
 from desktop_app.core.model import Account, StatusChange
+from desktop_app.core.problems import AccountProblem
 
 
 class AppState(QObject):
@@ -42,13 +43,22 @@ class AppState(QObject):
     muted_changed = Signal(object)
     clipboard_watch_changed = Signal(bool)
     store_changed = Signal(object)
+    problems_changed = Signal(object)  # {account name: AccountProblem}: accounts that cannot be checked (issue 23)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.accounts: list[Account] = []
+        self.problems: dict[str, AccountProblem] = {}
         self.welcome = False
         self.muted_until: datetime | None = None
         self.clipboard_watch = False
+
+    def set_problems(self, problems: Mapping[str, AccountProblem]) -> None:
+        """The accounts that cannot be checked (`store.accounts.problems()`); said only when they changed."""
+        new = dict(problems)
+        if new != self.problems:
+            self.problems = new
+            self.problems_changed.emit(new)
 
     def set_accounts(self, accounts: Iterable[Account]) -> None:
         self.accounts = list(accounts)
