@@ -26,6 +26,8 @@ class AccountsEditor(QObject):
 
     Args:
         reload: reads the store again after an account changed (its worker starts, stops or starts anew).
+        forget_key: deletes a removed account's keyring entry off the GUI thread (`app.keys.TrayKeys.forget`);
+            None: deleted here, and a key that stays is said in the status line.
     """
 
     def __init__(
@@ -37,9 +39,11 @@ class AccountsEditor(QObject):
         *,
         reload: Callable[[], None],
         parent: QObject | None = None,
+        forget_key: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__(parent)
         self._store = store
+        self._forget_key = forget_key
         self._state = state
         self._windows = windows
         self._after = after
@@ -104,6 +108,7 @@ class AccountsEditor(QObject):
             username=form.username,
             key_env=form.key_env if form.key_source == KeySource.ENV else None,
             rate_limit=form.rate_limit,
+            variables=form.variables,
         )
         service = AccountService(self._store)
         service.check_discovery(form.provider, form.discover)  # before anything is written
@@ -115,17 +120,22 @@ class AccountsEditor(QObject):
         service.set_discovery(saved.account.name, form.discover, time.time())
         if form.save_results != self._after.account(saved.account.name).save_results:
             self._after.save_folder(saved.account.name, form.save_results)
-        for warning in saved.warnings:
+        for warning in (*saved.warnings, *service.warnings):  # the latter: a key left under an old name
             self._state.say(warning)
 
     def remove(self, name: str) -> None:
         from desktop_app.engine.accounts import AccountService
 
+        service = AccountService(self._store)
         try:
-            AccountService(self._store).remove(name)
+            account, _count = service.remove(name, forget_key=self._forget_key is None)
         except (JobTrayError, sqlite3.Error) as exc:
             if self._dialog is not None:
                 self._dialog.show_error(str(exc))
             return
+        if self._forget_key is not None and account.key_source == KeySource.KEYRING:
+            self._forget_key(account.name)  # on the keyring's thread; a key that stays is told from there
+        for warning in service.warnings:
+            self._state.say(warning)
         self._reload()
         self.refresh()

@@ -16,22 +16,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from desktop_app.core.errors import JobTrayError, SecretStoreError
 from desktop_app.core.model import Account, KeySource
-from desktop_app.engine.poller import PollerSpec
-from desktop_app.engine.specs import poller_spec
-from desktop_app.providers.base import ProviderConfig
+from desktop_app.engine.supervisor import KeyPending
 from desktop_app.system import credentials
 from desktop_app.workers.keyring_worker import KeyringReply, KeyringThread
 
+if TYPE_CHECKING:  # the specs bring in requests and the providers: imported when the first key is read
+    from desktop_app.engine.poller import PollerSpec
+    from desktop_app.providers.base import ProviderConfig
+
+__all__ = ["KeyPending", "TrayKeys"]
+
 log = logging.getLogger(__name__)
-
-
-class KeyPending(Exception):  # not an error: the answer is on its way
-    """The account's key is being read on the keyring thread; `TrayKeys.ready` says when it is there."""
 
 
 class TrayKeys(QObject):
@@ -61,6 +62,8 @@ class TrayKeys(QObject):
 
     def spec_for(self, account: Account, environ: Mapping[str, str] | None = None) -> PollerSpec:
         """The account's spec now (its key from the environment, or read already), else KeyPending."""
+        from desktop_app.engine.specs import poller_spec
+
         env = environ if environ is not None else self._environ
         if account.key_source != KeySource.KEYRING:
             return self._remember(poller_spec(account, env))

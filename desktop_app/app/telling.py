@@ -34,6 +34,16 @@ class ProblemTeller:
             if problem.job_id is None:  # a bad answer about one job shows on its row, not in a notification
                 self._notifier.notify_account_error(problem.account, problem.text)
 
+    def worker_failed(self, account: str, text: str) -> None:
+        """A worker hit an unexpected exception (logged with its traceback); it goes on after a backoff. Told once
+        per worker."""
+        self._notifier.notify_problem(
+            QCoreApplication.translate("AppController", "JobTray hit an unexpected error checking %1").replace(
+                "%1", account
+            ),
+            text,
+        )
+
     def store(self, problem: str | None) -> None:
         """The recorder's state after a write: a problem is told once; its end is said in the status line."""
         if problem is not None:

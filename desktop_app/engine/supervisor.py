@@ -2,7 +2,8 @@
 (their pollers run in the calling thread) share this one `Supervisor`.
 
 It decides which accounts are polled (those with open jobs, or with discovery on), builds each account's poller
-(its key read here, on the caller's thread: keyring backends are not thread-safe), asks again for a key that could
+(its key read here, on the caller's thread, or through `spec_for`: the tray reads keys on a thread of their
+own and says `KeyPending` meanwhile), asks again for a key that could
 not be read (with backoff), keeps discovery attached, hands each poller its open jobs minus those whose news is
 still waiting to be written, and says which problems are new (`TellOnce`). Qt-free; where a poller runs is the
 `PollerHost`'s business.
@@ -26,10 +27,19 @@ if TYPE_CHECKING:
     # Imported when the first poller is built: they bring in requests and the providers (~80 ms), which a tray
     # with nothing to watch never needs.
     from desktop_app.engine.budget import Budget
-    from desktop_app.engine.poller import AccountPoller
+    from desktop_app.engine.poller import AccountPoller, PollerSpec
     from desktop_app.engine.results import CheckResult
 
 Clock = Callable[[], float]
+# How an account's spec (its key included) is built: `engine.specs.poller_spec` on the caller's thread, or the
+# tray's `app.keys.TrayKeys.spec_for`, which reads keys on a thread of their own and raises `KeyPending` meanwhile.
+SpecFor = Callable[[Account, "Mapping[str, str] | None"], "PollerSpec"]
+
+
+class KeyPending(Exception):  # not an error: the key is being read elsewhere
+    """Raised by a `spec_for` whose key read has not come back yet: the account is not started and no error is
+    told; the front pushes again when the read is back."""
+
 
 log = logging.getLogger(__name__)
 
@@ -211,8 +221,10 @@ class Supervisor:
         clock: Clock = time.monotonic,
         wall: Clock = time.time,
         poller_options: Mapping[str, object] | None = None,
+        spec_for: SpecFor | None = None,
     ) -> None:
         self.store = store
+        self._spec_for = spec_for
         self.host = host
         self.pending = pending
         self.told = TellOnce()
@@ -335,7 +347,9 @@ class Supervisor:
 
         account = run.account
         try:
-            spec = poller_spec(account, self._environ)
+            spec = (self._spec_for or poller_spec)(account, self._environ)
+        except KeyPending:
+            return None  # read on the keyring's thread: the front pushes again when it is back
         except JobTrayError as exc:
             try:
                 open_ids = [job.job_id for job in self.store.jobs.open_jobs(account.name)]
