@@ -10,6 +10,8 @@ them to each other through `AppState` (the hub the views observe):
   the clipboard watch, start at login; links, files, folders and the demo opened.
 - `windowing.WindowHost`: the window, built when first needed, and the selected job's history.
 - `end_actions.EndActions`: the settings that stay, results saved and commands run after a job ends.
+- `alarms.FailureAlarms`, `etas.EtaDisplay`, `forwarding.TrayForwarding` (issue 21): failures acknowledged and
+  reminded of, each open job's likely end, forwarding targets and their problems.
 
 Threads: the store lives on the main (GUI) thread; every part here runs there. Workers only do HTTP.
 """
@@ -29,8 +31,11 @@ from PySide6.QtWidgets import QSystemTrayIcon
 from desktop_app.app import opening
 from desktop_app.app.accounts import AccountsEditor
 from desktop_app.app.adding import JobAdder, id_specs
+from desktop_app.app.alarms import FailureAlarms
 from desktop_app.app.end_actions import EndActions
+from desktop_app.app.etas import EtaDisplay
 from desktop_app.app.following import StoreFollower
+from desktop_app.app.forwarding import TrayForwarding
 from desktop_app.app.opening import app_icon_path
 from desktop_app.app.polling import TrayPolling
 from desktop_app.app.preferences import Preferences
@@ -40,6 +45,7 @@ from desktop_app.app.windowing import WindowHost
 from desktop_app.core.errors import JobTrayError
 from desktop_app.core.handoff import WatchRequest
 from desktop_app.core.model import StatusChange
+from desktop_app.core.rules import parse_quiet_hours
 from desktop_app.store.database import Store
 from desktop_app.ui.clipboard import ClipboardWatcher
 from desktop_app.ui.job_index import JobIndex
@@ -116,7 +122,21 @@ class AppController(QObject):
         self.accounts = AccountsEditor(
             store, self.state, self.windows, self.after, reload=self.follower.reload, parent=self
         )
-        self.preferences = Preferences(self.state, self.windows, self.after, self.tray, parent=self)
+        # Issue 21: a failure alarms until acknowledged (one reminder), ETAs, forwarding off the desktop.
+        self.alarms = FailureAlarms(
+            store,
+            self.model,
+            self.state,
+            self.notifier,
+            renotify_hours=lambda: self.after.app.renotify_hours,
+            parent=self,
+        )
+        self.etas = EtaDisplay(store, self.model, self.state, self.tray, parent=self)
+        self.forwarding = TrayForwarding(store, self._forward_problem, environ=environ, parent=self)
+        self._forward_told: list[str] = []
+        self.preferences = Preferences(
+            self.state, self.windows, self.after, self.tray, forwarding=self.forwarding, parent=self
+        )
         # The clipboard watch (opt-in, a setting that stays): copied job IDs offered, added only on the click.
         self.clipboard = ClipboardWatcher(
             lambda: self.state.accounts,
@@ -152,6 +172,8 @@ class AppController(QObject):
         tray.open_file_requested.connect(lambda path: opening.open_file(path, say))
         tray.settings_requested.connect(self.preferences.open_dialog)
         tray.clipboard_watch_toggled.connect(self.preferences.set_clipboard_watch)
+        tray.acknowledge_requested.connect(self.alarms.acknowledge)
+        self.after.settings_changed.connect(self._apply_telling)
         self.clipboard.offered.connect(self.adder.offer_from_clipboard)
         notifier.watch_offer_accepted.connect(self.adder.accept_watch_offer)
         self.after.settings_changed.connect(self.preferences.settings_loaded)
@@ -190,6 +212,7 @@ class AppController(QObject):
         window.demo_requested.connect(lambda: opening.start_demo(say))
         window.add_account_requested.connect(self.accounts.add_account_of)
         window.hidden.connect(self._window_hidden)
+        window.acknowledge_requested.connect(self.alarms.acknowledge)
         window.problem_action_requested.connect(self.fix_problem)
         window.set_account_problems(self.state.problems)
 
@@ -200,6 +223,9 @@ class AppController(QObject):
         self.after.load()  # the mute of the last session holds from the first moment
         self.follower.reload(with_accounts=False)
         self.follower.watch()
+        self.etas.refresh()
+        self.alarms.arm()
+        self.tray.set_forward_problems(self.forwarding.problems())
         self.tray.set_autostart(opening.autostart_state())
         if self._show_tray:
             self.tray.show()
@@ -219,6 +245,8 @@ class AppController(QObject):
             log.exception("cannot read the accounts")
             return
         self.polling.push()
+        if self.polling.pool is not None:  # a provider's own time-left estimates narrow the ETAs
+            self.polling.pool.result_ready.connect(self.etas.note_result)
         if not self.state.accounts:
             self.show_window()  # the first run: the window's welcome says what to do
 
@@ -286,6 +314,23 @@ class AppController(QObject):
     def _update_tray(self) -> None:
         self._tray_timer.stop()
         self.tray.set_jobs(self.tray_jobs)
+
+    def _apply_telling(self) -> None:
+        """Quiet hours and do-not-disturb, as the settings say now, for the notifier."""
+        app = self.after.app
+        try:
+            quiet = parse_quiet_hours(app.quiet_hours or "")
+        except JobTrayError:
+            quiet = None
+        from desktop_app.system.presence import read_dnd
+
+        self.notifier.set_telling(quiet, app.respect_dnd, read_dnd if app.respect_dnd else None)
+
+    def _forward_problem(self, text: str) -> None:
+        """A forwarding target failed (told once by the engine): a notification and a line in the menu."""
+        self.notifier.notify_problem(self.tr("Forwarding failed"), text)
+        self._forward_told = [*self._forward_told, text][-5:]
+        self.tray.set_forward_problems([*self.forwarding.problems(), *self._forward_told])
 
     def _written(self, changes: list[StatusChange]) -> None:
         """Results were written: tell what ended, save results and run commands."""

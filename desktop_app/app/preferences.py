@@ -20,6 +20,10 @@ from desktop_app.core.settings import AccountSettings, GlobalSettings
 
 if TYPE_CHECKING:
     from desktop_app.app.end_actions import EndActions
+    from desktop_app.app.forwarding import TrayForwarding
+    from desktop_app.core.forwarding import ForwardTarget
+    from desktop_app.core.model import Secret
+    from desktop_app.ui.forwarding_page import ForwardingPage
     from desktop_app.ui.settings_dialog import SettingsDialog
     from desktop_app.ui.tray import TrayIcon
 
@@ -35,6 +39,8 @@ class Preferences(QObject):
         windows: WindowHost,
         after: EndActions,
         tray: TrayIcon,
+        *,
+        forwarding: TrayForwarding | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -42,6 +48,7 @@ class Preferences(QObject):
         self._windows = windows
         self._after = after
         self._tray = tray
+        self._forwarding = forwarding
         self._dialog: SettingsDialog | None = None
 
     @property
@@ -57,9 +64,45 @@ class Preferences(QObject):
 
         dialog = SettingsDialog(self._after.app, accounts, self._windows.window)
         dialog.save_requested.connect(lambda app, accounts: self.save(dialog, app, accounts))
+        if self._forwarding is not None:
+            dialog.add_page(self._forwarding_page(self._forwarding))
         self._dialog = dialog
         dialog.show()
         dialog.raise_()
+
+    def _forwarding_page(self, forwarding: TrayForwarding) -> ForwardingPage:
+        """The Forwarding page (issue 21): targets added, removed and tested here; its rules saved with the rest."""
+        from desktop_app.system.presence import read_presence
+        from desktop_app.ui.forwarding_page import ForwardingPage
+
+        page = ForwardingPage(
+            forwarding.targets(),
+            self._state.account_names(),
+            self._after.app,
+            forwarding.presence_note(read_presence(timeout=0.5)),
+        )
+
+        def add(target: ForwardTarget, url: Secret | None) -> None:
+            try:
+                forwarding.add(target, url)
+            except (JobTrayError, sqlite3.Error) as exc:
+                page.error.setText(str(exc))
+                return
+            page.set_targets(forwarding.targets())
+
+        def remove(name: str) -> None:
+            try:
+                forwarding.remove(name)
+            except (JobTrayError, sqlite3.Error) as exc:
+                page.error.setText(str(exc))
+                return
+            page.set_targets(forwarding.targets())
+
+        page.add_requested.connect(add)
+        page.remove_requested.connect(remove)
+        page.test_requested.connect(forwarding.test)
+        forwarding.tested.connect(page.show_test_result)  # Qt drops the connection with the page
+        return page
 
     def save(self, dialog: SettingsDialog, app: GlobalSettings, accounts: dict[str, AccountSettings]) -> None:
         # Watch the clipboard is the tray menu's: a dialog opened before it was toggled must not undo it.
@@ -104,3 +147,4 @@ class Preferences(QObject):
 
     def set_autostart(self, enabled: bool) -> None:
         self._tray.set_autostart(opening.set_autostart(enabled, self._state.say))
+

@@ -266,6 +266,10 @@
         <source>Acknowledged %1 failure(s)</source>
         <translation>%1 Fehler zur Kenntnis genommen</translation>
     </message>
+    <message>
+        <source>Forwarding failed</source>
+        <translation>Weiterleiten fehlgeschlagen</translation>
+    </message>
 </context>
 <context>
     <name>ChooseAccountDialog</name>
@@ -1291,6 +1295,10 @@
     <message>
         <source>JobTray started a new database</source>
         <translation>JobTray hat eine neue Datenbank angelegt</translation>
+    </message>
+    <message>
+        <source>A provider definition is not used</source>
+        <translation>Eine Anbieterbeschreibung wird nicht verwendet</translation>
     </message>
 </context>
 </TS>
