@@ -135,6 +135,9 @@ def _run(
     # A short busy timeout: the GUI thread must not freeze while another program holds the database; results
     # wait in memory (engine.recorder) and are written when it is free.
     store = Store(folder, busy_timeout_ms=TRAY_BUSY_TIMEOUT_MS)
+    from desktop_app.app.definitions import learn_definitions
+
+    unused_definitions = learn_definitions(folder)  # providers defined in the folder, before anything asks
     controller: AppController | None = None
     from desktop_app.app.crash import install_excepthook, install_qt_message_handler
 
@@ -169,6 +172,9 @@ def _run(
         if store.recovery_message:
             title = QCoreApplication.translate("run", "JobTray started a new database")
             controller.notifier.notify_problem(title, store.recovery_message)
+        for line in unused_definitions:  # told once: this provider alone is disabled
+            title = QCoreApplication.translate("run", "A provider definition is not used")
+            controller.notifier.notify_problem(title, line)
         if on_ready is not None:
             on_ready(controller)
         code = app.exec()

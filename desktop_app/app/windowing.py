@@ -52,6 +52,9 @@ class WindowHost(QObject):
             window = JobWindow(self._model)
             window.job_selected.connect(self.select_job)
             window.set_welcome(self._state.welcome)
+            from desktop_app.app.definitions import defined_providers
+
+            window.welcome.add_defined_providers(defined_providers())
             self._window = window
             self.built.emit(window)
         return self._window
