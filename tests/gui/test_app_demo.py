@@ -35,7 +35,7 @@ def test_demo_runs_on_simulators_and_quits_cleanly(data_dir: Path) -> None:
     elapsed = time.monotonic() - started
     assert code == 0
     assert elapsed < 4.0 + 2.5, f"quit took {elapsed - 4.0:.1f} s"
-    assert seen["accounts"] == ["encodingcom", "ipaper", "pdfco", "scriptx"]
+    assert seen["accounts"] == ["cloudconvert", "encodingcom", "ipaper", "pdfco", "scriptx"]  # one defined in a file
     assert 10 <= seen["jobs"] <= 16
     assert any(new == JobState.RUNNING for _, _, new in changes), changes
     folder = seen["folder"]
