@@ -11,6 +11,8 @@ import logging
 import sys
 from pathlib import Path
 
+from desktop_app.core.ids import learn_display_names
+
 log = logging.getLogger(__name__)
 
 _REGISTRY = "desktop_app.providers.registry"
@@ -25,6 +27,7 @@ def learn_definitions(folder: Path) -> list[str]:
     unused = use_definitions(folder)
     for line in unused:
         log.warning("%s", line)
+    learn_display_names({name: display for name, display, _page in defined_providers()})
     return unused
 
 

@@ -50,8 +50,9 @@ class DemoEnvironment:
 
     def _add_definitions(self, folder: Path) -> None:
         """The shipped definitions of the demo's defined providers, added as `jobtray provider add` would."""
+        from desktop_app.app.definitions import learn_definitions
         from desktop_app.providers.defined_folder import shipped
-        from desktop_app.providers.registry import definitions_folder, use_definitions
+        from desktop_app.providers.registry import definitions_folder
         from desktop_app.simulators.launcher import DEFINED_STARTERS
 
         target = definitions_folder(folder)
@@ -59,7 +60,7 @@ class DemoEnvironment:
         for provider in self.running:
             if provider in DEFINED_STARTERS:
                 shutil.copyfile(shipped()[provider], target / f"{provider}.toml")
-        use_definitions(folder)
+        learn_definitions(folder)
 
     def close(self) -> None:
         for server, _, _ in self.running.values():

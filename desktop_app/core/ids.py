@@ -57,6 +57,12 @@ _DISPLAY_NAMES_BEFORE_THE_REGISTRY: dict[str, str] = {
 }
 
 
+def learn_display_names(names: Mapping[str, str]) -> None:
+    """Providers defined in files (known only once the app has read them): their display names join the copy
+    above, so the tray, the window and notifications show "CloudConvert", not "cloudconvert"."""
+    _DISPLAY_NAMES_BEFORE_THE_REGISTRY.update(names)
+
+
 def provider_display_name(provider: str, names: Mapping[str, str] | None = None) -> str:
     """The name the user knows `provider` by: from `names` (the registry's `DISPLAY_NAMES`), without it from the
     copy above; a provider in neither is shown by its own name."""

@@ -13,6 +13,7 @@ import pytest
 from PySide6.QtCore import QCoreApplication
 
 from desktop_app.app.run import AppController, run_app
+from desktop_app.core.ids import provider_display_name
 from desktop_app.core.model import Account, JobState, KeySource
 from desktop_app.providers import registry
 from desktop_app.providers.defined_folder import shipped
@@ -69,5 +70,6 @@ def test_the_tray_follows_a_defined_providers_job_to_its_end(data_dir: Path, mon
         server.stop()
     state, link = seen["end"]  # type: ignore[misc]
     assert state == JobState.SUCCEEDED and str(link).endswith("/out.pdf")
+    assert provider_display_name("cloudconvert") == "CloudConvert"  # the tray and notifications name it so
     told = [text for _title, text in problems if "replicate.toml" in text]
     assert len(told) == 1 and "is not used" in told[0] and "ids" in told[0], problems
