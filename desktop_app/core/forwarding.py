@@ -119,11 +119,19 @@ def trial_message() -> ForwardMessage:
 
 
 def url_tokens(url: str) -> list[str]:
-    """Every part of an apprise URL that could be a token (user, password, host, path and query parts), for
-    redaction: some services keep their token in the host position (`tgram://BOTTOKEN/CHAT`)."""
+    """Every part of an apprise URL that could be a token (the password, and host, path and query parts of 8
+    characters or more), for redaction: some services keep their token in the host position
+    (`tgram://BOTTOKEN/CHAT`)."""
     _, _, rest = url.partition("://")
-    parts = re.split(r"[/:@?&=#,+]", rest)
-    return sorted({url, rest, *(p for p in parts if len(p) >= 4)}, key=len, reverse=True)
+    tokens = {url, rest}
+    userinfo, at, _host = rest.partition("@")
+    if at and ":" in userinfo:
+        tokens.add(userinfo.split(":", 1)[1])  # a password, however short
+    # Tokens are long; a short part ("user", "hook", a port, an IP address) is no secret, and blanking it would
+    # blank that word in every log line.
+    plain = re.compile(r"\d{1,3}(\.\d{1,3}){3}")
+    tokens.update(p for p in re.split(r"[/:@?&=#,+]", rest) if len(p) >= 8 and not plain.fullmatch(p))
+    return sorted((t for t in tokens if len(t) >= 4), key=len, reverse=True)
 
 
 def redact(text: str, url: str) -> str:
