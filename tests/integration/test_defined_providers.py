@@ -411,3 +411,84 @@ def test_a_jobtray_link_can_name_a_defined_provider(
     assert (row["job_id"], row["label"], row["provider"]) == (job, "From the web", "cloudconvert")
     bad = jobtray("open", "jobtray://watch?provider=cloudconvert&id=not-a-uuid")
     assert bad.returncode == 2 and "not a CloudConvert job ID" in bad.stderr  # a link's ID must look right
+
+
+XML_DEFINITION = """
+name = "xmlsvc"
+display_name = "XML Service"
+documentation = "https://xml.example/docs/status"
+
+[variables]
+project = "the project the jobs belong to"
+
+[request]
+method = "POST"
+base_url = "https://xml.example"
+path = "/api/{project}/status"
+form = { job = "{job_id}", format = "xml" }
+
+[request.key]
+body_field = "password"
+
+[answer]
+format = "xml"
+status = "response.job.state"
+progress = "response.job.progress"
+message = "response.job.note"
+result_link = "response.job.result.\\"@href\\""
+
+[answer.states]
+waiting = "queued"
+working = "running"
+ready = "succeeded"
+broken = "failed"
+
+[ids]
+pattern = "[0-9]{4,10}"
+
+[errors]
+message = "response.error"
+wrong_key = [403]
+"""
+
+
+def test_an_xml_service_with_the_key_in_a_form_body_over_http() -> None:
+    """A POST form carrying the key in a body field, answered in XML read through the safe path: the request is
+    what the definition says, exactly, and the answer's attribute holds the link."""
+    from desktop_app.providers.definition_file import parse_definition
+
+    seen: list[SimRequest] = []
+
+    def handle(request: SimRequest) -> SimResponse:
+        seen.append(request)
+        form = request.form()
+        if request.method != "POST" or request.path != "/api/my%20proj/status":
+            return SimResponse.xml_body("<response><error>no such endpoint</error></response>", 404)
+        if form.get("password") != ["xml-secret"]:
+            return SimResponse.xml_body("<response><error>bad password</error></response>", 403)
+        if form.get("job") != ["1234"] or form.get("format") != ["xml"]:
+            return SimResponse.xml_body("<response><error>unknown job</error></response>", 404)
+        body = '<response><job><state> ready </state><progress>100</progress><result href="https://x.example/r.zip"/></job></response>'
+        return SimResponse.xml_body(body)
+
+    server = SimulatorServer(handle).start()
+    try:
+        definition = parse_definition(XML_DEFINITION, "xmlsvc.toml")
+        config = ProviderConfig(
+            base_url=server.base_url, secret=Secret("xml-secret"), variables=(("project", "my proj"),)
+        )
+        (status,) = provider_class(definition)(config).check(["1234"])
+        assert (status.state, status.progress, status.result_url) == (
+            JobState.SUCCEEDED,
+            100.0,
+            "https://x.example/r.zip",
+        )
+        (lost,) = provider_class(definition)(config).check(["99999"])
+        assert lost.state == JobState.NOT_FOUND and "unknown job" in (lost.message or "")
+        wrong = ProviderConfig(base_url=server.base_url, secret=Secret("nope"), variables=(("project", "my proj"),))
+        with pytest.raises(AuthError, match="bad password"):
+            provider_class(definition)(wrong).check(["1234"])
+        assert all("xml-secret" not in request.path and not request.query for request in seen)
+        assert seen[0].header("content-type") == "application/x-www-form-urlencoded"
+    finally:
+        server.stop()
