@@ -36,6 +36,7 @@ from desktop_app.app.end_actions import EndActions
 from desktop_app.app.etas import EtaDisplay
 from desktop_app.app.following import StoreFollower
 from desktop_app.app.forwarding import TrayForwarding
+from desktop_app.app.keys import TrayKeys
 from desktop_app.app.opening import app_icon_path
 from desktop_app.app.polling import TrayPolling
 from desktop_app.app.preferences import Preferences
@@ -53,6 +54,7 @@ from desktop_app.ui.job_model import JobTableModel
 from desktop_app.ui.notifier import Notifier
 from desktop_app.ui.texts import QT_TRANSLATE_NOOP
 from desktop_app.ui.tray import TrayIcon
+from desktop_app.workers.stopping import QUIT_BUDGET_S
 
 if TYPE_CHECKING:
     from desktop_app.ui.window import JobWindow  # built when first needed: a tray never opened needs none
@@ -63,7 +65,7 @@ log = logging.getLogger(__name__)
 
 BENCH_READY_FILE_ENV = "JOBTRAY_BENCH_READY_FILE"  # bench/startup.py: where to write the time the tray was shown
 TRAY_UPDATE_MS = 100  # results come in bursts: the icon and tooltip (a pass over every job) follow once per burst
-STOP_TIMEOUT_S = 2.0
+STOP_TIMEOUT_S = QUIT_BUDGET_S  # the quit budget (docs/ARCHITECTURE.md, "Quitting")
 # Printed as is (a terminal line); the window shows it translated ("AppController" context).
 NO_TRAY_NOTE = QT_TRANSLATE_NOOP(
     "AppController",
@@ -99,7 +101,9 @@ class AppController(QObject):
         self.tray = TrayIcon(self)
         self.notifier = notifier if notifier is not None else Notifier(app_icon_path=app_icon_path())
         self.windows = WindowHost(store, self.model, self.state, self)
-        # Settings that stay, saved results and commands after a job ends (issue 13).
+        # Keys are read (and deleted) on the keyring's own thread: an unlock prompt never freezes the window.
+        self.keys = TrayKeys(environ, self)
+        # Settings that stay; saved results and commands after a job ends, run from the outbox (issues 13, 18).
         self.after = EndActions(
             store,
             notifier=self.notifier,
@@ -108,10 +112,20 @@ class AppController(QObject):
             model=self.model,
             environ=environ,
             parent=self,
+            config_for=self.keys.config_for,
+            state=self.state,
         )
         self.teller = ProblemTeller(self.notifier, self.state)
         self.polling = TrayPolling(
-            store, self.model, self.state, self.teller, after_write=self._written, environ=environ, parent=self
+            store,
+            self.model,
+            self.state,
+            self.teller,
+            after_write=self._written,
+            environ=environ,
+            parent=self,
+            plan_for=self.after.plan_for,
+            keys=self.keys,
         )
         self.follower = StoreFollower(
             store, self.model, self.state, self.polling, load_settings=self.after.load, parent=self
@@ -120,7 +134,13 @@ class AppController(QObject):
             store, self.model, self.state, self.windows, self.notifier, reload=self.follower.reload, parent=self
         )
         self.accounts = AccountsEditor(
-            store, self.state, self.windows, self.after, reload=self.follower.reload, parent=self
+            store,
+            self.state,
+            self.windows,
+            self.after,
+            reload=self.follower.reload,
+            parent=self,
+            forget_key=self.keys.forget,
         )
         # Issue 21: a failure alarms until acknowledged (one reminder), ETAs, forwarding off the desktop.
         self.alarms = FailureAlarms(
@@ -148,6 +168,8 @@ class AppController(QObject):
         self.tray_jobs = JobIndex()
         self._tray_wanted = show_tray
         self._show_tray = show_tray and QSystemTrayIcon.isSystemTrayAvailable()
+        self._shut_down = False
+        self._stopped = True
         self._tray_timer = QTimer(self)
         self._tray_timer.setSingleShot(True)
         self._tray_timer.setInterval(TRAY_UPDATE_MS)
@@ -182,7 +204,12 @@ class AppController(QObject):
         notifier.open_url_requested.connect(opening.open_url)
         notifier.show_job_requested.connect(self.show_job)
         notifier.show_window_requested.connect(self.show_window)
-        notifier.set_tray_fallback(tray.icon)
+        # No tray icon shown: a balloon would reach nobody; the window shows what ended instead (issue 18).
+        notifier.set_tray_fallback(tray.icon if self._show_tray else None)
+        notifier.shown_in_window.connect(self._show_in_window)
+        self.keys.key_left.connect(
+            lambda _account, text: notifier.notify_problem(self.tr("A key stayed in the keyring"), text)
+        )
         # What the views observe.
         state.jobs_changed.connect(self._jobs_changed)
         state.jobs_updated.connect(self._schedule_tray)
@@ -245,21 +272,35 @@ class AppController(QObject):
             log.exception("cannot read the accounts")
             return
         self.polling.push()
+        self.after.start_outbox()  # what a quit or a crash left: downloads resume, unknown commands are told
         if self.polling.pool is not None:  # a provider's own time-left estimates narrow the ETAs
             self.polling.pool.result_ready.connect(self.etas.note_result)
         if not self.state.accounts:
             self.show_window()  # the first run: the window's welcome says what to do
 
     def shutdown(self) -> bool:
-        """Stop every worker thread (within STOP_TIMEOUT_S); True if all stopped."""
+        """Stop everything within the quit budget (workers.stopping: 3 s on the GUI thread, whatever is stuck);
+        True if every thread ended. Safe to call twice (aboutToQuit, then run.py's finally)."""
+        if self._shut_down:
+            return self._stopped
+        self._shut_down = True
+        from desktop_app.workers.stopping import NOTIFIER_SHARE_S, Stopping, StopStep, stop_within
+
         self.follower.stop()
         self._tray_timer.stop()
         self.clipboard.set_enabled(False)
-        stopped = self.polling.shutdown(STOP_TIMEOUT_S)
         self.adder.shutdown()
-        stopped = self.after.shutdown(STOP_TIMEOUT_S / 4) and stopped  # downloads: their partial files removed
-        with contextlib.suppress(Exception):  # a notifier failing at exit must not turn a quit into a crash
-            self.notifier.close()
+        steps = [
+            # Told first, all of them (requests abandoned, downloads abandoned with rows left to resume, commands
+            # sent SIGTERM), then waited for against one deadline.
+            StopStep("poll workers", Stopping(self.polling.begin_stop, self.polling.wait_stopped)),
+            StopStep("after-end work", Stopping(self._stop_outbox, self._wait_outbox)),
+            StopStep("notifier", Stopping(lambda: None, self._close_notifier), most=NOTIFIER_SHARE_S),
+        ]
+        report = stop_within(steps)
+        log.info("quit took %.2f s%s", report.took, "" if report.clean else f"; left: {', '.join(report.left_behind)}")
+        self._stopped = report.clean
+        stopped = report.clean
         self.tray.hide()
         self.preferences.close()
         self.windows.close()
@@ -331,6 +372,24 @@ class AppController(QObject):
         self.notifier.notify_problem(self.tr("Forwarding failed"), text)
         self._forward_told = [*self._forward_told, text][-5:]
         self.tray.set_forward_problems([*self.forwarding.problems(), *self._forward_told])
+
+    def _stop_outbox(self) -> None:
+        if self.after.outbox is not None:
+            self.after.outbox.begin_stop()
+
+    def _wait_outbox(self, seconds: float) -> bool:
+        return self.after.outbox.wait_stopped(seconds) if self.after.outbox is not None else True
+
+    def _close_notifier(self, seconds: float) -> bool:
+        with contextlib.suppress(Exception):  # a notifier failing at exit must not turn a quit into a crash
+            self.notifier.close(seconds)
+        return True
+
+    def _show_in_window(self, title: str, body: str, warning: bool) -> None:
+        """Neither a notification server nor a tray icon: the window, raised or flashed, with a banner."""
+        from desktop_app.ui.missed_endings import show_in_window
+
+        show_in_window(self.window, title, body, warning)
 
     def _written(self, changes: list[StatusChange]) -> None:
         """Results were written: tell what ended, save results and run commands."""

@@ -1,20 +1,22 @@
-"""After a job ends, in the tray: its result saved (a `DownloadWorker` per result, never the GUI thread), the
-commands of the settings run (background threads), and the settings that stay (mute included) loaded and saved.
+"""After a job ends, in the tray: the settings that stay (mute included) loaded and saved, and the after-end work
+(its result saved, the settings' commands run) carried out from the outbox (issue 18): `plan_for` gives the rows
+the recorder writes with each ending, and `app.outbox_pump.OutboxPump` runs them (the runner's threads, never the
+GUI thread), resumes what a crash or a quit left at the next start, and tells what happened (`_on_news`).
 
 `EndActions` belongs to the `AppController` and lives on the main thread: it reads and writes the store there, and
-tells the notifier, the tray and the window. Downloads and commands report back through queued signals.
+tells the notifier, the tray and the window.
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Signal
 
 from desktop_app.core.errors import JobTrayError
 from desktop_app.core.model import Job, StatusChange
@@ -22,17 +24,13 @@ from desktop_app.core.settings import AccountSettings, GlobalSettings
 from desktop_app.store.database import Store
 
 if TYPE_CHECKING:
-    from desktop_app.engine.commands import CommandRunner
-    from desktop_app.engine.downloads import DownloadOutcome, DownloadProgress
-    from desktop_app.workers.download_worker import DownloadPool
+    from desktop_app.app.outbox_pump import OutboxPump
+    from desktop_app.app.state import AppState
+    from desktop_app.engine.outbox import OutboxNews
+    from desktop_app.providers.base import ProviderConfig
+    from desktop_app.store.outbox import OutboxAction
 
 log = logging.getLogger(__name__)
-
-
-class _Relay(QObject):
-    """Carries a command's report from its thread to the main thread (connected queued)."""
-
-    problem = Signal(str)
 
 
 class EndActions(QObject):
@@ -58,6 +56,8 @@ class EndActions(QObject):
         model: Any,
         environ: Mapping[str, str] | None = None,
         parent: QObject | None = None,
+        config_for: Callable[[str], ProviderConfig | None] | None = None,
+        state: AppState | None = None,
     ) -> None:
         super().__init__(parent)
         self.store = store
@@ -68,12 +68,13 @@ class EndActions(QObject):
         self._environ = environ
         self.app = GlobalSettings()
         self.accounts: dict[str, AccountSettings] = {}
-        self._pool: DownloadPool | None = None
-        self._runner: CommandRunner | None = None
-        self._progress: dict[int, tuple[int, int | None]] = {}
-        self._after_save: dict[int, tuple[tuple[str, ...], ...]] = {}  # commands waiting for a download
-        self._relay = _Relay(self)
-        self._relay.problem.connect(self._command_problem, Qt.ConnectionType.QueuedConnection)
+        # An account's provider config for a download from the provider's own host, its key read off the GUI
+        # thread (app.keys.TrayKeys.config_for); None: presigned links need none.
+        self._config_for = config_for or (lambda _account: None)
+        self._state = state
+        self._pump: OutboxPump | None = None
+        self._planned = False  # an ending had work: the runner starts, if it has not yet
+        self._told: set[str] = set()
 
     # ---- settings ---------------------------------------------------------------------------------------------
 
@@ -91,8 +92,6 @@ class EndActions(QObject):
         self._notifier.set_muted_until(self.app.muted_until)
         self._tray.set_muted_until(self.app.muted_until)
         self._notifier.set_account_settings(self.accounts)
-        if self._runner is not None:
-            self._runner.timeout = self.app.command_timeout
         self.settings_changed.emit()
 
     def account(self, name: str) -> AccountSettings:
@@ -128,53 +127,54 @@ class EndActions(QObject):
         self.store.settings.save_account(account, settings)
         self.accounts[account] = settings
 
-    # ---- after a job ended --------------------------------------------------------------------------------
+    # ---- after a job ended: the outbox ----------------------------------------------------------------------
+
+    def plan_for(self, change: StatusChange) -> list[OutboxAction]:
+        """The outbox rows of an ending (a download, the settings' commands), written by the recorder in the
+        ending's own transaction: an ending is never recorded without the work that follows it."""
+        from desktop_app.engine.after_end import plan_actions
+
+        try:
+            actions = plan_actions(change, self.account(change.job.account), self.app)
+            self._planned = self._planned or bool(actions)
+            return actions
+        except JobTrayError as exc:  # a stored command line that no longer splits: the ending is kept
+            key = str(exc)
+            if key not in self._told:
+                self._told.add(key)
+                self._notifier.notify_problem(self.tr("A command for ended jobs cannot run"), key)
+            return []
+
+    def start_outbox(self) -> None:
+        """Resume what earlier runs left (a crash's download starts again under its recorded name; a command that
+        may not have finished is told, never run twice), then run what is due. With nothing open and no account
+        saving results, the runner (and requests, ~20 MB) waits for the first ending that has work."""
+        if self._pump is not None:
+            return
+        try:
+            open_rows = any(row.state in ("pending", "running") for row in self.store.outbox.unsettled())
+        except (sqlite3.Error, JobTrayError):
+            open_rows = True  # busy: the runner retries its start until the store takes it
+        if open_rows or any(settings.save_results for settings in self.accounts.values()):
+            self._outbox()
 
     def handle(self, changes: Sequence[StatusChange]) -> None:
-        """Save results and run commands for the jobs among `changes` that ended."""
-        from desktop_app.engine.after_end import plan_end
+        """The jobs among `changes` that ended have their rows written already: start them now."""
+        if self._pump is not None:
+            self._pump.pump()
+        elif self._planned:
+            self._outbox()  # started: it claims the new rows at once
 
-        for change in changes:
-            try:
-                plan = plan_end(change, self.account(change.job.account), self.app)
-            except JobTrayError as exc:  # a command line that no longer splits
-                self._notifier.notify_problem(self.tr("A command for ended jobs cannot run"), str(exc))
-                continue
-            if plan is None:
-                continue
-            if plan.downloads:
-                self.save_result(change.job, plan.commands)
-            else:
-                self._run_commands(change.job, plan.commands)
-
-    def save_result(self, job: Job, commands: tuple[tuple[str, ...], ...] = ()) -> bool:
-        """Download the job's result into its account's folder, in a worker; False when it cannot start."""
-        from desktop_app.engine.downloads import request_for
-        from desktop_app.engine.specs import poller_spec
-
+    def save_result(self, job: Job) -> bool:
+        """Download the job's result into its account's folder (a new outbox row); False when it cannot."""
         folder = self.account(job.account).save_results
         if not folder or not job.result_url:
             return False
         try:
-            account = self.store.accounts.get(job.account)
-            config = poller_spec(account, self._environ).config  # the key, read on the main thread
-        except JobTrayError:
-            config = None  # a presigned link needs none; a result on the provider's own host may then fail
-        request = request_for(
-            row_id=job.id,
-            account=job.account,
-            job_id=job.job_id,
-            url=job.result_url,
-            folder=folder,
-            provider=job.provider,
-            config=config,
-            max_bytes=self.app.download_cap,
-        )
-        if not self._downloads().start(request):
+            self._outbox().save_again(job)
+        except (sqlite3.Error, JobTrayError):
+            log.exception("cannot queue saving the result of %s", job.job_id)
             return False
-        self._after_save[job.id] = commands
-        self._progress[job.id] = (0, None)
-        self._tray.set_downloads(self._progress)
         return True
 
     def save_again(self, row_id: int) -> None:
@@ -188,82 +188,47 @@ class EndActions(QObject):
             self._window.show_message(self.tr("That result cannot be saved: the account has no folder for results"))
 
     def saving(self) -> dict[int, tuple[int, int | None]]:
-        return dict(self._progress)
+        return {}
 
-    def _downloads(self) -> DownloadPool:
-        if self._pool is None:
-            from desktop_app.workers.download_worker import DownloadPool
+    @property
+    def outbox(self) -> OutboxPump | None:
+        """The outbox's pump, once started (a `workers.stopping.Stoppable` for the quit budget)."""
+        return self._pump
 
-            self._pool = DownloadPool(self)
-            self._pool.progress.connect(self._on_progress)
-            self._pool.finished.connect(self._on_finished)
-        return self._pool
+    def _outbox(self) -> OutboxPump:
+        if self._pump is None:
+            from desktop_app.app.outbox_pump import OutboxPump
 
-    def _on_progress(self, progress: DownloadProgress) -> None:
-        if progress.row_id not in self._progress:
-            return
-        self._progress[progress.row_id] = (progress.received, progress.total)
-        self._tray.set_downloads(self._progress)
-        job = self._model.job(progress.row_id)
+            self._pump = OutboxPump(self.store, config_for=self._config_for, environ=self._environ, parent=self)
+            self._pump.news.connect(self._on_news)
+            self._pump.start()  # repairs what dead processes left, then claims what is due
+        return self._pump
+
+    def _on_news(self, news: OutboxNews) -> None:
+        """What the outbox's work did, told the tray's way (on the main thread)."""
+        job = news.job
         if job is not None:
-            from desktop_app.ui.tray import saving_text
-
-            self._window.show_message(f"{job.title}: {saving_text(progress.received, progress.total)}")
-
-    def _on_finished(self, outcome: DownloadOutcome) -> None:
-        self._progress.pop(outcome.row_id, None)
-        self._tray.set_downloads(self._progress)
-        commands = self._after_save.pop(outcome.row_id, ())
-        try:
-            self.store.jobs.set_result_file(outcome.row_id, outcome.path, outcome.error)
-            job = self.store.jobs.get(outcome.row_id)
-        except (sqlite3.Error, JobTrayError):
-            log.exception("cannot note the saved result of job %s", outcome.job_id)
-            job = self._model.job(outcome.row_id)
-            if job is None:
-                return
-            job = replace(job, result_file=outcome.path, download_error=outcome.error)
-        self._model.upsert([job])
-        self._tray.set_jobs(self._model.jobs())
-        if outcome.ok:
+            self._model.upsert([job])
+            if self._state is not None:
+                self._state.jobs_refreshed([job.id])
+        if news.kind == "saved" and job is not None:
             self._notifier.notify_saved(job)
-            self._window.show_message(self.tr("Saved %1").replace("%1", str(outcome.path)))
+            self._window.show_message(self.tr("Saved %1").replace("%1", str(news.path or job.result_file)))
             self.saved.emit(job.id)
-        else:
-            from desktop_app.engine.downloads import shown_error
-
-            self._notifier.notify_not_saved(job, shown_error(outcome))
-            self.not_saved.emit(job.id, outcome.error or "")
-        self._run_commands(job, commands)
-
-    # ---- commands ---------------------------------------------------------------------------------------------
-
-    def _run_commands(self, job: Job, commands: Sequence[tuple[str, ...]]) -> None:
-        if not commands:
-            return
-        from desktop_app.engine.commands import job_environment
-
-        try:
-            hidden = [a.key_env for a in self.store.accounts.all() if a.key_env]
-        except (sqlite3.Error, JobTrayError):
-            hidden = []
-        env = job_environment(job, job.result_file, self._environ, hidden)
-        runner = self._commands()
-        for argv in commands:
-            runner.start(argv, env, job.job_id)
-
-    def _commands(self) -> CommandRunner:
-        if self._runner is None:
-            from desktop_app.engine.commands import CommandRunner
-
-            self._runner = CommandRunner(on_problem=self._relay.problem.emit, timeout=self.app.command_timeout)
-        return self._runner
-
-    def _command_problem(self, text: str) -> None:
-        self._notifier.notify_problem(self.tr("A command for an ended job failed"), text)
+        elif news.kind == "not_saved" and job is not None:
+            self._notifier.notify_not_saved(job, news.text)
+            self.not_saved.emit(job.id, news.text)
+        elif news.kind == "command_failed":
+            self._notifier.notify_problem(self.tr("A command for an ended job failed"), news.text)
+        else:  # what a restart resumed or found unfinished, or a database that cannot be written
+            self._notifier.notify_problem(self.tr("JobTray picked up where it stopped"), news.text)
+            self._window.show_message(news.text)
 
     # ---- quitting ---------------------------------------------------------------------------------------------
 
     def shutdown(self, timeout: float) -> bool:
-        """Abandon downloads (their partial files removed) within `timeout`; commands are left to their limits."""
-        return self._pool.shutdown(timeout) if self._pool is not None else True
+        """Abandon downloads (rows left to resume, `.part` removed) and end commands, within `timeout`."""
+        if self._pump is None:
+            return True
+        self._pump.begin_stop()
+        return self._pump.wait_stopped(timeout)

@@ -276,10 +276,20 @@ class TrayPolling(QObject):
 
     def shutdown(self, timeout: float) -> bool:
         """Stop every worker (within `timeout`); write what waits if the database is free by now."""
+        self.begin_stop()
+        return self.wait_stopped(timeout)
+
+    def begin_stop(self) -> None:
+        """Every worker told to stop (its request abandoned); never blocks."""
         self._key_timer.stop()
         self._flush_timer.stop()
         self.keys.close()  # not waited for: a daemon thread, perhaps inside an unlock prompt
-        stopped = self._pool.shutdown(timeout) if self._pool is not None else True
+        if self._pool is not None:
+            self._pool.begin_stop()
+
+    def wait_stopped(self, timeout: float) -> bool:
+        """Wait (at most `timeout`) for the workers' threads; write what waits if the database is free by now."""
+        stopped = self._pool.wait_stopped(timeout) if self._pool is not None else True
         if self._recorder is not None and self._recorder.pending:
             self._recorder.flush()  # a last try: the database may be free by now
             if self._recorder.pending:

@@ -1,6 +1,7 @@
-"""The tray app's process: the QApplication, one instance per data folder, clean quit on SIGINT/SIGTERM and
---quit-after, uncaught exceptions told to the user, and an `AppController` (desktop_app/app/controller.py) that builds
-the parts that do the work. `python -m desktop_app` reaches `run_app` through cli.py.
+"""The tray app's process: the QApplication, one instance per data folder, a clean quit within the quit budget on
+SIGINT, SIGTERM, SIGHUP, a logout and --quit-after, uncaught exceptions told to the user, and an `AppController`
+(desktop_app/app/controller.py) that builds the parts that do the work. `python -m desktop_app` reaches `run_app`
+through cli.py.
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ def _become_primary(folder: Path) -> tuple[bool, Any]:
 
 
 def _install_signal_handlers(on_signal: Callable[[], None], parent: QObject) -> Callable[[], None]:
-    """SIGINT and SIGTERM quit cleanly; returns a function that restores the previous handlers.
+    """SIGINT, SIGTERM and SIGHUP quit cleanly (within the quit budget); returns a function that restores the
+    previous handlers.
 
     Python runs signal handlers only between bytecodes, never while Qt's loop sleeps. Rather than waking the loop
     on a timer (four wakeups a second for nothing), the C-level handler writes to a socket (`set_wakeup_fd`) that
@@ -64,7 +66,7 @@ def _install_signal_handlers(on_signal: Callable[[], None], parent: QObject) -> 
         on_signal()
 
     try:
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             previous[signum] = signal.signal(signum, handler)
     except ValueError:  # not the main thread: leave signals alone
         return lambda: None
@@ -153,6 +155,10 @@ def _run(
             log.info("demo: %d jobs on %d simulated accounts in %s", count, len(demo.running), folder)
         controller = AppController(store)
         controller.quit_requested.connect(app.quit)
+        # A logout: the session ends, JobTray quits within its budget (downloads left to resume, commands ended)
+        # rather than being killed halfway; autostart brings it back at the next login.
+        app.commitDataRequest.connect(lambda _manager: QTimer.singleShot(0, app.quit))
+        app.aboutToQuit.connect(controller.shutdown)  # in the event loop's last turn; the finally below is a no-op
         if instance is not None:
             instance.activation_requested.connect(controller.show_window)
             instance.set_watch_handler(controller.accept_handoff)
@@ -190,7 +196,7 @@ def _run(
     if not stopped:
         # A worker is stuck in a request that ignores us (a slow server within its read timeout). Waiting would
         # break the promise to quit within 2 s, and destroying a running QThread aborts: leave without it.
-        log.warning("a poll worker did not stop within %.0f s; exiting anyway", STOP_TIMEOUT_S)
+        log.warning("a thread did not stop within the quit budget (%.0f s); exiting anyway", STOP_TIMEOUT_S)
         logging.shutdown()
         if demo is not None:
             demo.close()

@@ -26,6 +26,7 @@ class QuietNotifier(QObject):
     watch_offer_accepted = Signal(str)
     open_file_requested = Signal(str)
     show_folder_requested = Signal(str)
+    shown_in_window = Signal(str, str, bool)
     acknowledge_requested = Signal(int)
 
     def notify_changes(self, changes: list[StatusChange]) -> None:
@@ -66,8 +67,8 @@ class QuietNotifier(QObject):
     def set_telling(self, quiet: object, respect_dnd: bool = True, dnd: object = None) -> None:
         pass
 
-    def set_tray_fallback(self, tray: QSystemTrayIcon) -> None:
+    def set_tray_fallback(self, tray: QSystemTrayIcon | None) -> None:
         pass
 
-    def close(self) -> None:
+    def close(self, timeout: float = 0.0) -> None:
         pass
