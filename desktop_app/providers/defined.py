@@ -160,8 +160,10 @@ def read_answer(definition: Definition, job_id: str, response: HttpResponse) -> 
             raise QuotaExhausted(f"{name} account cannot be used now: no credits left (HTTP {code}){detail}")
         if code in errors.rate_limited or code == 429:
             raise RateLimited(f"{name} is rate limiting us (HTTP {code}){detail}", response.retry_after())
-        if 500 <= code <= 599 or code in errors.transient:
+        if 500 <= code <= 599:
             raise TransientError(f"{name} had a server error (HTTP {code})", response.retry_after())
+        if code in errors.transient:
+            raise TransientError(f"{name} asked us to try again later (HTTP {code}){detail}", response.retry_after())
         raise ProtocolError(f"{name} answered HTTP {code}{detail}")
     data = _decode(definition, response)
     if errors.when is not None and _truthy(_search(errors.when, data, definition, "errors.when")):
