@@ -18,6 +18,7 @@ from desktop_app.store.database import Store
 
 if TYPE_CHECKING:
     from desktop_app.app.end_actions import EndActions
+    from desktop_app.engine.accounts import KeyCalls
     from desktop_app.ui.accounts_dialog import AccountForm, AccountsDialog
 
 
@@ -28,6 +29,7 @@ class AccountsEditor(QObject):
         reload: reads the store again after an account changed (its worker starts, stops or starts anew).
         forget_key: deletes a removed account's keyring entry off the GUI thread (`app.keys.TrayKeys.forget`);
             None: deleted here, and a key that stays is said in the status line.
+        keys: where a saved account's keyring calls run (`app.keys.TrayKeys`: its thread); None: here.
     """
 
     def __init__(
@@ -40,9 +42,11 @@ class AccountsEditor(QObject):
         reload: Callable[[], None],
         parent: QObject | None = None,
         forget_key: Callable[[str], None] | None = None,
+        keys: KeyCalls | None = None,
     ) -> None:
         super().__init__(parent)
         self._store = store
+        self._keys = keys
         self._forget_key = forget_key
         self._state = state
         self._windows = windows
@@ -110,7 +114,7 @@ class AccountsEditor(QObject):
             rate_limit=form.rate_limit,
             variables=form.variables,
         )
-        service = AccountService(self._store)
+        service = AccountService(self._store, keys=self._keys)
         service.check_discovery(form.provider, form.discover)  # before anything is written
         if form.original_name:
             saved = service.edit(form.original_name, draft, form.secret)

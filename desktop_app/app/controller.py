@@ -141,6 +141,7 @@ class AppController(QObject):
             reload=self.follower.reload,
             parent=self,
             forget_key=self.keys.forget,
+            keys=self.keys,
         )
         # Issue 21: a failure alarms until acknowledged (one reminder), ETAs, forwarding off the desktop.
         self.alarms = FailureAlarms(

@@ -15,13 +15,13 @@ too; a key that stays is told (`key_left`), with what to do.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QEventLoop, QObject, Signal
 
 from desktop_app.core.errors import JobTrayError, SecretStoreError
-from desktop_app.core.model import Account, KeySource
+from desktop_app.core.model import Account, KeySource, Secret
 from desktop_app.engine.supervisor import KeyPending
 from desktop_app.system import credentials
 from desktop_app.workers.keyring_worker import KeyringReply, KeyringThread
@@ -90,6 +90,48 @@ class TrayKeys(QObject):
 
     def close(self, timeout: float = 0.0) -> bool:
         return self.calls.close(timeout)
+
+    # ---- the account dialog's calls (engine.accounts.KeyCalls): answered in order, the GUI turning meanwhile --
+
+    def store(self, name: str, secret: Secret) -> None:
+        self._waiting_call(("store", name), lambda: credentials.store_secret(name, secret))
+
+    def load(self, account: Account) -> Secret:
+        value = self._waiting_call(("load", account.name), lambda: credentials.load_secret(account))
+        assert isinstance(value, Secret)
+        return value
+
+    def delete(self, name: str) -> str | None:
+        value = self._waiting_call(("delete-now", name), lambda: credentials.delete_secret(name))
+        return value if isinstance(value, str) else None
+
+    def _waiting_call(self, key: tuple[str, str], call: Callable[[], object]) -> object:
+        """Run `call` on the keyring thread and wait for it with a local event loop: the Accounts dialog keeps its
+        synchronous save (an error goes back into its editor) while the window never freezes, an unlock prompt
+        included. Its error is raised here."""
+        replies: list[KeyringReply] = []
+        loop = QEventLoop()
+
+        def got(reply: KeyringReply) -> None:
+            if reply.key == key:
+                replies.append(reply)
+                loop.quit()
+
+        self.calls.replied.connect(got)
+        try:
+            if not self.calls.submit(key, call):
+                raise SecretStoreError("the keyring is busy with the same request; try again")
+            if not replies:
+                loop.exec()
+        finally:
+            self.calls.replied.disconnect(got)
+        reply = replies[0]
+        if reply.error is not None:
+            if isinstance(reply.error, JobTrayError):
+                raise reply.error
+            log.error("a keyring call failed unexpectedly", exc_info=reply.error)
+            raise SecretStoreError(f"the keyring failed ({type(reply.error).__name__})")
+        return reply.value
 
     # ---- internals ---------------------------------------------------------------------------------------------
 

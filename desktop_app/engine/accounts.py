@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Protocol
 
 from desktop_app.core.errors import ConfigError
 from desktop_app.core.model import Account, KeySource, Secret
@@ -73,12 +74,37 @@ def check_variables(
     return tuple((name, given[name]) for name in declared)
 
 
+class KeyCalls(Protocol):
+    """The keyring calls of account changes (`system.credentials`), wherever they run."""
+
+    def store(self, name: str, secret: Secret) -> None: ...
+
+    def load(self, account: Account) -> Secret: ...
+
+    def delete(self, name: str) -> str | None: ...
+
+
+class DirectKeys:
+    """The keyring calls on the caller's thread (the CLI)."""
+
+    def store(self, name: str, secret: Secret) -> None:
+        credentials.store_secret(name, secret)
+
+    def load(self, account: Account) -> Secret:
+        return credentials.load_secret(account)
+
+    def delete(self, name: str) -> str | None:
+        return credentials.delete_secret(name)
+
+
 class AccountService:
     """Account changes on `store`, with the keyring kept in step (the key goes in first; a failure leaves the
     database unchanged)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, keys: KeyCalls | None = None) -> None:
         self.store = store
+        # Where keyring calls run: here (the CLI), or the tray's keyring thread (app.keys.TrayKeys).
+        self._keys: KeyCalls = keys if keys is not None else DirectKeys()
         self.warnings: list[str] = []  # keys left in the keyring by the last calls, with what to do
 
     # ---- checks -----------------------------------------------------------------------------------------------
@@ -132,7 +158,7 @@ class AccountService:
         if account.key_source == KeySource.KEYRING:
             if secret is None or not secret.reveal():
                 raise ConfigError("enter the key (it goes to the system keyring)")
-            credentials.store_secret(account.name, secret)
+            self._keys.store(account.name, secret)
             try:
                 account = self.store.accounts.add(account)
             except BaseException:
@@ -158,9 +184,9 @@ class AccountService:
             if old.key_source != KeySource.KEYRING:
                 raise ConfigError("enter the key (it goes to the system keyring)")
             if renamed:
-                secret = credentials.load_secret(old)  # the keyring entry moves with the name
+                secret = self._keys.load(old)  # the keyring entry moves with the name
         if secret is not None and account.key_source == KeySource.KEYRING:
-            credentials.store_secret(account.name, secret)
+            self._keys.store(account.name, secret)
         try:
             account = self.store.accounts.update(account)
         except BaseException:
@@ -202,6 +228,6 @@ class AccountService:
         return account, count
 
     def _forget_key(self, name: str) -> None:
-        warning = credentials.delete_secret(name)
+        warning = self._keys.delete(name)
         if warning is not None:
             self.warnings.append(warning)

@@ -144,3 +144,34 @@ def test_quitting_stays_within_the_budget_and_says_how_long_it_took(
     with caplog.at_level(logging.INFO):
         _stop(controller)
     assert any("quit took" in r.getMessage() for r in caplog.records)
+
+
+def test_a_key_typed_in_the_accounts_dialog_is_stored_off_the_gui_thread(
+    qtbot: QtBot, tmp_path: Path, backend: GatedKeyring
+) -> None:
+    from PySide6.QtCore import QTimer
+
+    from desktop_app.ui.accounts_dialog import AccountForm
+
+    controller = _controller(tmp_path / "data", Told())
+    said: list[str] = []
+    controller.state.message.connect(said.append)
+    turns: list[int] = []
+    ticking = QTimer()
+    ticking.timeout.connect(lambda: turns.append(1))
+    try:
+        controller.start()
+        backend.threads.clear()
+        backend.gate.clear()  # locked: the write waits for its unlock
+        ticking.start(10)
+        QTimer.singleShot(900, backend.gate.set)  # the person types the keyring's password (after 0.5 s: "waiting")
+        form = AccountForm(None, "acme", "pdfco", None, None, None, KeySource.KEYRING, None, Secret("k-typed"))
+        controller.accounts.save(form)  # synchronous for the dialog, the event loop turning meanwhile
+        ticking.stop()
+        assert len(turns) >= 3  # the GUI kept turning while the keyring waited
+        assert any("Waiting for the keyring" in s for s in said)
+        assert backend.threads == [THREAD_NAME]
+        assert credentials.load_secret(Account("acme", "pdfco", KeySource.KEYRING)).reveal() == "k-typed"
+        assert [a.name for a in controller.store.accounts.all()] == ["acme"]
+    finally:
+        _stop(controller)
