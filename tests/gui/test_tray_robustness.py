@@ -175,3 +175,27 @@ def test_a_key_typed_in_the_accounts_dialog_is_stored_off_the_gui_thread(
         assert [a.name for a in controller.store.accounts.all()] == ["acme"]
     finally:
         _stop(controller)
+
+
+def test_with_no_notification_server_and_no_tray_an_ending_raises_the_window_with_a_banner(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 18, on a desktop with neither (weston with no notification daemon): the ending reaches the person."""
+    from desktop_app.ui.missed_endings import EndingsBanner
+    from desktop_app.ui.notifier import Notifier
+    from tests.factories import job_change
+
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    runtime = tmp_path / "runtime"  # no `bus` socket in it
+    runtime.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    controller = _controller(tmp_path / "data", Notifier())
+    try:
+        controller.start()
+        controller.window.hide()
+        controller.notifier.notify_changes([job_change(1, JobState.FAILED, label="Quarterly report")])
+        assert controller.window.isVisible()  # raised
+        banner = controller.window.findChild(EndingsBanner)
+        assert banner is not None and "Failed: Quarterly report" in banner.text()
+    finally:
+        _stop(controller)
