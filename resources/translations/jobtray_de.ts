@@ -181,6 +181,14 @@
         <translation>%1 kopiert</translation>
     </message>
     <message>
+        <source>A key stayed in the keyring</source>
+        <translation>Ein Schlüssel ist im Schlüsselbund geblieben</translation>
+    </message>
+    <message>
+        <source>JobTray hit an unexpected error checking %1</source>
+        <translation>JobTray ist beim Prüfen von %1 auf einen unerwarteten Fehler gestoßen</translation>
+    </message>
+    <message>
         <source>JobTray cannot write its database</source>
         <translation>JobTray kann seine Datenbank nicht schreiben</translation>
     </message>
@@ -360,6 +368,10 @@
     <message>
         <source>A command for an ended job failed</source>
         <translation>Ein Befehl für einen beendeten Auftrag ist fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>JobTray picked up where it stopped</source>
+        <translation>JobTray hat dort weitergemacht, wo es aufgehört hatte</translation>
     </message>
 </context>
 <context>
@@ -1221,6 +1233,17 @@
     <message>
         <source>Acknowledge failures (%1)</source>
         <translation>Fehler zur Kenntnis nehmen (%1)</translation>
+    </message>
+</context>
+<context>
+    <name>TrayPolling</name>
+    <message>
+        <source>Waiting for the keyring to be unlocked…</source>
+        <translation>Warte darauf, dass der Schlüsselbund entsperrt wird …</translation>
+    </message>
+    <message>
+        <source>The keyring answered</source>
+        <translation>Der Schlüsselbund hat geantwortet</translation>
     </message>
 </context>
 <context>
