@@ -1,7 +1,7 @@
-"""Issue 18's done-when for the tray: `kill -9` of the tray in mid-download is repaired at the next start. The
-real app (offscreen) watches a PDF.co job on the simulator whose result sits on the S3 stand-in, held halfway (a
-slow file host); the tray is killed with SIGKILL while the body streams, the host is let go, a second tray starts
-and saves the file whole, under its name, once."""
+"""Issue 18's done-when for the tray: `kill -9` of the tray in mid-download is repaired at the next start, and a
+SIGTERM (a logout, `systemctl --user stop`) stops it cleanly. The real app (offscreen) watches a PDF.co job on the
+simulator whose result sits on the S3 stand-in, held halfway (a slow file host); the tray gets the signal while the
+body streams, the host is let go, a second tray starts and saves the file whole, under its name, once."""
 
 from __future__ import annotations
 
@@ -46,7 +46,8 @@ def _tray(data_dir: Path, env: dict[str, str]) -> subprocess.Popen[str]:
 
 
 @pytest.mark.slow
-def test_kill_9_in_mid_download_is_repaired_at_the_next_start(data_dir: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM], ids=["kill-9", "sigterm"])
+def test_a_stop_in_mid_download_is_repaired_at_the_next_start(data_dir: Path, tmp_path: Path, signum: int) -> None:
     out = tmp_path / "results"
     sim = pdfco_sim.PdfCoSimulator(PDFCO_KEY)
     with ObjectStoreServer() as s3:
@@ -70,17 +71,22 @@ def test_kill_9_in_mid_download_is_repaired_at_the_next_start(data_dir: Path, tm
             try:
                 _until(s3.held.is_set, 30, "the download to stream", first)
                 _until(lambda: any(out.glob("*.part")), 10, "the .part file", first)
-                first.send_signal(signal.SIGKILL)
-                first.communicate(timeout=10)
+                first.send_signal(signum)
+                _, first_err = first.communicate(timeout=15)
             finally:
                 if first.poll() is None:
                     first.kill()
                     first.communicate()
-            assert first.returncode == -signal.SIGKILL
             with Store(data_dir) as store:
                 [row] = store.outbox.for_job(job.id)
-                assert (row.kind, row.state, row.claimed_by) == ("download", "running", first.pid)
                 assert store.jobs.get(job.id).result_file is None
+            if signum == signal.SIGKILL:
+                assert first.returncode == -signal.SIGKILL
+                assert (row.kind, row.state, row.claimed_by) == ("download", "running", first.pid)  # for the repair
+            else:  # a clean stop within the quit budget: the download abandoned, its row left to resume
+                assert first.returncode == 0, first_err[-3000:]
+                assert (row.kind, row.state, row.target_name) == ("download", "pending", "report.pdf")
+                assert list(out.iterdir()) == []  # no .part
             s3.release()
 
             second = _tray(data_dir, env)
