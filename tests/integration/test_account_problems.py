@@ -94,3 +94,34 @@ def test_a_wrong_key_is_a_problem_named_as_such(
         [problem] = store.accounts.problems().values()
     assert problem.kind == ProblemKind.WRONG_KEY and problem.action == "Edit the account"
     assert "not-the-key" not in problem.message
+
+
+def test_a_locked_keyring_is_a_problem_until_it_unlocks(
+    pdfco_simulator: tuple[pdfco.PdfCoSimulator, SimulatorServer], data_dir
+) -> None:
+    import keyring
+
+    from desktop_app.core.model import KeySource, Secret
+    from desktop_app.engine.accounts import AccountDraft, AccountService
+    from tests.support.locked_keyring import LockedKeyring
+
+    sim, server = pdfco_simulator
+    backend = LockedKeyring()
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    try:
+        with Store(data_dir) as store:
+            draft = AccountDraft("work", "pdfco", KeySource.KEYRING, base_url=server.base_url)
+            AccountService(store).add(draft, Secret(PDFCO_KEY))
+        assert run_cli("add", "--account", "work", sim.add_job([pdfco.working()]))[0] == 0
+        backend.locked = True
+        assert run_cli("poll")[0] == 2
+        [account] = json.loads(run_cli("account", "list", "--json")[1])
+        assert account["problem"]["kind"] == "keyring_locked"
+        assert account["problem"]["action"] == "Unlock the keyring"
+        backend.locked = False
+        assert run_cli("poll")[0] == 0
+        [account] = json.loads(run_cli("account", "list", "--json")[1])
+        assert account["problem"] is None
+    finally:
+        keyring.set_keyring(previous)
