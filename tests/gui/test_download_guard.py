@@ -1,51 +1,61 @@
-"""No silent stop (issue 18) for a tray download: an unexpected exception inside one is logged with its
-traceback and ends as an outcome that says so (the app tells "Result not saved"); the pool goes on saving."""
+"""No silent stop (issue 18) for a tray download: an unexpected exception inside one (here from its free-space
+probe, a real `Download` hook) is logged with its traceback in the outbox's work thread, ends the row as failed
+("result not saved", told on the main thread), and the runner goes on: "Save result again" saves the file."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 
-from desktop_app.engine.downloads import Download, DownloadOutcome, DownloadRequest
+from desktop_app.app.outbox_pump import OutboxPump
+from desktop_app.core.model import Account, JobState, KeySource, Status
+from desktop_app.core.settings import AccountSettings
+from desktop_app.engine.outbox import OutboxNews
 from desktop_app.simulators.objects import ObjectStoreServer
-from desktop_app.workers.download_worker import DownloadPool
+from desktop_app.store.database import Store
+from desktop_app.store.outbox import OutboxAction
 
 BODY = b"%PDF-1.7 result " * 64
 
 
-class BuggyOnce(Download):
-    """A real download whose first run raises what a bug would (not an OSError or a requests error)."""
-
-    failed = 0
-
-    def run(self, report: Callable[[int, int | None], None] | None = None) -> DownloadOutcome:
-        if not BuggyOnce.failed:
-            BuggyOnce.failed += 1
-            raise RuntimeError("injected into a download")
-        return super().run(report) if report is not None else super().run()
-
-
-def test_an_exception_in_a_download_is_an_outcome_and_the_next_download_saves(
-    qtbot, tmp_path: Path, caplog: pytest.LogCaptureFixture
+def test_an_exception_in_a_download_fails_its_row_and_the_runner_goes_on(
+    qtbot: QtBot, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.ERROR, logger="desktop_app.workers.download_worker")
-    with ObjectStoreServer() as s3:
-        url = s3.put("JOB1/report.pdf", BODY)
-        request = DownloadRequest(
-            row_id=1, account="acme", job_id="JOB1", url=url, folder=str(tmp_path), reserve_bytes=0
+    out = tmp_path / "out"
+    probes: list[int] = []
+
+    def free_space_buggy_once(_folder: object) -> int:
+        probes.append(1)
+        if len(probes) == 1:
+            raise RuntimeError("injected into a download")
+        return 10**12
+
+    caplog.set_level(logging.ERROR, logger="desktop_app.engine.outbox")
+    with ObjectStoreServer() as s3, Store(tmp_path / "d") as store:
+        account = store.accounts.add(Account("work", "pdfco", KeySource.ENV, key_env="K"))
+        store.settings.save_account("work", AccountSettings(save_results=str(out)))
+        job, _ = store.jobs.add(account, "J1")
+        pump = OutboxPump(
+            store,
+            config_for=lambda _name: None,
+            runner_options={"download_options": {"free_space": free_space_buggy_once, "reserve_bytes": 0}},
         )
-        pool = DownloadPool(make_download=BuggyOnce)
-        with qtbot.waitSignal(pool.finished, timeout=5000) as first:
-            assert pool.start(request)
-        outcome = first.args[0]
-        assert not outcome.ok and "unexpected error" in (outcome.error or "")
+        news: list[OutboxNews] = []
+        pump.news.connect(news.append)
+        pump.start()  # before the ending: its work is told as it happens, not as a replay
+        url = s3.put("J1/report.pdf", BODY)
+        with store.jobs.transaction():
+            store.jobs.record_status(job.id, Status("J1", JobState.SUCCEEDED, "success", 100.0, None, url))
+            store.outbox.add_actions(job.id, [OutboxAction("download", "account:save-results")])
+        pump.pump()
+        qtbot.waitUntil(lambda: any(n.kind == "not_saved" for n in news), timeout=10_000)
+        assert "unexpected error" in next(n.text for n in news if n.kind == "not_saved")
         assert any(r.exc_info and "injected" in str(r.exc_info[1]) for r in caplog.records)  # with its traceback
-        qtbot.waitUntil(lambda: not pool.busy(1), timeout=5000)
-        with qtbot.waitSignal(pool.finished, timeout=5000) as second:
-            assert pool.start(request)  # "Save result again" works: nothing was left stuck
-        assert second.args[0].ok, second.args[0].error
-        assert (tmp_path / "report.pdf").read_bytes() == BODY
-        assert pool.shutdown(2.0)
+        pump.save_again(store.jobs.get(job.id))  # "Save result again": nothing was left stuck
+        qtbot.waitUntil(lambda: any(n.kind == "saved" for n in news), timeout=10_000)
+        assert (out / "report.pdf").read_bytes() == BODY
+        pump.begin_stop()
+        assert pump.wait_stopped(1.0)

@@ -1,7 +1,7 @@
 """The tray's quit budget (issue 18): everything is told to stop first, then waited for against one deadline.
 On a virtual clock: parts stuck for ever cost the budget once, not each in turn (before: 2 + 0.5 + 2 + 1 + 2 s).
 With real parts: a poll worker inside a hanging request and a download from a server holding its body stop at
-once, and the notifier's thread against a dead bus ends within its share."""
+once (the download's outbox row left to resume), and the notifier's thread ends within its share."""
 
 from __future__ import annotations
 
@@ -10,15 +10,17 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from desktop_app.core.model import Secret
+from desktop_app.app.outbox_pump import OutboxPump
+from desktop_app.core.model import Account, JobState, KeySource, Secret, Status
 from desktop_app.core.ratelimit import parse_rate_limit
-from desktop_app.engine.downloads import DownloadRequest
+from desktop_app.core.settings import AccountSettings
 from desktop_app.engine.poller import AccountPoller, PollerSpec
 from desktop_app.providers.base import ProviderConfig
 from desktop_app.providers.pdfco import PdfCoProvider
 from desktop_app.simulators.objects import ObjectStoreServer
+from desktop_app.store.database import Store
+from desktop_app.store.outbox import OutboxAction
 from desktop_app.ui.notifier import Notifier
-from desktop_app.workers.download_worker import DownloadPool
 from desktop_app.workers.pool import WorkerPool
 from desktop_app.workers.stopping import NOTIFIER_SHARE_S, QUIT_BUDGET_S, Stopping, StopStep, stop_within
 from tests.support.clock import VirtualClock
@@ -86,24 +88,32 @@ def test_a_part_that_raises_while_stopping_does_not_keep_the_others_running() ->
 
 def test_real_parts_stuck_in_io_stop_together(qtbot: QtBot, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    with FaultServer() as hanging, ObjectStoreServer() as s3:
+    with FaultServer() as hanging, ObjectStoreServer() as s3, Store(tmp_path / "d") as store:
         hanging.inject(Fault.hang(seconds=30.0))
         config = ProviderConfig(base_url=hanging.base_url, secret=Secret("k"), timeout=(30.0, 30.0))
         pool = WorkerPool()
         pool.start(AccountPoller(PollerSpec("acme", "PDF.co", PdfCoProvider, config, parse_rate_limit("20/s"))))
         pool.set_jobs("acme", [("job-1", 0.0)])
-        url = s3.put("JOB1/big.bin", b"x" * 400_000, mode="held")
-        downloads = DownloadPool()
-        downloads.start(DownloadRequest(1, "acme", "JOB1", url, str(out), reserve_bytes=0))
+        account = store.accounts.add(Account("work", "pdfco", KeySource.ENV, key_env="K"))
+        store.settings.save_account("work", AccountSettings(save_results=str(out)))
+        job, _ = store.jobs.add(account, "J1")
+        url = s3.put("J1/big.bin", b"x" * 400_000, mode="held")
+        with store.jobs.transaction():
+            store.jobs.record_status(job.id, Status("J1", JobState.SUCCEEDED, "success", 100.0, None, url))
+            store.outbox.add_actions(job.id, [OutboxAction("download", "account:save-results")])
+        outbox = OutboxPump(store, config_for=lambda _name: None)
+        outbox.start()
         qtbot.waitUntil(lambda: hanging.request_count >= 1, timeout=5000)
         qtbot.waitUntil(s3.held.is_set, timeout=5000)
         notifier = Notifier()
         report = stop_within(
             [
                 StopStep("poll workers", pool),
-                StopStep("downloads", downloads),
+                StopStep("after-end work", outbox),
                 StopStep("notifier", Stopping(lambda: None, lambda s: notifier.close(s) or True), most=0.5),
             ]
         )
         assert report.clean, report.left_behind
         assert list(out.iterdir()) == []  # the partial file removed
+        [row] = store.outbox.for_job(job.id)
+        assert row.state == "pending"  # left to resume at the next start
