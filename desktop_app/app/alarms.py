@@ -49,12 +49,18 @@ class FailureAlarms(QObject):
         self._notifier = notifier
         self._hours = renotify_hours
         self._clock = clock or (lambda: datetime.now(UTC))
+        self._stopped = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.remind_due)
         notifier.acknowledge_requested.connect(lambda row_id: self.acknowledge([row_id]))
         state.jobs_changed.connect(lambda _rows: self.arm())
         state.jobs_updated.connect(lambda _rows: self.arm())
+
+    def stop(self) -> None:
+        """At quit: nothing more is worked out (the store is about to close)."""
+        self._timer.stop()
+        self._stopped = True
 
     def acknowledge(self, row_ids: Iterable[int]) -> None:
         """The user acknowledged these failures: written, the rows refreshed, the icon stops alarming."""
@@ -76,6 +82,8 @@ class FailureAlarms(QObject):
 
     def arm(self) -> None:
         """(Re)start the timer for the earliest reminder due among the model's jobs."""
+        if self._stopped:
+            return
         when = next_renotify(self._model.jobs(), self._hours())
         if when is None:
             self._timer.stop()

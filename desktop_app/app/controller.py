@@ -154,6 +154,7 @@ class AppController(QObject):
         )
         self.etas = EtaDisplay(store, self.model, self.state, self.tray, parent=self)
         self.forwarding = TrayForwarding(store, self._forward_problem, environ=environ, parent=self)
+        self.after.forwarding = self.forwarding
         self._forward_told: list[str] = []
         self.preferences = Preferences(
             self.state, self.windows, self.after, self.tray, forwarding=self.forwarding, parent=self
@@ -289,6 +290,8 @@ class AppController(QObject):
 
         self.follower.stop()
         self._tray_timer.stop()
+        self.etas.stop()
+        self.alarms.stop()
         self.clipboard.set_enabled(False)
         self.adder.shutdown()
         steps = [

@@ -24,6 +24,7 @@ from desktop_app.core.settings import AccountSettings, GlobalSettings
 from desktop_app.store.database import Store
 
 if TYPE_CHECKING:
+    from desktop_app.app.forwarding import TrayForwarding
     from desktop_app.app.outbox_pump import OutboxPump
     from desktop_app.app.state import AppState
     from desktop_app.engine.outbox import OutboxNews
@@ -75,6 +76,8 @@ class EndActions(QObject):
         self._pump: OutboxPump | None = None
         self._planned = False  # an ending had work: the runner starts, if it has not yet
         self._told: set[str] = set()
+        # Forwarding (issue 21): its 'forward' rows planned with the rest and run by the same pump.
+        self.forwarding: TrayForwarding | None = None
 
     # ---- settings ---------------------------------------------------------------------------------------------
 
@@ -134,16 +137,19 @@ class EndActions(QObject):
         ending's own transaction: an ending is never recorded without the work that follows it."""
         from desktop_app.engine.after_end import plan_actions
 
+        settings = self.account(change.job.account)
         try:
-            actions = plan_actions(change, self.account(change.job.account), self.app)
-            self._planned = self._planned or bool(actions)
-            return actions
+            actions = plan_actions(change, settings, self.app)
         except JobTrayError as exc:  # a stored command line that no longer splits: the ending is kept
             key = str(exc)
             if key not in self._told:
                 self._told.add(key)
                 self._notifier.notify_problem(self.tr("A command for ended jobs cannot run"), key)
-            return []
+            actions = []
+        if self.forwarding is not None:
+            actions = [*actions, *self.forwarding.plan(change, settings, self.app)]
+        self._planned = self._planned or bool(actions)
+        return actions
 
     def start_outbox(self) -> None:
         """Resume what earlier runs left (a crash's download starts again under its recorded name; a command that
@@ -201,6 +207,8 @@ class EndActions(QObject):
 
             self._pump = OutboxPump(self.store, config_for=self._config_for, environ=self._environ, parent=self)
             self._pump.news.connect(self._on_news)
+            if self.forwarding is not None:
+                self.forwarding.register(self._pump.runner)  # before start: forward rows left open resume too
             self._pump.start()  # repairs what dead processes left, then claims what is due
         return self._pump
 
@@ -220,7 +228,11 @@ class EndActions(QObject):
             self.not_saved.emit(job.id, news.text)
         elif news.kind == "command_failed":
             self._notifier.notify_problem(self.tr("A command for an ended job failed"), news.text)
-        else:  # what a restart resumed or found unfinished, or a database that cannot be written
+        elif news.kind == "failed":  # another kind of after-end work (a forward) that did not go through
+            self._notifier.notify_problem(self.tr("After-end work failed"), news.text)
+        elif news.kind == "problem":  # the database refuses the outcomes for now: they wait in order
+            self._window.show_message(news.text)
+        else:  # what a restart resumed ("summary") or found unfinished ("repaired")
             self._notifier.notify_problem(self.tr("JobTray picked up where it stopped"), news.text)
             self._window.show_message(news.text)
 

@@ -49,6 +49,7 @@ class EtaDisplay(QObject):
         self._learned: dict[str, DurationHistory] | None = None
         # A provider's own estimate (encoding.com's time_left): (account, job ID) -> (seconds left, when heard).
         self._time_left: dict[tuple[str, str], tuple[float, datetime]] = {}
+        self._stopped = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.refresh)
@@ -57,12 +58,19 @@ class EtaDisplay(QObject):
         state.status_changed.connect(self._ended)
 
     def _soon(self) -> None:
+        if self._stopped:
+            return
         if not self._timer.isActive() or self._timer.remainingTime() > DEBOUNCE_MS:
             self._timer.start(DEBOUNCE_MS)
 
     def _ended(self, changes: list[StatusChange]) -> None:
         if any(change.new_state.is_terminal for change in changes):
             self._learned = None  # learned again at the next refresh
+
+    def stop(self) -> None:
+        """At quit: nothing more is worked out (the store is about to close)."""
+        self._timer.stop()
+        self._stopped = True
 
     def note_result(self, result: CheckResult) -> None:
         """A worker's answer (connect the pool's `result_ready`): the provider's time-left estimates in it."""
@@ -75,6 +83,8 @@ class EtaDisplay(QObject):
                 self._time_left.pop(key, None)
 
     def refresh(self) -> None:
+        if self._stopped:
+            return
         open_jobs = [job for job in self._model.jobs() if not job.state.is_terminal]
         now = self._clock()
         left: dict[int, float] = {}
