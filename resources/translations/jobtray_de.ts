@@ -373,6 +373,10 @@
         <source>JobTray picked up where it stopped</source>
         <translation>JobTray hat dort weitergemacht, wo es aufgehört hatte</translation>
     </message>
+    <message>
+        <source>After-end work failed</source>
+        <translation>Arbeit nach Auftragsende fehlgeschlagen</translation>
+    </message>
 </context>
 <context>
     <name>EndingsBanner</name>
