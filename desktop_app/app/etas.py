@@ -11,6 +11,7 @@ import logging
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer
 
@@ -19,10 +20,12 @@ from desktop_app.core.durations import DurationHistory
 from desktop_app.core.errors import JobTrayError
 from desktop_app.core.model import StatusChange
 from desktop_app.engine.etas import etas_for, histories
-from desktop_app.engine.results import CheckResult
 from desktop_app.store.database import Store
 from desktop_app.ui.job_model import JobTableModel
 from desktop_app.ui.tray import TrayIcon
+
+if TYPE_CHECKING:
+    from desktop_app.engine.results import CheckResult  # requests comes with it: not loaded by an idle tray
 
 log = logging.getLogger(__name__)
 

@@ -16,6 +16,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
 
@@ -24,10 +25,14 @@ from desktop_app.core.forwarding import ForwardTarget, UrlSource, trial_message
 from desktop_app.core.model import Secret, StatusChange
 from desktop_app.core.rules import PRESENCE_UNKNOWN_TEXT, Presence
 from desktop_app.core.settings import AccountSettings, GlobalSettings
-from desktop_app.engine.forwarding import DEFAULT_DEADLINE, deliver, forward_factory, plan_forwards
-from desktop_app.engine.outbox import OutboxRunner
 from desktop_app.store.database import Store
-from desktop_app.store.outbox import OutboxAction
+
+if TYPE_CHECKING:
+    # engine.forwarding and engine.outbox bring requests (~20 MB): an idle tray loads neither (imported on use).
+    from desktop_app.engine.outbox import OutboxRunner
+    from desktop_app.store.outbox import OutboxAction
+
+DEFAULT_DEADLINE = 15.0  # engine.forwarding.DEFAULT_DEADLINE, without importing it
 
 log = logging.getLogger(__name__)
 
@@ -57,11 +62,18 @@ class TrayForwarding(QObject):
 
     def register(self, runner: OutboxRunner) -> None:
         """The runner runs 'forward' rows from now on."""
+        from desktop_app.engine.forwarding import forward_factory
+
         runner.register("forward", forward_factory(self._store, self._post_problem, self._environ))
 
     def plan(self, change: StatusChange, settings: AccountSettings, app: GlobalSettings) -> list[OutboxAction]:
         """The ending's 'forward' rows, for the recorder's plan_for (inside the ending's transaction)."""
-        return plan_forwards(change, settings, self._store.forwards.all(), app)
+        targets = self._store.forwards.all()
+        if not targets:
+            return []
+        from desktop_app.engine.forwarding import plan_forwards
+
+        return plan_forwards(change, settings, targets, app)
 
     def _post_problem(self, text: str) -> None:
         try:
@@ -108,6 +120,7 @@ class TrayForwarding(QObject):
     def test(self, name: str, deadline: float = DEFAULT_DEADLINE) -> None:
         """Send a test message; the answer comes as `tested(name, error)`. The URL is read here (main thread),
         sent from a thread of its own."""
+        from desktop_app.engine.forwarding import deliver
         from desktop_app.system.forward_urls import load_url
 
         try:
