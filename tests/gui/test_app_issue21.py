@@ -107,3 +107,15 @@ def test_the_settings_dialog_has_the_forwarding_page_and_quiet_hours_reach_the_n
     assert isinstance(notifier, TellingNotifier)
     assert isinstance(notifier.telling[-1], QuietHours) and notifier.telling[-1].text() == "22:00-07:00"
     assert controller.store.settings.app().quiet_hours == "22:00-07:00"
+
+
+def test_jobtray_ack_from_a_terminal_clears_the_running_trays_alarm(
+    controller: app_module.AppController, folder: Path, qtbot: QtBot
+) -> None:
+    from tests.support.cli import run_cli
+
+    assert _look(controller) == TrayLook.FAILED
+    code, _out, err = run_cli("--data-dir", str(folder), "ack", "bad")
+    assert code == 0, err
+    controller.follower.poll_data_version()  # what the folder watch does when the other process commits
+    qtbot.waitUntil(lambda: _look(controller) == TrayLook.PROBLEM, timeout=3000)
