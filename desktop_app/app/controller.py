@@ -65,6 +65,7 @@ log = logging.getLogger(__name__)
 
 BENCH_READY_FILE_ENV = "JOBTRAY_BENCH_READY_FILE"  # bench/startup.py: where to write the time the tray was shown
 TRAY_UPDATE_MS = 100  # results come in bursts: the icon and tooltip (a pass over every job) follow once per burst
+DND_READ_S = 10.0  # how long a read of the desktop's do-not-disturb is trusted
 STOP_TIMEOUT_S = QUIT_BUDGET_S  # the quit budget (docs/ARCHITECTURE.md, "Quitting")
 # Printed as is (a terminal line); the window shows it translated ("AppController" context).
 NO_TRAY_NOTE = QT_TRANSLATE_NOOP(
@@ -156,6 +157,7 @@ class AppController(QObject):
         self.forwarding = TrayForwarding(store, self._forward_problem, environ=environ, parent=self)
         self.after.forwarding = self.forwarding
         self._forward_told: list[str] = []
+        self._dnd_read: tuple[float, bool | None] | None = None
         self.preferences = Preferences(
             self.state, self.windows, self.after, self.tray, forwarding=self.forwarding, parent=self
         )
@@ -367,9 +369,18 @@ class AppController(QObject):
             quiet = parse_quiet_hours(app.quiet_hours or "")
         except JobTrayError:
             quiet = None
+        self.notifier.set_telling(quiet, app.respect_dnd, self._read_dnd if app.respect_dnd else None)
+
+    def _read_dnd(self) -> bool | None:
+        """The desktop's do-not-disturb, read at most every DND_READ_S (a D-Bus call, on GNOME a `gsettings` run)."""
+        import time
+
         from desktop_app.system.presence import read_dnd
 
-        self.notifier.set_telling(quiet, app.respect_dnd, read_dnd if app.respect_dnd else None)
+        now = time.monotonic()
+        if self._dnd_read is None or now - self._dnd_read[0] >= DND_READ_S:
+            self._dnd_read = (now, read_dnd())
+        return self._dnd_read[1]
 
     def _forward_problem(self, text: str) -> None:
         """A forwarding target failed (told once by the engine): a notification and a line in the menu."""
