@@ -194,7 +194,8 @@ class EndActions(QObject):
             self._window.show_message(self.tr("That result cannot be saved: the account has no folder for results"))
 
     def saving(self) -> dict[int, tuple[int, int | None]]:
-        return {}
+        """The results being saved now: {job row id: (bytes so far, total or None)}."""
+        return self._pump.saving if self._pump is not None else {}
 
     @property
     def outbox(self) -> OutboxPump | None:
@@ -207,10 +208,24 @@ class EndActions(QObject):
 
             self._pump = OutboxPump(self.store, config_for=self._config_for, environ=self._environ, parent=self)
             self._pump.news.connect(self._on_news)
+            self._pump.downloads.connect(self._on_downloads)
             if self.forwarding is not None:
                 self.forwarding.register(self._pump.runner)  # before start: forward rows left open resume too
             self._pump.start()  # repairs what dead processes left, then claims what is due
         return self._pump
+
+    def _on_downloads(self, downloads: dict[int, tuple[int, int | None]]) -> None:
+        """Progress of the results being saved (throttled by the pump): the menu's "saving 42%", and the window's
+        status line when the window is there (not built for it)."""
+        self._tray.set_downloads(downloads)
+        if not getattr(self._window, "is_built", True):
+            return
+        from desktop_app.ui.tray import saving_text
+
+        for row_id, (received, total) in downloads.items():
+            job = self._model.job(row_id)
+            if job is not None:
+                self._window.show_message(f"{job.title}: {saving_text(received, total)}")
 
     def _on_news(self, news: OutboxNews) -> None:
         """What the outbox's work did, told the tray's way (on the main thread)."""

@@ -22,6 +22,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from desktop_app.core.model import Job
+from desktop_app.engine.downloads import DownloadProgress
 from desktop_app.engine.outbox import OutboxRunner, StopReport
 from desktop_app.providers.base import ProviderConfig
 from desktop_app.store.database import Store
@@ -29,6 +30,9 @@ from desktop_app.store.database import Store
 log = logging.getLogger(__name__)
 
 STOP_GRACE_S = 1.0  # a command's grace between SIGTERM and SIGKILL at quit: inside the quit budget
+PROGRESS_INTERVAL_MS = 250  # downloads' progress reaches the tray at most 4 times a second (a menu rebuild each)
+
+Downloads = dict[int, tuple[int, int | None]]  # job row id -> (bytes so far, total or None)
 
 
 class OutboxPump(QObject):
@@ -36,10 +40,14 @@ class OutboxPump(QObject):
 
     Signals:
         news(OutboxNews): something to tell the person, on the main thread.
+        downloads(dict): the results being saved now, {job row id: (bytes so far, total or None)}, on the main
+            thread: throttled (at most every PROGRESS_INTERVAL_MS), and said again without a download once it ends.
     """
 
     news = Signal(object)
+    downloads = Signal(object)
     _woken = Signal()
+    _progressed = Signal()
 
     def __init__(
         self,
@@ -53,13 +61,25 @@ class OutboxPump(QObject):
         super().__init__(parent)
         self._woken.connect(self.pump, Qt.ConnectionType.QueuedConnection)
         self._wake_posted = threading.Event()
+        # Progress comes from the download threads: the latest per job kept under a lock, carried to the main
+        # thread by one queued signal at a time, and passed on at most every PROGRESS_INTERVAL_MS.
+        self._progress_lock = threading.Lock()
+        self._progress_latest: Downloads = {}
+        self._progress_posted = False
+        self._shown: Downloads = {}
+        self._progressed.connect(self._progress_arrived, Qt.ConnectionType.QueuedConnection)
+        self._progress_timer = QTimer(self)
+        self._progress_timer.setSingleShot(True)
+        self._progress_timer.setInterval(PROGRESS_INTERVAL_MS)
+        self._progress_timer.timeout.connect(self._flush_progress)
+        options = {"on_progress": self._on_progress, **dict(runner_options or {})}
         self.runner = OutboxRunner(
             store,
             on_news=self.news.emit,
             wake=self._wake,
             config_for=config_for,
             environ=environ,
-            **dict(runner_options or {}),
+            **options,
         )
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -90,6 +110,7 @@ class OutboxPump(QObject):
             log.exception("after-end work: pump failed; trying again shortly")
             self._timer.start(5_000)
             return
+        self._forget_ended_downloads()
         self._arm()
 
     def save_again(self, job: Job) -> int:
@@ -102,11 +123,17 @@ class OutboxPump(QObject):
     def in_flight(self) -> int:
         return self.runner.in_flight
 
+    @property
+    def saving(self) -> Downloads:
+        """The results being saved now, as last said by `downloads`."""
+        return dict(self._shown)
+
     # ---- quitting: a `workers.stopping.Stoppable` ------------------------------------------------------------
 
     def begin_stop(self) -> None:
         self._stopping = True
         self._timer.stop()
+        self._progress_timer.stop()
 
     def wait_stopped(self, seconds: float) -> bool:
         """Abandon downloads (rows left to resume, `.part` removed) and end commands (their groups); True when no
@@ -131,6 +158,46 @@ class OutboxPump(QObject):
         self._wake_posted.set()
         with contextlib.suppress(RuntimeError):  # the pump is gone (quit): the rows resume at the next start
             self._woken.emit()
+
+    def _on_progress(self, progress: DownloadProgress) -> None:
+        # A download's thread: keep the latest, post at most one queued signal until the main thread takes it.
+        with self._progress_lock:
+            self._progress_latest[progress.row_id] = (progress.received, progress.total)
+            if self._progress_posted:
+                return
+            self._progress_posted = True
+        with contextlib.suppress(RuntimeError):  # the pump is gone (quit)
+            self._progressed.emit()
+
+    def _progress_arrived(self) -> None:
+        if not self._progress_timer.isActive():  # the first of a burst at once, the rest when the interval ends
+            self._flush_progress()
+
+    def _flush_progress(self) -> None:
+        with self._progress_lock:
+            latest, self._progress_latest = self._progress_latest, {}
+            self._progress_posted = False
+        if self._stopping or not latest:
+            return
+        running = self._downloading()
+        shown = {**self._shown, **{job: seen for job, seen in latest.items() if job in running}}
+        if shown != self._shown:
+            self._shown = shown
+            self.downloads.emit(dict(shown))
+        self._progress_timer.start()
+
+    def _forget_ended_downloads(self) -> None:
+        """A download whose outcome was recorded leaves the progress shown (a late progress call is dropped)."""
+        if not self._shown:
+            return
+        running = self._downloading()
+        kept = {job: seen for job, seen in self._shown.items() if job in running}
+        if kept != self._shown:
+            self._shown = kept
+            self.downloads.emit(dict(kept))
+
+    def _downloading(self) -> set[int]:
+        return {job.id for row, job in self.runner.active() if row.kind == "download"}
 
     def _arm(self) -> None:
         if self._stopping:

@@ -371,7 +371,7 @@ class Download:
         host = urlsplit(response.url or request.url).netloc
         size = 0
         since_check = 0
-        told = self._clock()
+        told = self._clock() - PROGRESS_SECONDS  # the first chunk is told at once: a stalled host shows how far
         try:
             for chunk in response.iter_content(chunk_size=CHUNK_BYTES):
                 reason = self._stop_reason()
