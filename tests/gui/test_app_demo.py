@@ -30,11 +30,8 @@ def test_demo_runs_on_simulators_and_quits_cleanly(data_dir: Path) -> None:
         )
 
     args = argparse.Namespace(demo=True, quit_after=4.0, data_dir=None, debug=False)
-    started = time.monotonic()
-    code = run_app(args, ready)
-    elapsed = time.monotonic() - started
+    code = run_app(args, ready)  # returns: --quit-after quit it (the quit budget is test_quit_budget's, virtual)
     assert code == 0
-    assert elapsed < 4.0 + 2.5, f"quit took {elapsed - 4.0:.1f} s"
     assert seen["accounts"] == ["cloudconvert", "encodingcom", "ipaper", "pdfco", "scriptx"]  # one defined in a file
     assert 10 <= seen["jobs"] <= 16
     assert any(new == JobState.RUNNING for _, _, new in changes), changes
