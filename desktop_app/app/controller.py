@@ -38,6 +38,7 @@ from desktop_app.app.following import StoreFollower
 from desktop_app.app.forwarding import TrayForwarding
 from desktop_app.app.keys import TrayKeys
 from desktop_app.app.opening import app_icon_path
+from desktop_app.app.pending_work import TrayPendingWork
 from desktop_app.app.polling import TrayPolling
 from desktop_app.app.preferences import Preferences
 from desktop_app.app.state import AppState
@@ -101,7 +102,8 @@ class AppController(QObject):
         self.model = JobTableModel(self)
         self.tray = TrayIcon(self)
         self.notifier = notifier if notifier is not None else Notifier(app_icon_path=app_icon_path())
-        self.windows = WindowHost(store, self.model, self.state, self)
+        # The window's table reads every job when it is first built; until then the model holds the tray's only.
+        self.windows = WindowHost(store, self.model, self.state, self, load_all=self._load_all_jobs)
         # Keys are read (and deleted) on the keyring's own thread: an unlock prompt never freezes the window.
         self.keys = TrayKeys(environ, self)
         # Settings that stay; saved results and commands after a job ends, run from the outbox (issues 13, 18).
@@ -156,6 +158,10 @@ class AppController(QObject):
         self.etas = EtaDisplay(store, self.model, self.state, self.tray, parent=self)
         self.forwarding = TrayForwarding(store, self._forward_problem, environ=environ, parent=self)
         self.after.forwarding = self.forwarding
+        # After-end work that failed or was stopped (issue 18): lines in the menu and the window, with their actions.
+        self.pending = TrayPendingWork(
+            store, self.model, self.state, tray=self.tray, windows=self.windows, after=self.after, parent=self
+        )
         self._forward_told: list[str] = []
         self._dnd_read: tuple[float, bool | None] | None = None
         self.preferences = Preferences(
@@ -165,7 +171,7 @@ class AppController(QObject):
         self.clipboard = ClipboardWatcher(
             lambda: self.state.accounts,
             id_specs,
-            watched=lambda job_id: any(job.job_id == job_id for job in self.model.jobs()),
+            watched=self._watched,
             parent=self,
         )
         # What the tray shows, kept row by row: a change costs O(changed rows), not a pass over every job.
@@ -277,6 +283,7 @@ class AppController(QObject):
             return
         self.polling.push()
         self.after.start_outbox()  # what a quit or a crash left: downloads resume, unknown commands are told
+        self.pending.load()
         if self.polling.pool is not None:  # a provider's own time-left estimates narrow the ETAs
             self.polling.pool.result_ready.connect(self.etas.note_result)
         if not self.state.accounts:
@@ -349,7 +356,14 @@ class AppController(QObject):
 
     def _index_rows(self, rows: frozenset[int] | None) -> None:
         if rows is None:
-            self.tray_jobs.reset(self.model.jobs())
+            # Until the window opens the model holds the tray's jobs only: the counts of every job from the store.
+            states = None
+            if not self.follower.complete:
+                try:
+                    states = list(self.store.jobs.states())
+                except sqlite3.Error:
+                    log.exception("cannot count the jobs")
+            self.tray_jobs.reset(self.model.jobs(), states)
             return
         for row_id in rows:
             job = self.model.job(row_id)
@@ -357,6 +371,16 @@ class AppController(QObject):
                 self.tray_jobs.remove([row_id])
             else:
                 self.tray_jobs.update([job])
+
+    def _load_all_jobs(self) -> None:
+        self.follower.load_all()  # built after the window's host
+
+    def _watched(self, job_id: str) -> bool:
+        """A copied job ID that is watched already is not offered (the model may not hold every job: the store)."""
+        try:
+            return any(not job.archived for job in self.store.jobs.find(job_id))
+        except sqlite3.Error:
+            return any(job.job_id == job_id for job in self.model.jobs())
 
     def _update_tray(self) -> None:
         self._tray_timer.stop()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
@@ -30,8 +31,17 @@ class WindowHost(QObject):
 
     built = Signal(object)
 
-    def __init__(self, store: Store, model: JobTableModel, state: AppState, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        model: JobTableModel,
+        state: AppState,
+        parent: QObject | None = None,
+        *,
+        load_all: Callable[[], None] | None = None,
+    ) -> None:
         super().__init__(parent)
+        self._load_all = load_all  # every job into the model: until the window opens it holds the tray's only
         self._store = store
         self._model = model
         self._state = state
@@ -49,6 +59,8 @@ class WindowHost(QObject):
         if self._window is None:
             from desktop_app.ui.window import JobWindow
 
+            if self._load_all is not None:
+                self._load_all()
             window = JobWindow(self._model)
             window.job_selected.connect(self.select_job)
             window.set_welcome(self._state.welcome)

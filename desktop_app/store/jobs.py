@@ -129,6 +129,30 @@ class JobStore:
         where = "" if include_archived else " WHERE j.archived = 0"
         return [_job(r) for r in self._conn.execute(f"{_SELECT}{where} ORDER BY j.created_at, j.id")]
 
+    def for_tray(self, recent: int) -> list[Job]:
+        """What the tray's icon and menu need, not every job (issue 19): the open jobs, the failures still
+        alarming, and the `recent` most recently updated failures and other endings; not archived, oldest first."""
+        bad = ", ".join(f"'{s.value}'" for s in ALARMING_STATES)
+        ended = ", ".join(f"'{s.value}'" for s in JobState if s.is_terminal and s not in ALARMING_STATES)
+        rows = self._conn.execute(
+            f"{_SELECT} WHERE j.id IN ("  # noqa: S608 - the states are ours, not input
+            f"SELECT id FROM jobs WHERE archived = 0 AND (state NOT IN ({bad}, {ended})"
+            f" OR (state IN ({bad}) AND acknowledged_at IS NULL))"
+            f" UNION SELECT * FROM (SELECT id FROM jobs WHERE archived = 0 AND state IN ({bad})"
+            " ORDER BY updated_at DESC LIMIT ?)"
+            f" UNION SELECT * FROM (SELECT id FROM jobs WHERE archived = 0 AND state IN ({ended})"
+            " ORDER BY updated_at DESC LIMIT ?)"
+            ") ORDER BY j.created_at, j.id",
+            (recent, recent),
+        )
+        return [_job(r) for r in rows]
+
+    def states(self) -> Iterator[tuple[int, JobState]]:
+        """(row id, state) of every job not archived: the tray's counts without reading whole jobs."""
+        by_value = {state.value: state for state in JobState}  # cheaper than JobState(text) 100,000 times
+        for row_id, state in self._conn.execute("SELECT id, state FROM jobs WHERE archived = 0"):
+            yield row_id, by_value[state]
+
     def open_jobs(self, account: str | None = None) -> list[Job]:
         """Jobs not yet in a terminal state (archived or not), oldest first."""
         if account is None:

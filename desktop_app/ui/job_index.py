@@ -5,6 +5,11 @@ recently ended jobs. Recomputing those from every job cost ~100 ms per change at
 them as rows change, so a change costs O(changed rows), and reading them O(open + failed + MENU) jobs.
 
 It is also a plain iterable of the jobs it holds (any code that walks "the jobs" still can).
+
+The tray holds only some jobs until the window opens (the open ones, the failures still alarming, the most recent
+endings: `JobStore.for_tray`); the counts of every job come from a ledger, one byte per row id of what each job is
+(open, failed, ended well), given by `reset(..., states=)` from the store and kept as rows change, so a change
+to a job the tray does not hold (an archive from a terminal) still counts, in O(1).
 """
 
 from __future__ import annotations
@@ -15,6 +20,13 @@ from collections.abc import Iterable, Iterator
 from desktop_app.core.model import Job, JobState
 
 _BAD = (JobState.FAILED, JobState.NOT_FOUND)
+_NONE, _OPEN, _FAILED, _DONE = 0, 1, 2, 3  # a job's kind in the ledger (_NONE: no such job, or archived)
+
+
+def _kind(state: JobState) -> int:
+    if state in _BAD:
+        return _FAILED
+    return _DONE if state.is_terminal else _OPEN
 
 
 class JobIndex:
@@ -26,14 +38,22 @@ class JobIndex:
         self._bad: dict[int, Job] = {}
         self._done: dict[int, float] = {}  # ended well: row id -> updated_at, for the menu's most recent
         self._recent: list[tuple[float, int]] = []  # (-updated_at, row id), a heap with stale entries left in
+        self._ledger = bytearray()  # row id -> its kind, for every job (held or not): ~100 KB at 100,000 jobs
+        self._counts = [0, 0, 0, 0]  # jobs of each kind in the ledger
         self.reset(jobs)
 
-    def reset(self, jobs: Iterable[Job]) -> None:
+    def reset(self, jobs: Iterable[Job], states: Iterable[tuple[int, JobState]] | None = None) -> None:
+        """Hold `jobs`; count `states` ((row id, state) of every job not archived), or else `jobs` alone."""
         self._jobs.clear()
         self._open.clear()
         self._bad.clear()
         self._done.clear()
         self._recent = []
+        self._ledger = bytearray()
+        self._counts = [0, 0, 0, 0]
+        if states is not None:
+            for row_id, state in states:
+                self._note(row_id, _kind(state))
         self.update(jobs, push=False)
         # One heapify instead of a push per job (100,000 jobs at start).
         self._recent = [(-stamp, row_id) for row_id, stamp in self._done.items()]
@@ -43,7 +63,9 @@ class JobIndex:
         for job in jobs:
             self._drop(job.id)
             if job.archived:
+                self._note(job.id, _NONE)
                 continue
+            self._note(job.id, _kind(job.state))
             self._jobs[job.id] = job
             if job.state in _BAD:
                 self._bad[job.id] = job
@@ -61,6 +83,17 @@ class JobIndex:
     def remove(self, row_ids: Iterable[int]) -> None:
         for row_id in row_ids:
             self._drop(row_id)
+            self._note(row_id, _NONE)
+
+    def _note(self, row_id: int, kind: int) -> None:
+        ledger = self._ledger
+        if row_id >= len(ledger):
+            if kind == _NONE:
+                return
+            ledger.extend(bytes(row_id + 1 - len(ledger) + 1024))  # room for the next jobs added
+        self._counts[ledger[row_id]] -= 1
+        self._counts[kind] += 1
+        ledger[row_id] = kind
 
     def _drop(self, row_id: int) -> None:
         if self._jobs.pop(row_id, None) is not None:
@@ -93,8 +126,18 @@ class JobIndex:
 
     @property
     def done_count(self) -> int:
-        """Ended well (succeeded, partial, cancelled)."""
-        return len(self._done)
+        """Ended well (succeeded, partial, cancelled), held or not."""
+        return self._counts[_DONE]
+
+    @property
+    def bad_count(self) -> int:
+        """Failed and not found (acknowledged or not), held or not."""
+        return self._counts[_FAILED]
+
+    @property
+    def open_count(self) -> int:
+        """Not ended yet, held or not (the tray holds every open job)."""
+        return self._counts[_OPEN]
 
     def recently_done(self, limit: int) -> list[Job]:
         """The `limit` most recently updated jobs that ended well, newest first."""

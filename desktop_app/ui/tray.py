@@ -24,6 +24,7 @@ from desktop_app.core.text import displayable
 from desktop_app.ui.etatext import Etas, job_eta_text
 from desktop_app.ui.icons import TrayIconKey, TrayLook, state_icon, tray_icon, warning_icon
 from desktop_app.ui.job_index import JobIndex
+from desktop_app.ui.pending_work import PendingItem, pending_actions, pending_text
 from desktop_app.ui.problems import problem_line
 from desktop_app.ui.texts import duration_text, fill, relative_time, state_word, weekday
 
@@ -91,7 +92,7 @@ def _tally_index(jobs: JobIndex, problems: Collection[str]) -> tuple[int, int, i
                 progress_count += 1
     bad = jobs.bad_jobs()
     news = any(is_alarming(job) for job in bad)
-    return open_count, waiting, len(bad), jobs.done_count, progress_sum, progress_count, news
+    return open_count, waiting, jobs.bad_count, jobs.done_count, progress_sum, progress_count, news
 
 
 def summarize(jobs: Jobs, muted_until: datetime | None, now: datetime, problems: Collection[str] = ()) -> TraySummary:
@@ -197,6 +198,8 @@ class TrayIcon(QObject):
         acknowledge_requested(object): acknowledge these failures (a list of job row ids): they stop alarming.
         problem_action_requested(str, str): an account that cannot be checked was chosen in the menu (account name,
             `core.problems.ProblemKind` value): set its key, edit it, unlock the keyring...
+        pending_action_requested(int, str): after-end work's action chosen (outbox row id, `ui.pending_work`
+            RUN_AGAIN or DISCARD).
     """
 
     open_url_requested = Signal(str)
@@ -214,6 +217,7 @@ class TrayIcon(QObject):
     clipboard_watch_toggled = Signal(bool)
     acknowledge_requested = Signal(object)
     problem_action_requested = Signal(str, str)
+    pending_action_requested = Signal(int, str)
 
     def __init__(self, parent: QObject | None = None, clock: Callable[[], datetime] | None = None) -> None:
         super().__init__(parent)
@@ -233,6 +237,7 @@ class TrayIcon(QObject):
         self._etas: Etas = {}  # row id -> (likely earliest end, likely latest end) of open jobs
         self._problems: dict[str, ProblemKind] = {}  # accounts that cannot be checked
         self._forward_problems: tuple[str, ...] = ()  # forwarding targets that cannot send (issue 21)
+        self._pending: tuple[PendingItem, ...] = ()  # after-end work a person may act on (issue 18)
         self._stale = True
         self._rebuild_timer = QTimer(self)
         self._rebuild_timer.setSingleShot(True)
@@ -290,6 +295,16 @@ class TrayIcon(QObject):
         self._stale = True
         self._rebuild_timer.start(REBUILD_DELAY_MS)
 
+    def set_pending(self, items: Sequence[PendingItem]) -> None:
+        """After-end work that failed, was stopped or may not have finished: a line each near the top of the menu,
+        with Save again / Run again and Discard."""
+        new = tuple(items)
+        if new == self._pending:
+            return
+        self._pending = new
+        self._stale = True
+        self._rebuild_timer.start(REBUILD_DELAY_MS)
+
     def set_clipboard_watch(self, enabled: bool) -> None:
         """Checked state of Watch the clipboard (off unless the user turned it on)."""
         self._clipboard_watch = enabled
@@ -344,7 +359,16 @@ class TrayIcon(QObject):
             self.menu.addAction(warning_icon(), displayable(text).replace("&", "&&")).triggered.connect(
                 self.settings_requested
             )
-        if self._problems or self._forward_problems:
+        for item in self._pending[:MENU_JOBS]:
+            pending = QMenu(pending_text(item).replace("&", "&&"), self.menu)
+            pending.setIcon(warning_icon())
+            self._submenus.append(pending)
+            for label, action in pending_actions(item):
+                pending.addAction(label).triggered.connect(
+                    lambda _=False, r=item.row_id, a=action: self.pending_action_requested.emit(r, a)
+                )
+            self.menu.addMenu(pending)
+        if self._problems or self._forward_problems or self._pending:
             self.menu.addSeparator()
         jobs = recent_jobs(self._jobs)
         if jobs:

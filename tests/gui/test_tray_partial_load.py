@@ -1,0 +1,144 @@
+"""Until the window opens, the tray holds only what its icon, tooltip and menu need (issue 19): the open jobs, the
+failures still alarming and the most recent endings; the counts of every other job come from a ledger of states
+kept row by row, so an outside archive or removal of a job the tray does not hold still counts. The window, when
+it first opens, reads every job."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QSystemTrayIcon
+from pytestqt.qtbot import QtBot
+
+from desktop_app.app.controller import AppController
+from desktop_app.core.model import Account, Job, JobState, KeySource
+from desktop_app.store.database import Store
+from desktop_app.ui.job_index import JobIndex
+from desktop_app.ui.tray import MENU_JOBS, recent_jobs, summarize
+from tests.support.notifier import QuietNotifier
+
+# Offscreen, a shown tray icon warns that the platform has no tray window: not ours.
+pytestmark = pytest.mark.qt_log_ignore("systemTrayWindowChanged")
+
+NOW = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
+ENDED, FAILED_ACKED, FAILED, OPEN = 30, 20, 2, 3
+
+
+def _seed(store: Store) -> None:
+    """30 ended well, 20 acknowledged failures, 2 old failures still alarming, 3 open; distinct times."""
+    account = store.accounts.add(Account("acme", "pdfco", KeySource.ENV, key_env="UNSET_KEY_FOR_TEST"))
+    rows = []
+
+    def row(job_id: str, state: str, minutes_ago: int, acked: bool = False, ended: bool = True) -> None:
+        at = (NOW - timedelta(minutes=minutes_ago)).isoformat()
+        rows.append((account.id, job_id, state, at, at, at if ended else None, at if acked else None))
+
+    for n in range(ENDED):
+        row(f"ENDED-{n}", "succeeded", 100 - n)
+    for n in range(FAILED_ACKED):
+        row(f"ACKED-{n}", "failed", 200 - n, acked=True)
+    for n in range(FAILED):
+        row(f"FAILED-{n}", "failed", 300 - n)
+    for n in range(OPEN):
+        row(f"OPEN-{n}", "running", 50 - n, ended=False)
+    with store.jobs.transaction():
+        store.conn.executemany(
+            "INSERT INTO jobs (account_id, job_id, state, created_at, updated_at, finished_at, acknowledged_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+
+@pytest.fixture
+def tray(store: Store, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppController]:
+    # Offscreen has no tray host: say it has one, so that the tray (not the window) is what starts.
+    monkeypatch.setattr(QSystemTrayIcon, "isSystemTrayAvailable", staticmethod(lambda: True))
+    _seed(store)
+    controller = AppController(store, notifier=QuietNotifier())
+    controller.start()
+    qtbot.waitUntil(lambda: controller.state.accounts != [], timeout=3000)
+    try:
+        yield controller
+    finally:
+        controller.shutdown()
+
+
+def _row(store: Store, job_id: str) -> int:
+    return store.jobs.find_one(job_id).id
+
+
+def test_the_tray_holds_only_what_its_menu_needs(tray: AppController, store: Store) -> None:
+    assert not tray.windows.is_built
+    held = {job.job_id for job in tray.model.jobs()}
+    # Every open job and failure still alarming, the most recent endings of each kind; not the 20 older ones.
+    assert len(held) == OPEN + FAILED + MENU_JOBS + MENU_JOBS
+    assert {f"OPEN-{n}" for n in range(OPEN)} | {f"FAILED-{n}" for n in range(FAILED)} <= held
+    assert f"ENDED-{ENDED - 1}" in held and "ENDED-0" not in held
+    everything = store.jobs.all()
+    # The menu and the tooltip say what they would say with every job held.
+    assert recent_jobs(tray.tray_jobs) == recent_jobs(everything)
+    assert summarize(tray.tray_jobs, None, NOW).tooltip == summarize(everything, None, NOW).tooltip
+    assert "30 ended" in summarize(tray.tray_jobs, None, NOW).tooltip
+
+
+def test_an_outside_change_to_a_job_not_held_still_counts(
+    tray: AppController, store: Store, data_dir: Path, qtbot: QtBot
+) -> None:
+    reloads = tray.follower.reloads
+    oldest, acked = _row(store, "ENDED-0"), _row(store, "ACKED-0")
+    assert tray.model.job(oldest) is None and tray.model.job(acked) is None
+    with Store(data_dir) as other:  # `jobtray archive` and `jobtray remove` in a terminal
+        other.jobs.set_archived(oldest)
+        other.jobs.remove(acked)
+    qtbot.waitUntil(lambda: tray.tray_jobs.bad_count == FAILED_ACKED + FAILED - 1, timeout=3000)
+    assert tray.tray_jobs.done_count == ENDED - 1
+    assert summarize(tray.tray_jobs, None, NOW).tooltip == summarize(store.jobs.all(), None, NOW).tooltip
+    assert tray.follower.reloads == reloads  # followed row by row, no full reload
+
+
+def test_the_window_reads_every_job_when_it_first_opens(
+    tray: AppController, store: Store, data_dir: Path, qtbot: QtBot
+) -> None:
+    tray.show_window()
+    assert tray.model.rowCount() == ENDED + FAILED_ACKED + FAILED + OPEN
+    assert tray.tray_jobs.done_count == ENDED
+    with Store(data_dir) as other:  # and the feed keeps them after
+        other.jobs.set_archived(_row(store, "ENDED-0"))
+    qtbot.waitUntil(lambda: tray.model.rowCount() == ENDED + FAILED_ACKED + FAILED + OPEN - 1, timeout=3000)
+    assert tray.tray_jobs.done_count == ENDED - 1
+
+
+def _job(row_id: int, state: JobState, archived: bool = False) -> Job:
+    return Job(
+        id=row_id,
+        account="acme",
+        provider="pdfco",
+        job_id=f"J{row_id}",
+        label=None,
+        state=state,
+        provider_status=None,
+        progress=None,
+        message=None,
+        result_url=None,
+        created_at=NOW,
+        updated_at=NOW + timedelta(seconds=row_id),
+        finished_at=None,
+        archived=archived,
+    )
+
+
+def test_the_index_counts_jobs_it_does_not_hold() -> None:
+    states = [(1, JobState.SUCCEEDED), (2, JobState.SUCCEEDED), (3, JobState.FAILED), (4, JobState.RUNNING)]
+    index = JobIndex()
+    index.reset([_job(4, JobState.RUNNING)], states)  # holds the open one only
+    assert (index.open_count, index.bad_count, index.done_count, len(index)) == (1, 1, 2, 1)
+    index.update([_job(1, JobState.SUCCEEDED, archived=True)])  # archived while not held
+    index.remove([3])  # removed while not held
+    index.update([_job(4, JobState.SUCCEEDED)])  # the open one ended
+    index.update([_job(5000, JobState.FAILED)])  # a new row, far past the ledger so far
+    assert (index.open_count, index.bad_count, index.done_count) == (0, 1, 2)
+    index.remove([5000, 99999])  # one unknown: nothing to count
+    assert (index.open_count, index.bad_count, index.done_count) == (0, 0, 2)
