@@ -41,11 +41,13 @@ class EndActions(QObject):
         settings_changed(): the settings were (re)loaded or saved.
         saved(int): a job's result was saved (its row id), after the store was written.
         not_saved(int, str): saving a job's result failed (row id, why).
+        worked(): the outbox's work told something (an outcome recorded, a restart's repair): its rows changed.
     """
 
     settings_changed = Signal()
     saved = Signal(int)
     not_saved = Signal(int, str)
+    worked = Signal()
 
     def __init__(
         self,
@@ -171,6 +173,11 @@ class EndActions(QObject):
         elif self._planned:
             self._outbox()  # started: it claims the new rows at once
 
+    def run_pending(self) -> None:
+        """Rows were made pending again (the tray's "Run again", "Save again"): start the runner if need be and
+        take them now."""
+        self._outbox().pump()
+
     def save_result(self, job: Job) -> bool:
         """Download the job's result into its account's folder (a new outbox row); False when it cannot."""
         folder = self.account(job.account).save_results
@@ -250,6 +257,7 @@ class EndActions(QObject):
         else:  # what a restart resumed ("summary") or found unfinished ("repaired")
             self._notifier.notify_problem(self.tr("JobTray picked up where it stopped"), news.text)
             self._window.show_message(news.text)
+        self.worked.emit()
 
     # ---- quitting ---------------------------------------------------------------------------------------------
 

@@ -137,7 +137,8 @@ def test_a_failed_save_is_told_once_and_retried_from_the_menu(
     assert job is not None and job.state == JobState.SUCCEEDED and job.result_file is None
     assert not results.exists() or not list(results.iterdir())
     controller.tray.rebuild_menu()
-    entry = next(a for a in controller.tray.menu.actions() if a.menu() is not None and "JOB1" in a.text())
+    # the job's own entry (the failed save has a line of its own above the jobs too)
+    entry = next(a for a in controller.tray.menu.actions() if a.menu() is not None and a.text().startswith("JOB1 ·"))
     again = next(a for a in entry.menu().actions() if a.text() == "Save result again")
     s3.objects["ABC/late.pdf"].expired = False  # say the provider's link works again
     again.trigger()

@@ -4,6 +4,8 @@ Run again and Discard. Through the real AppController, a real store and the S3 s
 
 from __future__ import annotations
 
+import os
+import subprocess
 import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -103,3 +105,139 @@ def test_the_menu_says_saving_while_the_result_streams_and_not_after(
     assert calls and all(on_main for _, on_main in calls)  # carried to the main thread
     assert calls[-1][0] == {}
     assert "Open file" in [a.text() for a in _job_menu(controller).actions()]
+
+
+def _pending_menu(controller: app_module.AppController, text: str) -> QMenu | None:
+    """The menu's after-end work line holding `text` (None while the menu has none)."""
+    for action in controller.tray.menu.actions():
+        menu = action.menu()
+        if isinstance(menu, QMenu) and text in action.text() and "JOB" in action.text():
+            return menu
+    return None
+
+
+def _click(menu: QMenu, label: str) -> None:
+    next(a for a in menu.actions() if a.text() == label).trigger()
+
+
+def test_a_failed_save_has_a_line_with_save_again_that_saves_it(
+    tray_app: tuple[app_module.AppController, SavingNotifier, Path], s3: ObjectStoreServer, qtbot: QtBot
+) -> None:
+    controller, notifier, results = tray_app
+    _succeed(controller, s3.put("ABC/late.pdf", PDF[:5000], expired=True))
+    qtbot.waitUntil(lambda: _pending_menu(controller, "failed:") is not None, timeout=10_000)
+    line = _pending_menu(controller, "failed:")
+    assert line is not None
+    title = next(a.text() for a in controller.tray.menu.actions() if a.menu() is line)
+    assert title.startswith("Saving JOB1 failed: ") and "refused the result link (HTTP 403)" in title
+    assert [a.text() for a in line.actions()] == ["Save again", "Discard"]
+    s3.objects["ABC/late.pdf"].expired = False  # the provider's link works again
+    _click(line, "Save again")
+    qtbot.waitUntil(lambda: bool(notifier.saved), timeout=10_000)
+    assert (results / "late.pdf").read_bytes() == PDF[:5000]
+    qtbot.waitUntil(lambda: _pending_menu(controller, "failed:") is None, timeout=10_000)
+    assert controller.pending.items() == []
+    assert [r.state for r in controller.store.outbox.for_job(1, ("done", "failed"))] == ["done"]
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
+@pytest.fixture
+def stopped_work(tmp_path: Path) -> Iterator[tuple[Path, Path, int, int]]:
+    """Two ended jobs whose commands did not complete: JOB1's stopped by our quit (interrupted), JOB2's running
+    when its process died (repaired to 'unknown' at the next start)."""
+    folder, marker = tmp_path / "data", tmp_path / "ran.txt"
+    with Store(folder) as store:
+        account = store.accounts.add(Account("acme", "pdfco", KeySource.ENV, key_env="UNSET_KEY_FOR_TEST"))
+        store.settings.save_account("acme", AccountSettings(on_end=f"sh -c 'echo ran >> {marker}'"))
+        rows = []
+        for job_id, pid in (("JOB1", os.getpid()), ("JOB2", _dead_pid())):
+            job, _ = store.jobs.add(account, job_id)
+            store.jobs.record_status(job.id, Status(job_id, JobState.SUCCEEDED, "success", 100.0, None, None))
+            row = store.outbox.add(job.id, "command", ref="account:on-end")
+            assert store.outbox.claim(row, pid, 600.0) is not None
+            rows.append(row)
+        assert store.outbox.finish(rows[0], os.getpid(), "interrupted", error="stopped when JobTray quit")
+    yield folder, marker, rows[0], rows[1]
+
+
+def _started(folder: Path) -> app_module.AppController:
+    controller = app_module.AppController(Store(folder), show_tray=False, notifier=SavingNotifier())  # type: ignore[arg-type]
+    controller.start()
+    return controller
+
+
+def test_a_stopped_command_is_run_again_and_one_that_may_not_have_finished_is_discarded(
+    stopped_work: tuple[Path, Path, int, int], qtbot: QtBot
+) -> None:
+    folder, marker, interrupted, unknown = stopped_work
+    controller = _started(folder)
+    try:
+        qtbot.waitUntil(lambda: _pending_menu(controller, "may not have finished") is not None, timeout=10_000)
+        qtbot.waitUntil(lambda: _pending_menu(controller, "was stopped") is not None, timeout=10_000)
+        stopped = _pending_menu(controller, "was stopped")
+        maybe = _pending_menu(controller, "may not have finished")
+        assert stopped is not None and maybe is not None
+        assert [a.text() for a in stopped.actions()] == ["Run again", "Discard"]
+        assert [a.text() for a in maybe.actions()] == ["Discard"]  # never run twice on our own
+        assert not marker.exists()
+        _click(stopped, "Run again")
+        qtbot.waitUntil(lambda: controller.store.outbox.get(interrupted).state == "done", timeout=10_000)
+        assert marker.read_text() == "ran\n"  # once
+        _click(maybe, "Discard")
+        assert controller.store.outbox.get(unknown).state == "discarded"
+        qtbot.waitUntil(
+            lambda: (
+                _pending_menu(controller, "was stopped") is None
+                and _pending_menu(controller, "may not have finished") is None
+            ),
+            timeout=10_000,
+        )
+        assert controller.pending.items() == []
+        assert marker.read_text() == "ran\n"
+    finally:
+        controller.shutdown()
+        controller.store.close()
+
+
+def test_work_discarded_by_another_process_leaves_the_menu_through_the_change_feed(
+    stopped_work: tuple[Path, Path, int, int], qtbot: QtBot
+) -> None:
+    folder, _marker, interrupted, _unknown = stopped_work
+    controller = _started(folder)
+    try:
+        qtbot.waitUntil(lambda: _pending_menu(controller, "was stopped") is not None, timeout=10_000)
+        with Store(folder) as other:  # `jobtray pending --discard ID` in another process, as far as the tray sees
+            other.outbox.discard(interrupted)
+        qtbot.waitUntil(lambda: _pending_menu(controller, "was stopped") is None, timeout=10_000)
+        assert _pending_menu(controller, "may not have finished") is not None
+    finally:
+        controller.shutdown()
+        controller.store.close()
+
+
+def test_the_window_shows_the_selected_jobs_work_with_the_same_actions(
+    stopped_work: tuple[Path, Path, int, int], qtbot: QtBot
+) -> None:
+    folder, marker, interrupted, _unknown = stopped_work
+    controller = _started(folder)
+    try:
+        qtbot.waitUntil(lambda: len(controller.pending.items()) == 2, timeout=10_000)
+        job = controller.store.outbox.get(interrupted).job
+        controller.show_job(job)
+        panel = controller.pending.panel
+        assert panel is not None and panel.isVisible()
+        assert [i.row_id for i in panel.items] == [interrupted]
+        assert [b.text() for b in panel.buttons()] == ["Run again", "Discard"]
+        panel.buttons()[0].click()
+        qtbot.waitUntil(lambda: controller.store.outbox.get(interrupted).state == "done", timeout=10_000)
+        assert marker.read_text() == "ran\n"
+        qtbot.waitUntil(lambda: not panel.items, timeout=10_000)
+        assert not panel.isVisible()
+    finally:
+        controller.shutdown()
+        controller.store.close()
