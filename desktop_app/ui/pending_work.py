@@ -35,10 +35,6 @@ class PendingItem:
     from_watch: bool = False  # a `watch --on-end` command: its text is not kept, it cannot be run again here
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("PendingWork", text)
-
-
 def _short(text: str, limit: int = 60) -> str:
     shown = displayable(text)
     return shown if len(shown) <= limit else shown[: limit - 1] + "…"
@@ -47,23 +43,47 @@ def _short(text: str, limit: int = 60) -> str:
 def pending_text(item: PendingItem) -> str:
     """One line: "Saving report.pdf failed: the result link has expired"."""
     name = _short(item.target_name or item.title, 40)
-    why = _short(item.last_error or _tr("no reason given"))
+    why = _short(item.last_error or QCoreApplication.translate("PendingWork", "no reason given"))
     if item.kind == "download":
         if item.state == "pending":
-            return _tr("Saving %1: trying again (%2)").replace("%1", name).replace("%2", why)
-        return _tr("Saving %1 failed: %2").replace("%1", name).replace("%2", why)
+            return (
+                QCoreApplication.translate("PendingWork", "Saving %1: trying again (%2)")
+                .replace("%1", name)
+                .replace("%2", why)
+            )
+        return QCoreApplication.translate("PendingWork", "Saving %1 failed: %2").replace("%1", name).replace("%2", why)
     title = _short(item.title, 40)
     if item.kind == "command":
         if item.state == "unknown":
-            return _tr("A command for %1 may not have finished").replace("%1", title)
+            return QCoreApplication.translate("PendingWork", "A command for %1 may not have finished").replace(
+                "%1", title
+            )
         if item.state == "interrupted":
-            return _tr("A command for %1 was stopped when JobTray quit").replace("%1", title)
+            return QCoreApplication.translate("PendingWork", "A command for %1 was stopped when JobTray quit").replace(
+                "%1", title
+            )
         if item.state == "pending":
-            return _tr("A command for %1: trying again (%2)").replace("%1", title).replace("%2", why)
-        return _tr("A command for %1 failed: %2").replace("%1", title).replace("%2", why)
+            return (
+                QCoreApplication.translate("PendingWork", "A command for %1: trying again (%2)")
+                .replace("%1", title)
+                .replace("%2", why)
+            )
+        return (
+            QCoreApplication.translate("PendingWork", "A command for %1 failed: %2")
+            .replace("%1", title)
+            .replace("%2", why)
+        )
     if item.kind == "forward":
-        return _tr("Forwarding %1 failed: %2").replace("%1", title).replace("%2", why)
-    return _tr("After-end work for %1 failed: %2").replace("%1", title).replace("%2", why)
+        return (
+            QCoreApplication.translate("PendingWork", "Forwarding %1 failed: %2")
+            .replace("%1", title)
+            .replace("%2", why)
+        )
+    return (
+        QCoreApplication.translate("PendingWork", "After-end work for %1 failed: %2")
+        .replace("%1", title)
+        .replace("%2", why)
+    )
 
 
 def pending_actions(item: PendingItem) -> list[tuple[str, str]]:
@@ -71,9 +91,13 @@ def pending_actions(item: PendingItem) -> list[tuple[str, str]]:
     not have finished is only discarded (never run twice unless asked at the command line)."""
     actions: list[tuple[str, str]] = []
     if item.state in ("failed", "interrupted") and not item.from_watch:
-        label = _tr("Save again") if item.kind == "download" else _tr("Run again")
+        label = (
+            QCoreApplication.translate("PendingWork", "Save again")
+            if item.kind == "download"
+            else QCoreApplication.translate("PendingWork", "Run again")
+        )
         actions.append((label, RUN_AGAIN))
-    actions.append((_tr("Discard"), DISCARD))
+    actions.append((QCoreApplication.translate("PendingWork", "Discard"), DISCARD))
     return actions
 
 

@@ -1328,4 +1328,66 @@
         <translation>Eine Anbieterbeschreibung wird nicht verwendet</translation>
     </message>
 </context>
+<context>
+    <name>PendingWork</name>
+    <message>
+        <source>no reason given</source>
+        <translation>kein Grund angegeben</translation>
+    </message>
+    <message>
+        <source>Saving %1: trying again (%2)</source>
+        <translation>%1 wird gespeichert: neuer Versuch (%2)</translation>
+    </message>
+    <message>
+        <source>Saving %1 failed: %2</source>
+        <translation>%1 konnte nicht gespeichert werden: %2</translation>
+    </message>
+    <message>
+        <source>A command for %1 may not have finished</source>
+        <translation>Ein Befehl für %1 wurde möglicherweise nicht beendet</translation>
+    </message>
+    <message>
+        <source>A command for %1 was stopped when JobTray quit</source>
+        <translation>Ein Befehl für %1 wurde beim Beenden von JobTray gestoppt</translation>
+    </message>
+    <message>
+        <source>A command for %1: trying again (%2)</source>
+        <translation>Ein Befehl für %1: neuer Versuch (%2)</translation>
+    </message>
+    <message>
+        <source>A command for %1 failed: %2</source>
+        <translation>Ein Befehl für %1 ist fehlgeschlagen: %2</translation>
+    </message>
+    <message>
+        <source>Forwarding %1 failed: %2</source>
+        <translation>Weiterleiten von %1 ist fehlgeschlagen: %2</translation>
+    </message>
+    <message>
+        <source>After-end work for %1 failed: %2</source>
+        <translation>Nacharbeit für %1 ist fehlgeschlagen: %2</translation>
+    </message>
+    <message>
+        <source>Save again</source>
+        <translation>Erneut speichern</translation>
+    </message>
+    <message>
+        <source>Run again</source>
+        <translation>Erneut ausführen</translation>
+    </message>
+    <message>
+        <source>Discard</source>
+        <translation>Verwerfen</translation>
+    </message>
+</context>
+<context>
+    <name>TrayPendingWork</name>
+    <message>
+        <source>Trying it again</source>
+        <translation>Wird erneut versucht</translation>
+    </message>
+    <message>
+        <source>Discarded</source>
+        <translation>Verworfen</translation>
+    </message>
+</context>
 </TS>
