@@ -184,10 +184,15 @@ class EndActions(QObject):
         if not folder or not job.result_url:
             return False
         try:
-            self._outbox().save_again(job)
+            queued = self._outbox().save_again(job)
+            # The failed saves it takes the place of are settled: they would stay "failed" beside a saved file.
+            for row in self.store.outbox.for_job(job.id, ("failed",)):
+                if row.kind == "download" and row.id != queued:
+                    self.store.outbox.discard(row.id)
         except (sqlite3.Error, JobTrayError):
             log.exception("cannot queue saving the result of %s", job.job_id)
             return False
+        self.worked.emit()
         return True
 
     def save_again(self, row_id: int) -> None:

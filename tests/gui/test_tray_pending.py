@@ -15,8 +15,10 @@ from PySide6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
 
 import desktop_app.app.run as app_module
+from desktop_app.app.outbox_pump import PROGRESS_INTERVAL_MS
 from desktop_app.core.model import Account, Job, JobState, KeySource, Status
 from desktop_app.core.settings import AccountSettings
+from desktop_app.engine.downloads import DownloadProgress
 from desktop_app.engine.results import CheckResult
 from desktop_app.simulators.objects import ObjectStoreServer
 from desktop_app.store.database import Store
@@ -63,7 +65,7 @@ def _succeed(controller: app_module.AppController, url: str) -> None:
 
 
 def _job_menu(controller: app_module.AppController) -> QMenu:
-    entry = next(a for a in controller.tray.menu.actions() if a.menu() is not None and "JOB1" in a.text())
+    entry = next(a for a in controller.tray.menu.actions() if a.menu() is not None and a.text().startswith("JOB1 ·"))
     menu = entry.menu()
     assert isinstance(menu, QMenu)
     return menu
@@ -71,7 +73,9 @@ def _job_menu(controller: app_module.AppController) -> QMenu:
 
 def _entry_text(controller: app_module.AppController) -> str:
     """The job's line in the menu as built now ("" before the menu has it)."""
-    entries = [a.text() for a in controller.tray.menu.actions() if a.menu() is not None and "JOB1" in a.text()]
+    entries = [
+        a.text() for a in controller.tray.menu.actions() if a.menu() is not None and a.text().startswith("JOB1 ·")
+    ]
     return entries[0] if entries else ""
 
 
@@ -241,3 +245,42 @@ def test_the_window_shows_the_selected_jobs_work_with_the_same_actions(
     finally:
         controller.shutdown()
         controller.store.close()
+
+
+def test_save_result_again_from_the_jobs_entry_settles_the_failed_line(
+    tray_app: tuple[app_module.AppController, SavingNotifier, Path], s3: ObjectStoreServer, qtbot: QtBot
+) -> None:
+    controller, notifier, results = tray_app
+    _succeed(controller, s3.put("ABC/late.pdf", PDF[:5000], expired=True))
+    qtbot.waitUntil(lambda: _pending_menu(controller, "failed:") is not None, timeout=10_000)
+    s3.objects["ABC/late.pdf"].expired = False
+    _click(_job_menu(controller), "Save result again")  # the job's own entry, as before the outbox
+    qtbot.waitUntil(lambda: bool(notifier.saved), timeout=10_000)
+    assert (results / "late.pdf").read_bytes() == PDF[:5000]
+    qtbot.waitUntil(lambda: _pending_menu(controller, "failed:") is None, timeout=10_000)
+    assert controller.store.outbox.for_job(1, ("failed",)) == []  # superseded, not left failed beside the file
+
+
+def test_progress_from_a_burst_reaches_the_tray_once_with_the_latest_figures(
+    tray_app: tuple[app_module.AppController, SavingNotifier, Path], s3: ObjectStoreServer, qtbot: QtBot
+) -> None:
+    controller, _notifier, _results = tray_app
+    _succeed(controller, s3.put("ABC/report.pdf", PDF, mode="held"))
+    qtbot.waitUntil(lambda: controller.after.saving() != {}, timeout=10_000)
+    pump = controller.after.outbox
+    assert pump is not None
+    said: list[dict[int, tuple[int, int | None]]] = []
+    pump.downloads.connect(said.append)
+
+    def burst() -> None:  # a download thread telling its progress far more often than anyone can read it
+        for received in range(1, 5001):
+            pump._on_progress(DownloadProgress(1, "acme", received, len(PDF)))
+
+    worker = threading.Thread(target=burst)
+    worker.start()
+    worker.join()  # the main thread's event loop did not turn meanwhile: every call waits in one queued signal
+    qtbot.waitUntil(lambda: bool(said), timeout=5_000)
+    qtbot.wait(2 * PROGRESS_INTERVAL_MS)  # the throttle's interval passes: nothing more was said
+    assert said == [{1: (5000, len(PDF))}]
+    s3.release()
+    qtbot.waitUntil(lambda: controller.after.saving() == {}, timeout=10_000)
