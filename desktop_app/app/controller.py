@@ -156,7 +156,9 @@ class AppController(QObject):
             parent=self,
         )
         self.etas = EtaDisplay(store, self.model, self.state, self.tray, parent=self)
-        self.forwarding = TrayForwarding(store, self._forward_problem, environ=environ, parent=self)
+        self.forwarding = TrayForwarding(
+            store, self._forward_problem, environ=environ, parent=self, keyring=self.keys.calls
+        )
         self.after.forwarding = self.forwarding
         # After-end work that failed or was stopped (issue 18): lines in the menu and the window, with their actions.
         self.pending = TrayPendingWork(

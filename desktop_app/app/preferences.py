@@ -4,6 +4,7 @@ announced on `AppState`, which the tray, the notifier and the clipboard watch fo
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 from dataclasses import replace
@@ -84,10 +85,15 @@ class Preferences(QObject):
 
         def add(target: ForwardTarget, url: Secret | None) -> None:
             try:
-                forwarding.add(target, url)
+                forwarding.add(target, url)  # a keyring target is answered later, by `added`
             except (JobTrayError, sqlite3.Error) as exc:
                 page.error.setText(str(exc))
                 return
+            page.set_targets(forwarding.targets())
+
+        def added(name: str, error: object) -> None:
+            if error is not None:
+                page.error.setText(str(error))
             page.set_targets(forwarding.targets())
 
         def remove(name: str) -> None:
@@ -102,6 +108,13 @@ class Preferences(QObject):
         page.remove_requested.connect(remove)
         page.test_requested.connect(forwarding.test)
         forwarding.tested.connect(page.show_test_result)  # Qt drops the connection with the page
+        forwarding.added.connect(added)
+
+        def forget() -> None:  # a closed dialog's page hears no more answers
+            with contextlib.suppress(RuntimeError, TypeError):
+                forwarding.added.disconnect(added)
+
+        page.destroyed.connect(forget)
         return page
 
     def save(self, dialog: SettingsDialog, app: GlobalSettings, accounts: dict[str, AccountSettings]) -> None:
@@ -147,4 +160,3 @@ class Preferences(QObject):
 
     def set_autostart(self, enabled: bool) -> None:
         self._tray.set_autostart(opening.set_autostart(enabled, self._state.say))
-

@@ -15,6 +15,7 @@ import sys
 import threading
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
 from typing import Any
 
 from desktop_app.core.errors import JobTrayError
@@ -38,6 +39,8 @@ _APPRISE_LOGGER = "apprise"
 # Deliver: (url, message, deadline seconds) -> None when delivered, else why not (already redacted).
 Deliver = Callable[[Secret, ForwardMessage, float], "str | None"]
 Warn = Callable[[str], None]
+# ReadUrl: a target -> its URL, read by whoever owns the keyring (the tray's keyring thread), answered later.
+ReadUrl = Callable[[ForwardTarget], "Future[Secret]"]
 
 
 class _Captured(logging.Handler):
@@ -173,6 +176,65 @@ class ForwardWork:
         self._stop.set()
 
 
+class _ReadThenSend:
+    """A forward row's work whose URL (and, with `forward-when-away`, the desktop's presence) is read in the row's
+    own thread, not the owner's: the tray's owner is its GUI thread, which never waits on a keyring (a locked one
+    waits for its unlock prompt) or on D-Bus. The URL comes from `read_url` (the tray's keyring thread, where every
+    keyring call of the tray runs, one at a time); a stop while it is awaited leaves the row to the next start."""
+
+    def __init__(
+        self,
+        target: ForwardTarget,
+        read_url: ReadUrl,
+        presence: Callable[[], Presence] | None,
+        teller: ForwardTeller,
+        make: Callable[[Secret], ForwardWork],
+    ) -> None:
+        self._target = target
+        self._read_url = read_url
+        self._presence = presence
+        self._teller = teller
+        self._make = make
+        self._stop = threading.Event()
+        self._woken = threading.Event()  # the URL's answer came, or a stop
+        self._lock = threading.Lock()
+        self._sending: ForwardWork | None = None
+
+    def run(self) -> WorkResult:
+        if self._presence is not None:
+            send_now, note = forward_decision(self._presence(), True)
+            if not send_now:
+                return _NotSent(note or "not forwarded").run()
+            if note is not None:
+                self._teller.note(note)
+        future = self._read_url(self._target)
+        future.add_done_callback(lambda _: self._woken.set())
+        self._woken.wait()
+        if not future.done():  # stopped while the keyring waits (for its unlock)
+            return WorkResult("pending")
+        try:
+            url = future.result()
+        except JobTrayError as exc:
+            self._teller.problem(self._target.name, str(exc))
+            return WorkResult("failed", error=str(exc))
+        except Exception as exc:  # a bug, or the keyring thread closed at quit: the row stays for the next start
+            log.warning("reading the URL of forward %r failed (%s)", self._target.name, type(exc).__name__)
+            return WorkResult("pending")
+        with self._lock:
+            if self._stop.is_set():
+                return WorkResult("pending")
+            self._sending = self._make(url)
+        return self._sending.run()
+
+    def stop(self, grace: float) -> None:
+        with self._lock:
+            self._stop.set()
+            self._woken.set()
+            sending = self._sending
+        if sending is not None:
+            sending.stop(grace)
+
+
 class _NotSent:
     """A forward row a rule held back: done, with why, and nothing sent."""
 
@@ -226,6 +288,7 @@ def forward_factory(
     retry_delays: Sequence[float] = RETRY_DELAYS,
     send: Deliver = deliver,
     presence: Callable[[Mapping[str, str] | None], Presence] | None = None,
+    read_url: ReadUrl | None = None,
 ) -> WorkFactory:
     """The outbox runner's handler of 'forward' rows (`OutboxRunner.register("forward", ...)`).
 
@@ -235,6 +298,9 @@ def forward_factory(
     With `forward-when-away`, the desktop's presence (`presence`, default `system.presence.read_presence`) is read
     as the row starts: in use, the row is done without a send; where nothing tells, it is sent, and that is said
     once.
+
+    With `read_url` (the tray), the URL and the presence are read in the row's own thread instead (`_ReadThenSend`):
+    the owner never waits on the keyring or D-Bus; an unreadable URL fails the row there, told the same way.
     """
     if presence is None:
         from desktop_app.system.presence import read_presence
@@ -252,6 +318,23 @@ def forward_factory(
         except JobTrayError as exc:
             teller.problem(name, str(exc))
             raise
+        message = forward_message(job, target.with_link)
+
+        def make(url: Secret) -> ForwardWork:
+            return ForwardWork(
+                name,
+                url,
+                message,
+                deadline=deadline,
+                retry_delays=retry_delays,
+                send=send,
+                on_outcome=teller.outcome,
+            )
+
+        if read_url is not None:
+            read_presence = presence
+            asked = (lambda: read_presence(environ)) if away_only else None
+            return _ReadThenSend(target, read_url, asked, teller, make)
         if away_only:
             # Read when the row runs (on the owner's thread, outside any transaction): a D-Bus call or two.
             send_now, note = forward_decision(presence(environ), True)
@@ -264,15 +347,7 @@ def forward_factory(
         except JobTrayError as exc:
             teller.problem(name, str(exc))
             raise
-        return ForwardWork(
-            name,
-            url,
-            forward_message(job, target.with_link),
-            deadline=deadline,
-            retry_delays=retry_delays,
-            send=send,
-            on_outcome=teller.outcome,
-        )
+        return make(url)
 
     return factory
 

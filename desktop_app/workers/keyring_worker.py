@@ -4,7 +4,9 @@ Secret Service) never freezes the window.
 keyring backends are not thread-safe, so the calls are never spread over threads: one daemon thread takes them
 one at a time, in order. A daemon thread, because a call stuck in an unlock prompt must not keep the process
 alive at quit. The GUI thread hands it a call with `submit(key, call)` and gets a frozen `KeyringReply` back
-through the `replied` signal, delivered on the GUI thread; it never waits on the keyring.
+through the `replied` signal, delivered on the GUI thread; it never waits on the keyring. A worker thread of
+the app (a forward's send, issue 21) that needs a keyring value hands its call over with `call_from_thread(call)`
+and waits on the `Future` it gets: the call still runs here, in order with the GUI's.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import logging
 import queue
 import threading
 from collections.abc import Callable, Hashable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +39,14 @@ class KeyringReply:
         return self.error is None
 
 
+@dataclass(frozen=True, slots=True)
+class _Waited:
+    """A call from another worker thread: its answer goes into `future`, not through the GUI thread."""
+
+    call: Callable[[], Any]
+    future: Future[Any]
+
+
 class _Relay(QObject):
     """Lives on the GUI thread; emitted from the keyring thread, its queued connection carries a reply over."""
 
@@ -56,8 +67,9 @@ class KeyringThread(QObject):
 
     def __init__(self, parent: QObject | None = None, slow_after: float = 0.5) -> None:
         super().__init__(parent)
-        self._calls: queue.SimpleQueue[tuple[Hashable, Callable[[], Any]] | None] = queue.SimpleQueue()
+        self._calls: queue.SimpleQueue[tuple[Hashable, Callable[[], Any]] | _Waited | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()  # the thread may be started by the GUI thread or a worker thread
         self._relay = _Relay()
         self._relay.reply.connect(self._on_reply, Qt.ConnectionType.QueuedConnection)
         self._in_flight: set[Hashable] = set()
@@ -73,14 +85,30 @@ class KeyringThread(QObject):
         when a call with this key is already waiting: asking twice gives one answer."""
         if self._closed or key in self._in_flight:
             return False
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name=THREAD_NAME, daemon=True)
-            self._thread.start()
+        self._start()
         self._in_flight.add(key)
         self._calls.put((key, call))
         if not self._slow_check.isActive():
             self._slow_check.start(int(self._slow_after * 1000))
         return True
+
+    def call_from_thread(self, call: Callable[[], Any]) -> Future[Any]:
+        """From any thread but the GUI's: run `call` on the keyring thread (after the calls queued before it) and
+        answer through the returned Future (its value, or the exception it raised). Never wait on it from the GUI
+        thread. Once closed, the Future fails at once."""
+        future: Future[Any] = Future()
+        if self._closed:
+            future.set_exception(RuntimeError("the keyring thread is closed (JobTray is quitting)"))
+            return future
+        self._start()
+        self._calls.put(_Waited(call, future))
+        return future
+
+    def _start(self) -> None:
+        with self._start_lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name=THREAD_NAME, daemon=True)
+                self._thread.start()
 
     def busy(self, key: Hashable | None = None) -> bool:
         """Whether a call (with `key`, or any) has not replied yet."""
@@ -104,6 +132,13 @@ class KeyringThread(QObject):
             item = self._calls.get()
             if item is None:
                 return
+            if isinstance(item, _Waited):
+                if item.future.set_running_or_notify_cancel():
+                    try:
+                        item.future.set_result(item.call())
+                    except Exception as exc:  # the waiting thread decides
+                        item.future.set_exception(exc)
+                continue
             key, call = item
             try:
                 reply = KeyringReply(key, value=call())
