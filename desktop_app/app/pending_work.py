@@ -154,10 +154,12 @@ class TrayPendingWork(QObject):
             self.refresh(jobs)
 
     def _jobs_touched(self, rows: frozenset[int] | None) -> None:
+        # Only the jobs shown are read again (removed, or settled elsewhere): a stream of results costs nothing
+        # here, and new lines come with the outbox's news or the change feed.
         if rows is None:
             self.load()
-        else:
-            self.refresh(rows)
+        elif shown := rows & self._rows.keys():
+            self.refresh(shown)
 
     def _window_built(self, window: JobWindow) -> None:
         self.panel = PendingPanel(window.history)

@@ -284,3 +284,16 @@ def test_progress_from_a_burst_reaches_the_tray_once_with_the_latest_figures(
     assert said == [{1: (5000, len(PDF))}]
     s3.release()
     qtbot.waitUntil(lambda: controller.after.saving() == {}, timeout=10_000)
+
+
+def test_removing_a_job_takes_its_lines_away(stopped_work: tuple[Path, Path, int, int], qtbot: QtBot) -> None:
+    folder, _marker, interrupted, _unknown = stopped_work
+    controller = _started(folder)
+    try:
+        qtbot.waitUntil(lambda: _pending_menu(controller, "was stopped") is not None, timeout=10_000)
+        controller.remove_jobs([controller.store.outbox.get(interrupted).job])
+        qtbot.waitUntil(lambda: _pending_menu(controller, "was stopped") is None, timeout=10_000)
+        assert [i.state for i in controller.pending.items()] == ["unknown"]
+    finally:
+        controller.shutdown()
+        controller.store.close()
