@@ -27,7 +27,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from desktop_app.core.errors import JobTrayError
 from desktop_app.core.forwarding import ForwardTarget, UrlSource, trial_message
 from desktop_app.core.model import Secret, StatusChange
-from desktop_app.core.rules import PRESENCE_UNKNOWN_TEXT, Presence
+from desktop_app.core.rules import Presence
 from desktop_app.core.settings import AccountSettings, GlobalSettings
 from desktop_app.store.database import Store
 from desktop_app.workers.keyring_worker import KeyringReply, KeyringThread
@@ -47,11 +47,13 @@ class TrayForwarding(QObject):
     problem(str): a forwarding problem, told once (posted from runner threads, delivered on the main thread).
     tested(str, object): a Test's answer: (target name, None when delivered, else why not).
     added(str, object): an Add of a keyring target ended: (target name, None when stored, else why not).
+    presence_read(object): the desktop's `core.rules.Presence`, read off the main thread (`check_presence`).
     """
 
     problem = Signal(str)
     tested = Signal(str, object)
     added = Signal(str, object)
+    presence_read = Signal(object)
 
     def __init__(
         self,
@@ -201,8 +203,23 @@ class TrayForwarding(QObject):
             return
         self.added.emit(target.name, None)
 
-    @staticmethod
-    def presence_note(presence: Presence) -> str | None:
-        """What the page says under "only when idle or locked" on this desktop."""
-        # English for now: core's sentence, as the CLI says it.
-        return PRESENCE_UNKNOWN_TEXT if presence is Presence.UNKNOWN else None
+    def check_presence(self) -> None:
+        """Read the desktop's presence (D-Bus, up to about a second) on a thread of its own; the answer comes as
+        `presence_read` on the main thread (the Forwarding page says "checking..." until then)."""
+
+        def read() -> None:
+            try:
+                presence = self.read_presence()
+            except Exception:  # the readers answer UNKNOWN rather than raise; a bug here must not leave "checking"
+                log.exception("reading the desktop's presence failed")
+                presence = Presence.UNKNOWN
+            with contextlib.suppress(RuntimeError):  # the tray quit meanwhile
+                self.presence_read.emit(presence)
+
+        threading.Thread(target=read, name="jobtray-presence", daemon=True).start()
+
+    def read_presence(self) -> Presence:
+        """The desktop's presence, read now (blocking: never on the main thread). Replaced in tests."""
+        from desktop_app.system.presence import read_presence
+
+        return read_presence(self._environ, timeout=0.5)

@@ -73,15 +73,11 @@ class Preferences(QObject):
 
     def _forwarding_page(self, forwarding: TrayForwarding) -> ForwardingPage:
         """The Forwarding page (issue 21): targets added, removed and tested here; its rules saved with the rest."""
-        from desktop_app.system.presence import read_presence
+        from desktop_app.core.rules import Presence
         from desktop_app.ui.forwarding_page import ForwardingPage
 
-        page = ForwardingPage(
-            forwarding.targets(),
-            self._state.account_names(),
-            self._after.app,
-            forwarding.presence_note(read_presence(timeout=0.5)),
-        )
+        # The presence is read off the GUI thread (D-Bus, up to a second): the page says "checking..." until then.
+        page = ForwardingPage(forwarding.targets(), self._state.account_names(), self._after.app, None)
 
         def add(target: ForwardTarget, url: Secret | None) -> None:
             try:
@@ -110,11 +106,19 @@ class Preferences(QObject):
         forwarding.tested.connect(page.show_test_result)  # Qt drops the connection with the page
         forwarding.added.connect(added)
 
+        def presence(read: object) -> None:
+            page.show_presence(read if isinstance(read, Presence) else None)
+
+        forwarding.presence_read.connect(presence)
+
         def forget() -> None:  # a closed dialog's page hears no more answers
             with contextlib.suppress(RuntimeError, TypeError):
                 forwarding.added.disconnect(added)
+            with contextlib.suppress(RuntimeError, TypeError):
+                forwarding.presence_read.disconnect(presence)
 
         page.destroyed.connect(forget)
+        forwarding.check_presence()
         return page
 
     def save(self, dialog: SettingsDialog, app: GlobalSettings, accounts: dict[str, AccountSettings]) -> None:

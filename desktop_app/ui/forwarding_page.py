@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 from desktop_app.core.errors import ConfigError
 from desktop_app.core.forwarding import ForwardTarget, UrlSource, check_name, check_url
 from desktop_app.core.model import Secret
-from desktop_app.core.rules import parse_quiet_hours
+from desktop_app.core.rules import Presence, parse_quiet_hours
 from desktop_app.core.settings import GlobalSettings
 from desktop_app.core.text import displayable
 
@@ -53,7 +53,7 @@ class ForwardingPage(QWidget):
         targets: Sequence[ForwardTarget],
         accounts: Sequence[str],
         settings: GlobalSettings,
-        presence_note: str | None = None,
+        presence: Presence | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -112,9 +112,9 @@ class ForwardingPage(QWidget):
         self.min_minutes.setValue(settings.forward_min_minutes)
         self.away_only = QCheckBox(self.tr("Forward only while the desktop is idle or locked"), rules)
         self.away_only.setChecked(settings.forward_when_away)
-        self.presence_note = QLabel(presence_note or "", rules)
+        self.presence_note = QLabel("", rules)
         self.presence_note.setWordWrap(True)
-        self.presence_note.setVisible(bool(presence_note))
+        self.show_presence(presence)
         self.quiet_hours = QLineEdit(settings.quiet_hours or "", rules)
         self.quiet_hours.setPlaceholderText(self.tr("like 22:00-07:00"))
         self.respect_dnd = QCheckBox(self.tr("Hold banners while the desktop's do-not-disturb is on"), rules)
@@ -151,6 +151,22 @@ class ForwardingPage(QWidget):
         self.remove_button.setEnabled(has)
         if has and self.targets.currentRow() < 0:
             self.targets.setCurrentRow(0)
+
+    def show_presence(self, presence: Presence | None) -> None:
+        """What the desktop tells of its presence: None while the app still reads it (D-Bus, up to a second, off
+        the GUI thread), then a note only where it tells nothing (forwards are sent always)."""
+        if presence is None:
+            note = self.tr("Checking whether this desktop tells idle from active...")
+        elif presence is Presence.UNKNOWN:
+            # core.rules.PRESENCE_UNKNOWN_TEXT, the CLI's sentence, translated here.
+            note = self.tr(
+                "this desktop does not say whether it is idle or locked (no logind session, no screensaver "
+                "service): forwards are sent always"
+            )
+        else:
+            note = ""
+        self.presence_note.setText(note)
+        self.presence_note.setVisible(bool(note))
 
     def show_test_result(self, name: str, error: str | None) -> None:
         """The answer to a Test: delivered, or why not (already free of tokens)."""

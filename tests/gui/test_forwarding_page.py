@@ -8,7 +8,7 @@ from pytestqt.qtbot import QtBot
 from desktop_app.core.errors import ConfigError
 from desktop_app.core.forwarding import ForwardTarget, UrlSource
 from desktop_app.core.model import Secret
-from desktop_app.core.rules import PRESENCE_UNKNOWN_TEXT
+from desktop_app.core.rules import PRESENCE_UNKNOWN_TEXT, Presence
 from desktop_app.core.settings import GlobalSettings
 from desktop_app.ui.forwarding_page import ForwardingPage
 
@@ -19,7 +19,7 @@ TARGETS = [
 
 
 def _page(qtbot: QtBot, targets: list[ForwardTarget] | None = None) -> ForwardingPage:
-    page = ForwardingPage(TARGETS if targets is None else targets, ["acme"], GlobalSettings(), PRESENCE_UNKNOWN_TEXT)
+    page = ForwardingPage(TARGETS if targets is None else targets, ["acme"], GlobalSettings(), Presence.UNKNOWN)
     qtbot.addWidget(page)
     return page
 
@@ -77,7 +77,7 @@ def test_bad_input_is_said_and_nothing_is_sent(qtbot: QtBot) -> None:
 
 def test_the_rules_and_the_presence_note(qtbot: QtBot) -> None:
     page = _page(qtbot)
-    assert page.presence_note.text() == PRESENCE_UNKNOWN_TEXT
+    assert page.presence_note.text() == PRESENCE_UNKNOWN_TEXT  # the CLI's sentence (translated where one is)
     page.min_minutes.setValue(10)
     page.away_only.setChecked(True)
     page.quiet_hours.setText("22:00-07:00")
@@ -104,3 +104,14 @@ def test_the_page_in_the_settings_dialog_saves_its_rules_with_the_rest(qtbot: Qt
         dialog._save()
     app, _ = saved.args
     assert app.forward_when_away and app.quiet_hours == "23:00-06:30"
+
+
+def test_the_presence_note_says_checking_until_the_presence_is_read(qtbot: QtBot) -> None:
+    page = ForwardingPage([], [], GlobalSettings())
+    qtbot.addWidget(page)
+    assert page.presence_note.text() == "Checking whether this desktop tells idle from active..."
+    assert not page.presence_note.isHidden()
+    page.show_presence(Presence.IDLE)
+    assert page.presence_note.isHidden()
+    page.show_presence(Presence.UNKNOWN)
+    assert page.presence_note.text() == PRESENCE_UNKNOWN_TEXT and not page.presence_note.isHidden()
