@@ -569,6 +569,14 @@
         <translation>Nicht an %1 zugestellt: %2</translation>
     </message>
     <message>
+        <source>Checking whether this desktop tells idle from active...</source>
+        <translation>Es wird geprüft, ob dieser Desktop Ruhe und Aktivität unterscheidet …</translation>
+    </message>
+    <message>
+        <source>this desktop does not say whether it is idle or locked (no logind session, no screensaver service): forwards are sent always</source>
+        <translation>dieser Desktop sagt nicht, ob er ruht oder gesperrt ist (keine logind-Sitzung, kein Bildschirmschoner-Dienst): Weiterleitungen werden immer gesendet</translation>
+    </message>
+    <message>
         <source>Sending a test to %1...</source>
         <translation>Sende einen Test an %1...</translation>
     </message>
