@@ -362,7 +362,7 @@ class AppController(QObject):
             states = None
             if not self.follower.complete:
                 try:
-                    states = list(self.store.jobs.states())
+                    states = self.store.jobs.ids_by_state()
                 except sqlite3.Error:
                     log.exception("cannot count the jobs")
             self.tray_jobs.reset(self.model.jobs(), states)

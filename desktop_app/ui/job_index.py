@@ -15,7 +15,7 @@ to a job the tray does not hold (an archive from a terminal) still counts, in O(
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from desktop_app.core.model import Job, JobState
 
@@ -42,8 +42,8 @@ class JobIndex:
         self._counts = [0, 0, 0, 0]  # jobs of each kind in the ledger
         self.reset(jobs)
 
-    def reset(self, jobs: Iterable[Job], states: Iterable[tuple[int, JobState]] | None = None) -> None:
-        """Hold `jobs`; count `states` ((row id, state) of every job not archived), or else `jobs` alone."""
+    def reset(self, jobs: Iterable[Job], states: Mapping[JobState, Sequence[int]] | None = None) -> None:
+        """Hold `jobs`; count `states` (the row ids of every job not archived, by state), or else `jobs` alone."""
         self._jobs.clear()
         self._open.clear()
         self._bad.clear()
@@ -52,8 +52,13 @@ class JobIndex:
         self._ledger = bytearray()
         self._counts = [0, 0, 0, 0]
         if states is not None:
-            for row_id, state in states:
-                self._note(row_id, _kind(state))
+            highest = max((max(ids) for ids in states.values() if ids), default=0)
+            ledger = self._ledger = bytearray(highest + 1024)
+            for state, ids in states.items():
+                kind = _kind(state)
+                for row_id in ids:
+                    ledger[row_id] = kind
+                self._counts[kind] += len(ids)
         self.update(jobs, push=False)
         # One heapify instead of a push per job (100,000 jobs at start).
         self._recent = [(-stamp, row_id) for row_id, stamp in self._done.items()]

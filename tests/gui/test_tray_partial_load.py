@@ -131,7 +131,7 @@ def _job(row_id: int, state: JobState, archived: bool = False) -> Job:
 
 
 def test_the_index_counts_jobs_it_does_not_hold() -> None:
-    states = [(1, JobState.SUCCEEDED), (2, JobState.SUCCEEDED), (3, JobState.FAILED), (4, JobState.RUNNING)]
+    states = {JobState.SUCCEEDED: [1, 2], JobState.FAILED: [3], JobState.RUNNING: [4]}
     index = JobIndex()
     index.reset([_job(4, JobState.RUNNING)], states)  # holds the open one only
     assert (index.open_count, index.bad_count, index.done_count, len(index)) == (1, 1, 2, 1)
