@@ -173,10 +173,10 @@ class EndActions(QObject):
         elif self._planned:
             self._outbox()  # started: it claims the new rows at once
 
-    def run_pending(self) -> None:
-        """Rows were made pending again (the tray's "Run again", "Save again"): start the runner if need be and
-        take them now."""
-        self._outbox().pump()
+    def run_again(self, row_id: int) -> int:
+        """The tray's "Run again" / "Save again" of an outbox row that did not complete: pending again and started
+        now (the runner started if need be); its job's row id. Raises JobTrayError / sqlite3.Error."""
+        return self._outbox().run_again(row_id)
 
     def save_result(self, job: Job) -> bool:
         """Download the job's result into its account's folder (a new outbox row); False when it cannot."""

@@ -119,6 +119,12 @@ class OutboxPump(QObject):
         self.pump()
         return row
 
+    def run_again(self, row_id: int) -> int:
+        """The tray's "Run again" / "Save again" of a row that did not complete, started now; its job's row id."""
+        row = self.runner.run_again(row_id)
+        self.pump()
+        return row.job
+
     @property
     def in_flight(self) -> int:
         return self.runner.in_flight

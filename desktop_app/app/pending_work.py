@@ -25,7 +25,7 @@ from desktop_app.core.errors import JobTrayError
 from desktop_app.store.database import Store
 from desktop_app.store.outbox import OutboxRow
 from desktop_app.ui.job_model import JobTableModel
-from desktop_app.ui.pending_work import DISCARD, RUN_AGAIN, PendingItem, PendingPanel
+from desktop_app.ui.pending_work import RUN_AGAIN, PendingItem, PendingPanel
 from desktop_app.ui.tray import TrayIcon
 
 if TYPE_CHECKING:
@@ -175,14 +175,10 @@ class TrayPendingWork(QObject):
     def act(self, row_id: int, action: str) -> None:
         """Save again / Run again (the row pending again, the runner takes it now) or Discard, on the main thread."""
         try:
-            row = self._store.outbox.run_again(row_id) if action == RUN_AGAIN else self._store.outbox.discard(row_id)
+            job = self._after.run_again(row_id) if action == RUN_AGAIN else self._store.outbox.discard(row_id).job
         except (sqlite3.Error, JobTrayError) as exc:
             self._state.refuse(str(exc))
             self.load()
             return
-        self.refresh([row.job])
-        if action == RUN_AGAIN:
-            self._after.run_pending()
-            self._state.say(self.tr("Trying it again"))
-        elif action == DISCARD:
-            self._state.say(self.tr("Discarded"))
+        self.refresh([job])
+        self._state.say(self.tr("Trying it again") if action == RUN_AGAIN else self.tr("Discarded"))

@@ -318,6 +318,7 @@ class OutboxRunner:
         self._last_repair = self._started_at
         self._told: set[tuple[str, str]] = set()
         self._replay = _Replay()
+        self._asked: set[int] = set()  # rows a person asked to run again here: told as themselves, not replayed
         self.repair_found: Repair = Repair()
 
     # ---- set-up ---------------------------------------------------------------------------------------------
@@ -502,6 +503,13 @@ class OutboxRunner:
             job.id, "download", ref=REF_SAVE_RESULTS, expires_at=link_expiry(job.result_url, job.finished_at, now)
         )
 
+    def run_again(self, row_id: int) -> OutboxRow:
+        """A person's "Run again" / "Save again" of a row that did not complete (`OutboxStore.run_again`), taken at
+        the next pump; its outcome is told as itself, not in a restart's summary."""
+        row = self.store.outbox.run_again(row_id)
+        self._asked.add(row_id)
+        return row
+
     # ---- starting a row -------------------------------------------------------------------------------------
 
     def _settings(self) -> tuple[GlobalSettings, dict[str, AccountSettings]]:
@@ -517,7 +525,8 @@ class OutboxRunner:
         except JobTrayError as exc:
             self.store.outbox.finish(row.id, self.pid, "failed", error=str(exc))
             return
-        replayed = row.created_at < self._started_at  # left by an earlier run: told in one summary
+        # Left by an earlier run: told in one summary (not what a person just asked for again).
+        replayed = row.created_at < self._started_at and row.id not in self._asked
         thread = threading.Thread(target=self._run, args=(row.id, work), name=f"jobtray-{row.kind}", daemon=True)
         self._running[row.id] = _Running(row, job, work, thread, replayed)
         thread.start()

@@ -31,9 +31,13 @@ class SavingNotifier(QuietNotifier):
     def __init__(self) -> None:
         super().__init__()
         self.saved: list[int] = []
+        self.problems: list[str] = []
 
     def notify_saved(self, job: Job) -> None:
         self.saved.append(job.id)
+
+    def notify_problem(self, title: str, message: str) -> None:
+        self.problems.append(f"{title}: {message}")
 
 
 @pytest.fixture
@@ -203,6 +207,9 @@ def test_a_stopped_command_is_run_again_and_one_that_may_not_have_finished_is_di
         )
         assert controller.pending.items() == []
         assert marker.read_text() == "ran\n"
+        told = controller.notifier.problems  # type: ignore[attr-defined]
+        assert [t for t in told if "may not have finished" in t] != []  # told once, at the start
+        assert [t for t in told if "resumed after a restart" in t] == []  # asked for now, not a restart's replay
     finally:
         controller.shutdown()
         controller.store.close()
