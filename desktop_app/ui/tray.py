@@ -29,6 +29,7 @@ from desktop_app.ui.problems import problem_line
 from desktop_app.ui.texts import duration_text, fill, relative_time, state_word, weekday
 
 MENU_JOBS = 15
+MENU_PENDING = 5  # lines of after-end work that did not complete; the rest behind one line (the window shows all)
 REBUILD_DELAY_MS = 150  # coalesces a burst of results into one rebuild
 _BAD = (JobState.FAILED, JobState.NOT_FOUND)
 
@@ -359,7 +360,7 @@ class TrayIcon(QObject):
             self.menu.addAction(warning_icon(), displayable(text).replace("&", "&&")).triggered.connect(
                 self.settings_requested
             )
-        for item in self._pending[:MENU_JOBS]:
+        for item in self._pending[:MENU_PENDING]:
             pending = QMenu(pending_text(item).replace("&", "&&"), self.menu)
             pending.setIcon(warning_icon())
             self._submenus.append(pending)
@@ -368,6 +369,11 @@ class TrayIcon(QObject):
                     lambda _=False, r=item.row_id, a=action: self.pending_action_requested.emit(r, a)
                 )
             self.menu.addMenu(pending)
+        if len(self._pending) > MENU_PENDING:  # the rest in the window (each job's own) and `jobtray pending`
+            more = len(self._pending) - MENU_PENDING
+            self.menu.addAction(
+                self.tr("More unfinished after-end work (%1)...").replace("%1", str(more))
+            ).triggered.connect(self.show_window_requested)
         if self._problems or self._forward_problems or self._pending:
             self.menu.addSeparator()
         jobs = recent_jobs(self._jobs)

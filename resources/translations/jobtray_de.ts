@@ -1246,6 +1246,10 @@
         <source>Acknowledge failures (%1)</source>
         <translation>Fehler zur Kenntnis nehmen (%1)</translation>
     </message>
+    <message>
+        <source>More unfinished after-end work (%1)...</source>
+        <translation>Weitere unerledigte Nacharbeit (%1)...</translation>
+    </message>
 </context>
 <context>
     <name>TrayPolling</name>

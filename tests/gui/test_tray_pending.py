@@ -22,6 +22,8 @@ from desktop_app.engine.downloads import DownloadProgress
 from desktop_app.engine.results import CheckResult
 from desktop_app.simulators.objects import ObjectStoreServer
 from desktop_app.store.database import Store
+from desktop_app.ui.pending_work import DISCARD, PendingItem
+from desktop_app.ui.tray import TrayIcon
 from tests.support.notifier import QuietNotifier
 
 PDF = b"%PDF-1.4 saved by the tray\n" * 80_000  # 2.2 MB: its first half is more than one chunk (256 KiB)
@@ -304,3 +306,23 @@ def test_removing_a_job_takes_its_lines_away(stopped_work: tuple[Path, Path, int
     finally:
         controller.shutdown()
         controller.store.close()
+
+
+def test_the_menu_shows_a_few_lines_of_unfinished_work_and_the_rest_behind_one(qtbot: QtBot) -> None:
+    tray = TrayIcon()
+    opened: list[bool] = []
+    tray.show_window_requested.connect(lambda: opened.append(True))
+    chosen: list[tuple[int, str]] = []
+    tray.pending_action_requested.connect(lambda row, action: chosen.append((row, action)))
+    items = [PendingItem(n, n, f"job {n}", "download", "failed", f"r{n}.pdf", "HTTP 403") for n in range(1, 8)]
+    tray.set_pending(items)
+    tray.rebuild_menu()
+    texts = [a.text() for a in tray.menu.actions()]
+    assert [t for t in texts if t.startswith("Saving ")] == [f"Saving r{n}.pdf failed: HTTP 403" for n in range(1, 6)]
+    more = next(a for a in tray.menu.actions() if a.text() == "More unfinished after-end work (2)...")
+    more.trigger()
+    assert opened == [True]
+    first = next(a.menu() for a in tray.menu.actions() if a.text().startswith("Saving r1.pdf"))
+    assert isinstance(first, QMenu)
+    _click(first, "Discard")
+    assert chosen == [(1, DISCARD)]
