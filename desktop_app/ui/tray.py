@@ -29,7 +29,7 @@ from desktop_app.ui.problems import problem_line
 from desktop_app.ui.texts import duration_text, fill, relative_time, state_word, weekday
 
 MENU_JOBS = 15
-MENU_PENDING = 5  # lines of after-end work that did not complete; the rest behind one line (the window shows all)
+MENU_PENDING = 5  # lines of after-end work that did not complete; the rest behind one line that opens the window
 REBUILD_DELAY_MS = 150  # coalesces a burst of results into one rebuild
 _BAD = (JobState.FAILED, JobState.NOT_FOUND)
 
