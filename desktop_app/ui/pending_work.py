@@ -40,10 +40,11 @@ def _short(text: str, limit: int = 60) -> str:
     return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
-def pending_text(item: PendingItem) -> str:
-    """One line: "Saving report.pdf failed: the result link has expired"."""
+def pending_text(item: PendingItem, *, full: bool = False) -> str:
+    """One line: "Saving report.pdf failed: the result link has expired" (the reason cut short for a menu; `full`:
+    whole, for the window, which wraps it)."""
     name = _short(item.target_name or item.title, 40)
-    why = _short(item.last_error or QCoreApplication.translate("PendingWork", "no reason given"))
+    why = _short(item.last_error or QCoreApplication.translate("PendingWork", "no reason given"), 500 if full else 60)
     if item.kind == "download":
         if item.state == "pending":
             return (
@@ -133,7 +134,7 @@ class PendingPanel(QWidget):
             line = QWidget(self)
             row = QHBoxLayout(line)
             row.setContentsMargins(0, 0, 0, 0)
-            label = QLabel(pending_text(item), line)
+            label = QLabel(pending_text(item, full=True), line)
             label.setTextFormat(Qt.TextFormat.PlainText)
             label.setWordWrap(True)
             row.addWidget(label, 1)
