@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TypeVar
@@ -65,6 +67,21 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     data = tmp_path / "data"
     monkeypatch.setenv("JOBTRAY_DATA_DIR", str(data))
     return data
+
+
+@pytest.fixture
+def short_runtime_dir(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """An XDG_RUNTIME_DIR (0700) with a short path, for tests whose sockets go into it.
+
+    A Unix socket path has at most 107 bytes; a tmp_path under pytest-xdist (`.../popen-gw0/test_<30 chars>0/`)
+    leaves too little of that for the tray's `jobtray-<user>-<hash>` socket, and listen() then fails.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="jt-run-"))  # mkdtemp: 0700, as the XDG spec wants
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(folder))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

@@ -48,13 +48,16 @@ cleanup() {
     kill -9 "$pid" 2>/dev/null || true
   done
   [ -n "$keep" ] || rm -rf "$session"
+  [ -z "${runtime:-}" ] || rm -rf "$runtime"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-mkdir -p "$session/home" "$session/runtime"
-chmod 700 "$session/runtime"
-export HOME="$session/home" XDG_RUNTIME_DIR="$session/runtime" XDG_CONFIG_HOME="$session/home/.config"
+# The runtime folder holds sockets (a path of at most 107 bytes): a short one of its own, not under a --keep folder
+# that may be deep (pytest-xdist's tmp_path; dbus-daemon then fails with "Socket name too long").
+runtime="$(mktemp -d)"
+mkdir -p "$session/home"
+export HOME="$session/home" XDG_RUNTIME_DIR="$runtime" XDG_CONFIG_HOME="$session/home/.config"
 export XDG_DATA_HOME="$session/home/.local/share" XDG_CACHE_HOME="$session/home/.cache" NO_AT_BRIDGE=1
 unset WAYLAND_DISPLAY QT_QPA_PLATFORM DBUS_SESSION_BUS_ADDRESS
 

@@ -15,6 +15,7 @@ import select
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -88,6 +89,7 @@ class ProcessGroup:
 
     def __init__(self) -> None:
         self.procs: list[tuple[str, subprocess.Popen[bytes]]] = []
+        self.remove_after: list[Path] = []  # folders removed once everything is stopped (the session's runtime)
 
     def start(
         self, name: str, argv: list[str], env: Mapping[str, str], log: Path, **kwargs: object
@@ -121,6 +123,8 @@ class ProcessGroup:
     def stop_all(self) -> None:
         for _, proc in reversed(list(self.procs)):
             self.stop(proc)
+        for folder in self.remove_after:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _read_line(proc: subprocess.Popen[bytes], fd: int, what: str) -> str:
@@ -348,13 +352,24 @@ class DesktopSession:
             self.history_after_id = max(int(row.get("id") or 0) for row in rows)
 
 
+def short_runtime_dir() -> Path:
+    """A new, empty 0700 folder with a short path (the caller removes it).
+
+    Sockets go into XDG_RUNTIME_DIR (dbus-daemon's, the tray's single-instance socket) and a Unix socket path
+    has at most 107 bytes. Under pytest-xdist a tmp_path is longer (`.../popen-gw0/test_a_reminder_of_an_old_fail0/`)
+    and dbus-daemon refused it ("Socket name too long"), so the runtime folder lives under /tmp instead.
+    """
+    return Path(tempfile.mkdtemp(prefix="jt-run-"))  # mkdtemp makes it 0700, as the XDG spec wants
+
+
 def new_session(root: Path) -> DesktopSession:
-    """An empty session under `root`: its own HOME and XDG_RUNTIME_DIR, nothing started yet."""
+    """An empty session under `root`: its own HOME and XDG_RUNTIME_DIR (a short path), nothing started yet."""
     home = root / "home"
-    runtime = root / "runtime"
     home.mkdir(parents=True, exist_ok=True)
-    runtime.mkdir(parents=True, exist_ok=True)
-    runtime.chmod(0o700)  # the XDG spec (and dbus) insist
+    runtime = short_runtime_dir()
+    (root / "runtime").symlink_to(runtime)  # where it is, beside the logs
+    procs = ProcessGroup()
+    procs.remove_after.append(runtime)
     env = {
         key: value
         for key, value in os.environ.items()
@@ -369,4 +384,4 @@ def new_session(root: Path) -> DesktopSession:
         NO_AT_BRIDGE="1",  # GTK's accessibility bus would start a process of its own
         GTK_A11Y="none",
     )
-    return DesktopSession(root=root, env=env, procs=ProcessGroup())
+    return DesktopSession(root=root, env=env, procs=procs)

@@ -38,11 +38,8 @@ class AnnouncingNotifier(QuietNotifier):
 
 
 @pytest.fixture
-def runtime_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "run"
-    folder.mkdir(mode=0o700)
-    monkeypatch.setenv("XDG_RUNTIME_DIR", str(folder))
-    return folder
+def runtime_dir(short_runtime_dir: Path) -> Path:
+    return short_runtime_dir  # not under tmp_path: the socket's path would be too long under pytest-xdist
 
 
 @pytest.fixture

@@ -25,10 +25,8 @@ JOB = "6YSZD3U872ZYYFEDMQCQSGEEO8YSF5WA--151-300"
 
 
 @pytest.fixture
-def tray(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, qtbot: QtBot) -> Iterator[AppController]:
-    runtime = tmp_path / "run"
-    runtime.mkdir(mode=0o700)
-    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+def tray(store: Store, short_runtime_dir: Path, qtbot: QtBot) -> Iterator[AppController]:
+    # short_runtime_dir: under tmp_path the socket's path would be too long under pytest-xdist
     store.accounts.add(Account("pdfs", "pdfco", KeySource.ENV, key_env="UNSET_KEY_FOR_TEST"))
     store.conn.execute("PRAGMA busy_timeout = 50")  # the tray's own is short too: never freeze the GUI
     controller = AppController(store, show_tray=False, notifier=QuietNotifier())

@@ -97,10 +97,8 @@ def test_other_connections_do_not_activate(instances: list[SingleInstance], key:
         pass
 
 
-def test_instance_key_depends_on_the_data_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    runtime = tmp_path / "runtime"
-    runtime.mkdir(mode=0o700)
-    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+def test_instance_key_depends_on_the_data_folder(tmp_path: Path, short_runtime_dir: Path) -> None:
+    runtime = short_runtime_dir  # a runtime folder is short (/run/user/1000); tmp_path under pytest-xdist is not
     real = instance_key(tmp_path / "data")
     assert real == instance_key(tmp_path / "data" / ".." / "data")  # the same folder, spelled otherwise
     assert real != instance_key(tmp_path / "demo-1234")
