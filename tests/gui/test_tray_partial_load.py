@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QMimeData
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QSystemTrayIcon
 from pytestqt.qtbot import QtBot
 
@@ -24,6 +26,7 @@ from tests.support.notifier import QuietNotifier
 pytestmark = pytest.mark.qt_log_ignore("systemTrayWindowChanged")
 
 NOW = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
+OLDEST = "6YSZD3U872ZYYFEDMQCQSGEEO8YSF5WA--151-300"  # the oldest ending: a PDF.co job ID, for the clipboard watch
 ENDED, FAILED_ACKED, FAILED, OPEN = 30, 20, 2, 3
 
 
@@ -37,7 +40,7 @@ def _seed(store: Store) -> None:
         rows.append((account.id, job_id, state, at, at, at if ended else None, at if acked else None))
 
     for n in range(ENDED):
-        row(f"ENDED-{n}", "succeeded", 100 - n)
+        row(f"ENDED-{n}" if n else OLDEST, "succeeded", 100 - n)
     for n in range(FAILED_ACKED):
         row(f"ACKED-{n}", "failed", 200 - n, acked=True)
     for n in range(FAILED):
@@ -52,12 +55,21 @@ def _seed(store: Store) -> None:
         )
 
 
+class OfferingNotifier(QuietNotifier):
+    def __init__(self) -> None:
+        super().__init__()
+        self.offers: list[str] = []
+
+    def offer_watch(self, key: str, title: str, body: str) -> None:
+        self.offers.append(title)
+
+
 @pytest.fixture
 def tray(store: Store, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppController]:
     # Offscreen has no tray host: say it has one, so that the tray (not the window) is what starts.
     monkeypatch.setattr(QSystemTrayIcon, "isSystemTrayAvailable", staticmethod(lambda: True))
     _seed(store)
-    controller = AppController(store, notifier=QuietNotifier())
+    controller = AppController(store, notifier=OfferingNotifier())
     controller.start()
     qtbot.waitUntil(lambda: controller.state.accounts != [], timeout=3000)
     try:
@@ -76,7 +88,7 @@ def test_the_tray_holds_only_what_its_menu_needs(tray: AppController, store: Sto
     # Every open job and failure still alarming, the most recent endings of each kind; not the 20 older ones.
     assert len(held) == OPEN + FAILED + MENU_JOBS + MENU_JOBS
     assert {f"OPEN-{n}" for n in range(OPEN)} | {f"FAILED-{n}" for n in range(FAILED)} <= held
-    assert f"ENDED-{ENDED - 1}" in held and "ENDED-0" not in held
+    assert f"ENDED-{ENDED - 1}" in held and OLDEST not in held
     everything = store.jobs.all()
     # The menu and the tooltip say what they would say with every job held.
     assert recent_jobs(tray.tray_jobs) == recent_jobs(everything)
@@ -88,7 +100,7 @@ def test_an_outside_change_to_a_job_not_held_still_counts(
     tray: AppController, store: Store, data_dir: Path, qtbot: QtBot
 ) -> None:
     reloads = tray.follower.reloads
-    oldest, acked = _row(store, "ENDED-0"), _row(store, "ACKED-0")
+    oldest, acked = _row(store, OLDEST), _row(store, "ACKED-0")
     assert tray.model.job(oldest) is None and tray.model.job(acked) is None
     with Store(data_dir) as other:  # `jobtray archive` and `jobtray remove` in a terminal
         other.jobs.set_archived(oldest)
@@ -106,7 +118,7 @@ def test_the_window_reads_every_job_when_it_first_opens(
     assert tray.model.rowCount() == ENDED + FAILED_ACKED + FAILED + OPEN
     assert tray.tray_jobs.done_count == ENDED
     with Store(data_dir) as other:  # and the feed keeps them after
-        other.jobs.set_archived(_row(store, "ENDED-0"))
+        other.jobs.set_archived(_row(store, OLDEST))
     qtbot.waitUntil(lambda: tray.model.rowCount() == ENDED + FAILED_ACKED + FAILED + OPEN - 1, timeout=3000)
     assert tray.tray_jobs.done_count == ENDED - 1
 
@@ -142,3 +154,18 @@ def test_the_index_counts_jobs_it_does_not_hold() -> None:
     assert (index.open_count, index.bad_count, index.done_count) == (0, 1, 2)
     index.remove([5000, 99999])  # one unknown: nothing to count
     assert (index.open_count, index.bad_count, index.done_count) == (0, 0, 2)
+
+
+def test_a_copied_id_of_a_job_not_held_is_not_offered(tray: AppController, qtbot: QtBot) -> None:
+    assert OLDEST not in {job.job_id for job in tray.model.jobs()}  # ended long ago: not in the tray's model
+    notifier = tray.notifier
+    assert isinstance(notifier, OfferingNotifier)
+    tray.preferences.set_clipboard_watch(True)
+    for text in (OLDEST, "9ABCD3U872ZYYFEDMQCQSGEEO8YSF5WA--151-301"):  # the second, a marker, is offered
+        mime = QMimeData()
+        mime.setText(text)
+        QGuiApplication.clipboard().setMimeData(mime)
+    qtbot.waitUntil(lambda: len(notifier.offers) == 1, timeout=2000)
+    qtbot.wait(50)
+    assert len(notifier.offers) == 1 and "9ABC" in notifier.offers[0]
+    QGuiApplication.clipboard().clear()
