@@ -127,6 +127,18 @@ class AccountsEditor(QObject):
         for warning in (*saved.warnings, *service.warnings):  # the latter: a key left under an old name
             self._state.say(warning)
 
+    def fix_problem(self, account: str, kind: str, check_now: Callable[[], None]) -> None:
+        """An account problem's action: its editor for what the editor fixes (the key, the address, settings),
+        else `check_now` (which reads the key again: the keyring asks to be unlocked)."""
+        from desktop_app.core.problems import EDITABLE, parse_kind
+
+        if parse_kind(kind) in EDITABLE:
+            self.open_dialog()
+            if self._dialog is not None:
+                self._dialog.edit_account(account)
+        else:
+            check_now()
+
     def remove(self, name: str) -> None:
         from desktop_app.engine.accounts import AccountService
 

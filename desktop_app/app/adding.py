@@ -78,6 +78,13 @@ class JobAdder(QObject):
         self._queue_timer.timeout.connect(self.write_queued)
         self._queue_delay = HANDOFF_RETRY_FIRST_MS
 
+    def is_watched(self, job_id: str) -> bool:
+        """A copied job ID that is watched already is not offered (the model may not hold every job: the store)."""
+        try:
+            return any(not job.archived for job in self._store.jobs.find(job_id))
+        except sqlite3.Error:
+            return any(job.job_id == job_id for job in self._model.jobs())
+
     def open_dialog(self) -> None:
         accounts = [(account.name, account.provider) for account in self._state.accounts]
         from desktop_app.ui.dialogs import AddJobDialog

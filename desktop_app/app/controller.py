@@ -10,6 +10,8 @@ them to each other through `AppState` (the hub the views observe):
   the clipboard watch, start at login; links, files, folders and the demo opened.
 - `windowing.WindowHost`: the window, built when first needed, and the selected job's history.
 - `end_actions.EndActions`: the settings that stay, results saved and commands run after a job ends.
+- `tray_view.TrayView`: what the icon and menu show, kept row by row; `telling_rules.TellingRules`: quiet hours,
+  do-not-disturb and forwarding problems.
 - `alarms.FailureAlarms`, `etas.EtaDisplay`, `forwarding.TrayForwarding` (issue 21): failures acknowledged and
   reminded of, each open job's likely end, forwarding targets and their problems.
 
@@ -43,14 +45,14 @@ from desktop_app.app.polling import TrayPolling
 from desktop_app.app.preferences import Preferences
 from desktop_app.app.state import AppState
 from desktop_app.app.telling import ProblemTeller
+from desktop_app.app.telling_rules import TellingRules
+from desktop_app.app.tray_view import TRAY_UPDATE_MS, TrayView
 from desktop_app.app.windowing import WindowHost
 from desktop_app.core.errors import JobTrayError
 from desktop_app.core.handoff import WatchRequest
 from desktop_app.core.model import StatusChange
-from desktop_app.core.rules import parse_quiet_hours
 from desktop_app.store.database import Store
 from desktop_app.ui.clipboard import ClipboardWatcher
-from desktop_app.ui.job_index import JobIndex
 from desktop_app.ui.job_model import JobTableModel
 from desktop_app.ui.notifier import Notifier
 from desktop_app.ui.texts import QT_TRANSLATE_NOOP
@@ -65,8 +67,6 @@ __all__ = ["NO_TRAY_NOTE", "STOP_TIMEOUT_S", "TRAY_UPDATE_MS", "AppController", 
 log = logging.getLogger(__name__)
 
 BENCH_READY_FILE_ENV = "JOBTRAY_BENCH_READY_FILE"  # bench/startup.py: where to write the time the tray was shown
-TRAY_UPDATE_MS = 100  # results come in bursts: the icon and tooltip (a pass over every job) follow once per burst
-DND_READ_S = 10.0  # how long a read of the desktop's do-not-disturb is trusted
 STOP_TIMEOUT_S = QUIT_BUDGET_S  # the quit budget (docs/ARCHITECTURE.md, "Quitting")
 # Printed as is (a terminal line); the window shows it translated ("AppController" context).
 NO_TRAY_NOTE = QT_TRANSLATE_NOOP(
@@ -156,16 +156,16 @@ class AppController(QObject):
             parent=self,
         )
         self.etas = EtaDisplay(store, self.model, self.state, self.tray, parent=self)
+        self.telling = TellingRules(self.notifier, self.tray, self.after, parent=self)
         self.forwarding = TrayForwarding(
-            store, self._forward_problem, environ=environ, parent=self, keyring=self.keys.calls
+            store, self.telling.forward_failed, environ=environ, parent=self, keyring=self.keys.calls
         )
+        self.telling.forwarding = self.forwarding
         self.after.forwarding = self.forwarding
         # After-end work that failed or was stopped (issue 18): lines in the menu and the window, with their actions.
         self.pending = TrayPendingWork(
             store, self.model, self.state, tray=self.tray, windows=self.windows, after=self.after, parent=self
         )
-        self._forward_told: list[str] = []
-        self._dnd_read: tuple[float, bool | None] | None = None
         self.preferences = Preferences(
             self.state, self.windows, self.after, self.tray, forwarding=self.forwarding, parent=self
         )
@@ -173,19 +173,15 @@ class AppController(QObject):
         self.clipboard = ClipboardWatcher(
             lambda: self.state.accounts,
             id_specs,
-            watched=self._watched,
+            watched=self.adder.is_watched,
             parent=self,
         )
-        # What the tray shows, kept row by row: a change costs O(changed rows), not a pass over every job.
-        self.tray_jobs = JobIndex()
+        self.tray_view = TrayView(store, self.model, self.tray, self.follower, parent=self)
+        self.tray_jobs = self.tray_view.index
         self._tray_wanted = show_tray
         self._show_tray = show_tray and QSystemTrayIcon.isSystemTrayAvailable()
         self._shut_down = False
         self._stopped = True
-        self._tray_timer = QTimer(self)
-        self._tray_timer.setSingleShot(True)
-        self._tray_timer.setInterval(TRAY_UPDATE_MS)
-        self._tray_timer.timeout.connect(self._update_tray)
         self._wire()
 
     # ---- wiring --------------------------------------------------------------------------------------------
@@ -207,7 +203,7 @@ class AppController(QObject):
         tray.settings_requested.connect(self.preferences.open_dialog)
         tray.clipboard_watch_toggled.connect(self.preferences.set_clipboard_watch)
         tray.acknowledge_requested.connect(self.alarms.acknowledge)
-        self.after.settings_changed.connect(self._apply_telling)
+        self.after.settings_changed.connect(self.telling.apply)
         self.clipboard.offered.connect(self.adder.offer_from_clipboard)
         notifier.watch_offer_accepted.connect(self.adder.accept_watch_offer)
         self.after.settings_changed.connect(self.preferences.settings_loaded)
@@ -223,8 +219,8 @@ class AppController(QObject):
             lambda _account, text: notifier.notify_problem(self.tr("A key stayed in the keyring"), text)
         )
         # What the views observe.
-        state.jobs_changed.connect(self._jobs_changed)
-        state.jobs_updated.connect(self._schedule_tray)
+        state.jobs_changed.connect(self.tray_view.jobs_changed)
+        state.jobs_updated.connect(self.tray_view.jobs_updated)
         state.muted_changed.connect(notifier.set_muted_until)
         state.muted_changed.connect(tray.set_muted_until)
         state.clipboard_watch_changed.connect(self.clipboard.set_enabled)
@@ -264,7 +260,7 @@ class AppController(QObject):
         self.follower.watch()
         self.etas.refresh()
         self.alarms.arm()
-        self.tray.set_forward_problems(self.forwarding.problems())
+        self.telling.show_forward_problems()
         self.tray.set_autostart(opening.autostart_state())
         if self._show_tray:
             self.tray.show()
@@ -300,7 +296,7 @@ class AppController(QObject):
         from desktop_app.workers.stopping import NOTIFIER_SHARE_S, Stopping, StopStep, stop_within
 
         self.follower.stop()
-        self._tray_timer.stop()
+        self.tray_view.stop()
         self.etas.stop()
         self.alarms.stop()
         self.clipboard.set_enabled(False)
@@ -309,7 +305,7 @@ class AppController(QObject):
             # Told first, all of them (requests abandoned, downloads abandoned with rows left to resume, commands
             # sent SIGTERM), then waited for against one deadline.
             StopStep("poll workers", Stopping(self.polling.begin_stop, self.polling.wait_stopped)),
-            StopStep("after-end work", Stopping(self._stop_outbox, self._wait_outbox)),
+            StopStep("after-end work", Stopping(self.after.begin_stop, self.after.wait_stopped)),
             StopStep("notifier", Stopping(lambda: None, self._close_notifier), most=NOTIFIER_SHARE_S),
         ]
         report = stop_within(steps)
@@ -347,79 +343,8 @@ class AppController(QObject):
         if not self._show_tray:
             self.quit_requested.emit()
 
-    def _jobs_changed(self, rows: frozenset[int] | None) -> None:
-        self._index_rows(rows)
-        self._update_tray()  # at once: the user (or another process) did something
-
-    def _schedule_tray(self, rows: frozenset[int] | None = None) -> None:
-        self._index_rows(rows)
-        if not self._tray_timer.isActive():  # not restarted: a steady stream of results must not starve the tray
-            self._tray_timer.start()
-
-    def _index_rows(self, rows: frozenset[int] | None) -> None:
-        if rows is None:
-            # Until the window opens the model holds the tray's jobs only: the counts of every job from the store.
-            states = None
-            if not self.follower.complete:
-                try:
-                    states = self.store.jobs.ids_by_state()
-                except sqlite3.Error:
-                    log.exception("cannot count the jobs")
-            self.tray_jobs.reset(self.model.jobs(), states)
-            return
-        for row_id in rows:
-            job = self.model.job(row_id)
-            if job is None:
-                self.tray_jobs.remove([row_id])
-            else:
-                self.tray_jobs.update([job])
-
     def _load_all_jobs(self) -> None:
         self.follower.load_all()  # built after the window's host
-
-    def _watched(self, job_id: str) -> bool:
-        """A copied job ID that is watched already is not offered (the model may not hold every job: the store)."""
-        try:
-            return any(not job.archived for job in self.store.jobs.find(job_id))
-        except sqlite3.Error:
-            return any(job.job_id == job_id for job in self.model.jobs())
-
-    def _update_tray(self) -> None:
-        self._tray_timer.stop()
-        self.tray.set_jobs(self.tray_jobs)
-
-    def _apply_telling(self) -> None:
-        """Quiet hours and do-not-disturb, as the settings say now, for the notifier."""
-        app = self.after.app
-        try:
-            quiet = parse_quiet_hours(app.quiet_hours or "")
-        except JobTrayError:
-            quiet = None
-        self.notifier.set_telling(quiet, app.respect_dnd, self._read_dnd if app.respect_dnd else None)
-
-    def _read_dnd(self) -> bool | None:
-        """The desktop's do-not-disturb, read at most every DND_READ_S (a D-Bus call, on GNOME a `gsettings` run)."""
-        import time
-
-        from desktop_app.system.presence import read_dnd
-
-        now = time.monotonic()
-        if self._dnd_read is None or now - self._dnd_read[0] >= DND_READ_S:
-            self._dnd_read = (now, read_dnd())
-        return self._dnd_read[1]
-
-    def _forward_problem(self, text: str) -> None:
-        """A forwarding target failed (told once by the engine): a notification and a line in the menu."""
-        self.notifier.notify_problem(self.tr("Forwarding failed"), text)
-        self._forward_told = [*self._forward_told, text][-5:]
-        self.tray.set_forward_problems([*self.forwarding.problems(), *self._forward_told])
-
-    def _stop_outbox(self) -> None:
-        if self.after.outbox is not None:
-            self.after.outbox.begin_stop()
-
-    def _wait_outbox(self, seconds: float) -> bool:
-        return self.after.outbox.wait_stopped(seconds) if self.after.outbox is not None else True
 
     def _close_notifier(self, seconds: float) -> bool:
         with contextlib.suppress(Exception):  # a notifier failing at exit must not turn a quit into a crash
@@ -445,16 +370,7 @@ class AppController(QObject):
         return self.adder.accept_handoff(request)
 
     def fix_problem(self, account: str, kind: str) -> None:
-        """An account problem's action: its editor for what the editor fixes (the key, the address, settings),
-        else a check now (which reads the key again: the keyring asks to be unlocked)."""
-        from desktop_app.core.problems import EDITABLE, parse_kind
-
-        if parse_kind(kind) in EDITABLE:
-            self.accounts.open_dialog()
-            if self.accounts.dialog is not None:
-                self.accounts.dialog.edit_account(account)
-        else:
-            self.check_now()
+        self.accounts.fix_problem(account, kind, self.check_now)
 
     def check_now(self) -> None:
         self.polling.check_now()

@@ -266,6 +266,15 @@ class EndActions(QObject):
 
     # ---- quitting ---------------------------------------------------------------------------------------------
 
+    def begin_stop(self) -> None:
+        """Quitting, first half: downloads abandoned (rows left to resume), commands sent SIGTERM."""
+        if self._pump is not None:
+            self._pump.begin_stop()
+
+    def wait_stopped(self, seconds: float) -> bool:
+        """Quitting, second half: wait for the work's threads within `seconds`."""
+        return self._pump.wait_stopped(seconds) if self._pump is not None else True
+
     def shutdown(self, timeout: float) -> bool:
         """Abandon downloads (rows left to resume, `.part` removed) and end commands, within `timeout`."""
         if self._pump is None:
