@@ -454,9 +454,19 @@ class OutboxRunner:
         claimed = self.store.outbox.claim_due(self.pid, self.lease_seconds, self.kinds, limit=room)
         if claimed:
             self._last_renew = now
-        app, accounts = self._settings() if claimed else (GlobalSettings(), {})
-        for row in claimed:
-            self._begin(row, app, accounts)
+        try:
+            app, accounts = self._settings() if claimed else (GlobalSettings(), {})
+            for row in claimed:
+                self._begin(row, app, accounts)
+        except (sqlite3.Error, JobTrayError):
+            # Claimed but not started: handed back, or they would stay 'running' under this live PID (no repair
+            # takes them, every renewal keeps their lease) until the next start.
+            started = set(self._running)
+            for row in claimed:
+                if row.id not in started:
+                    with contextlib.suppress(sqlite3.Error, JobTrayError):
+                        self.store.outbox.release(row.id, self.pid)
+            raise
         self._maybe_summarize()
         return len(claimed)
 
@@ -522,8 +532,14 @@ class OutboxRunner:
         try:
             job = self.store.jobs.get(row.job)
             work = self._work_for(row, job, app, accounts.get(job.account, AccountSettings()))
+        except sqlite3.Error:
+            raise  # a busy store: the row is handed back by the caller
         except JobTrayError as exc:
             self.store.outbox.finish(row.id, self.pid, "failed", error=str(exc))
+            return
+        except Exception as exc:  # a handler's bug (as in `_run`): the row fails, the runner goes on
+            log.exception("after-end work %s could not be started", row.id)
+            self.store.outbox.finish(row.id, self.pid, "failed", error=f"unexpected error: {type(exc).__name__}")
             return
         # Left by an earlier run: told in one summary (not what a person just asked for again).
         replayed = row.created_at < self._started_at and row.id not in self._asked
