@@ -31,7 +31,8 @@ DEFINED = ("cloudconvert", "replicate", "github_actions", "pdfco_defined")
 
 def test_the_defined_providers_pass_the_cross_provider_suites() -> None:
     selection = f"({' or '.join(DEFINED)}) and not test_every_provider_has_a_parse_function"
-    plugin = ("-p", "tests.support.defined_plugin", "-p", "no:cacheprovider")
+    # -n 0: one process inside this test (pyproject's addopts would start 4 more workers in a worker)
+    plugin = ("-p", "tests.support.defined_plugin", "-p", "no:cacheprovider", "-n", "0")
     result = subprocess.run(
         [sys.executable, "-m", "pytest", *plugin, "-v", "-rfEs", "-k", selection, *SUITES],
         cwd=ROOT,

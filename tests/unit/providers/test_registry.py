@@ -185,7 +185,7 @@ def test_a_cross_provider_suite_errors_for_a_registered_provider_without_a_harne
     suite = "tests/reliability/test_input.py::test_ids_that_pass_validation_arrive_exactly_and_do_not_change_the_path"
     env = {**subprocess_env(), "PYTHONPATH": f"{tmp_path}:{root}"}
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "register_acme", "-p", "no:cacheprovider", "-q", "-rfEs", suite],
+        [sys.executable, "-m", "pytest", "-p", "register_acme", "-p", "no:cacheprovider", "-n0", "-q", "-rfEs", suite],
         cwd=root,
         env=env,
         capture_output=True,
