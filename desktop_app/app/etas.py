@@ -1,8 +1,9 @@
 """`EtaDisplay`: each open job's likely end in the tray menu and the window ("likely in 4-6 min", issue 21).
 
-The accounts' learned durations are read from the store once and again only when a job ends; the ranges are
-worked out again when jobs change and every `REFRESH_MS` while any is open (`engine.etas.etas_for`, cheap). Idle,
-with nothing open, nothing wakes.
+An account's learned durations are read from the store once while it has open jobs, with one bounded query
+(`engine.etas.learned_history`: its newest ends, never every job), and then follow the endings the tray records
+(`StatusChange`s); the ranges are worked out again when jobs change and every `REFRESH_MS` while any is open
+(`engine.etas.etas_for`, cheap). Idle, with nothing open, nothing wakes.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from PySide6.QtCore import QObject, QTimer
 from desktop_app.app.state import AppState
 from desktop_app.core.durations import DurationHistory
 from desktop_app.core.errors import JobTrayError
-from desktop_app.core.model import StatusChange
-from desktop_app.engine.etas import etas_for, histories
+from desktop_app.core.model import JobState, StatusChange
+from desktop_app.engine.etas import etas_for, learned_history
 from desktop_app.store.database import Store
 from desktop_app.ui.job_model import JobTableModel
 from desktop_app.ui.tray import TrayIcon
@@ -49,7 +50,8 @@ class EtaDisplay(QObject):
         self._model = model
         self._tray = tray
         self._clock = clock or (lambda: datetime.now(UTC))
-        self._learned: dict[str, DurationHistory] | None = None
+        # Per account with open jobs: its learned durations, read once (bounded), then kept up by `_ended`.
+        self._learned: dict[str, DurationHistory] = {}
         # A provider's own estimate (encoding.com's time_left): (account, job ID) -> (seconds left, when heard).
         self._time_left: dict[tuple[str, str], tuple[float, datetime]] = {}
         self._stopped = False
@@ -67,8 +69,18 @@ class EtaDisplay(QObject):
             self._timer.start(DEBOUNCE_MS)
 
     def _ended(self, changes: list[StatusChange]) -> None:
-        if any(change.new_state.is_terminal for change in changes):
-            self._learned = None  # learned again at the next refresh
+        for change in changes:
+            history = self._learned.get(change.job.account)
+            if history is None or not (change.old_state.is_terminal or change.new_state.is_terminal):
+                continue
+            finished = change.job.finished_at
+            if not change.old_state.is_terminal and finished is not None:
+                # A new ending is the newest one: the history the store would give now, without asking it.
+                if change.new_state is not JobState.NOT_FOUND:
+                    history.record((finished - change.job.created_at).total_seconds())
+            else:
+                # An ended job changed again (or opened again): rare; that one account is read again when needed.
+                del self._learned[change.job.account]
 
     def stop(self) -> None:
         """At quit: nothing more is worked out (the store is about to close)."""
@@ -98,13 +110,16 @@ class EtaDisplay(QObject):
         if len(self._time_left) > 4 * len(open_jobs) + 64:  # bounded: forget jobs no longer open
             keep = {(job.account, job.job_id) for job in open_jobs}
             self._time_left = {k: v for k, v in self._time_left.items() if k in keep}
-        if open_jobs and self._learned is None:
+        active = {job.account for job in open_jobs}
+        # An account without open jobs is forgotten (and read again when it has some): the histories kept stay few.
+        self._learned = {name: history for name, history in self._learned.items() if name in active}
+        for name in active - self._learned.keys():
             try:
-                self._learned = histories(self._store.jobs.all(include_archived=True))
+                self._learned[name] = learned_history(self._store, name)
             except (sqlite3.Error, JobTrayError):
-                log.exception("cannot read the durations of ended jobs")
-                self._learned = {}
-        etas = etas_for(open_jobs, self._learned or {}, now, left) if open_jobs else {}
+                log.exception("cannot read the durations of %s's ended jobs", name)
+                self._learned[name] = DurationHistory()
+        etas = etas_for(open_jobs, self._learned, now, left) if open_jobs else {}
         self._model.set_etas(etas)
         self._tray.set_etas(etas)
         if open_jobs:

@@ -8,16 +8,17 @@ from typing import Any
 
 from desktop_app.cli.output import job_json
 from desktop_app.core.model import Job
-from desktop_app.engine.etas import job_etas
+from desktop_app.engine.etas import etas_for, learned_history
 from desktop_app.store.clock import to_text
 from desktop_app.store.database import Store
 
 
 def with_etas(store: Store, jobs: Sequence[Job], now: Callable[[], datetime] | None = None) -> list[dict[str, Any]]:
-    """The jobs as `job_json` rows with `eta_low`/`eta_high`, learned from every ended job in the store."""
+    """The jobs as `job_json` rows with `eta_low`/`eta_high`, learned from their accounts' ended jobs in the store."""
     moment = now() if now is not None else datetime.now(UTC)
-    # Archived jobs are history too: the learned durations read all of them.
-    etas = job_etas(store.jobs.all(include_archived=True), moment)
+    # Only the accounts of open jobs are learned, each with one bounded query (archived jobs are history too).
+    accounts = {job.account for job in jobs if not job.state.is_terminal}
+    etas = etas_for(jobs, {name: learned_history(store, name) for name in accounts}, moment)
     rows = []
     for job in jobs:
         row = job_json(job)

@@ -12,13 +12,24 @@ from datetime import datetime
 from desktop_app.core import eta
 from desktop_app.core.durations import DurationHistory
 from desktop_app.core.model import Job, JobState
+from desktop_app.store.database import Store
 
-__all__ = ["etas_for", "histories", "job_etas"]
+__all__ = ["etas_for", "histories", "job_etas", "learned_history"]
+
+
+def learned_history(store: Store, account: str) -> DurationHistory:
+    """The account's learned durations, read with one bounded query (`JobStore.past_durations`): the same
+    history `histories(every job)[account]` gives, without reading every job."""
+    history = DurationHistory()
+    history.extend(store.jobs.past_durations(account, newest=history.per_key))
+    return history
 
 
 def histories(jobs: Iterable[Job]) -> dict[str, DurationHistory]:
     """Each account's learned durations from its ended jobs (finished_at - created_at, oldest end first), as the
-    pollers learn them (`engine.blocking.past_durations`): a job the provider did not know says nothing."""
+    pollers learn them (`engine.supervisor.past_durations`): a job the provider did not know says nothing.
+
+    Reads what it is given; with a store, `learned_history` reads only the newest ends of one account."""
     ended = sorted(
         (j for j in jobs if j.finished_at is not None and j.state is not JobState.NOT_FOUND),
         key=lambda j: j.finished_at or j.created_at,

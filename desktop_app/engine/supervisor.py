@@ -19,7 +19,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from desktop_app.core.errors import JobTrayError
-from desktop_app.core.model import Account, Job, JobState
+from desktop_app.core.model import Account, Job
+from desktop_app.engine.etas import learned_history
 from desktop_app.store.database import Store
 from desktop_app.store.discovery import DiscoveryState
 
@@ -181,20 +182,16 @@ def _can_discover(provider: str) -> bool:
 
 
 def past_durations(store: Store, account: str) -> list[float]:
-    """Seconds that the account's ended jobs took (archived ones too), oldest first: what its poller learns from.
+    """Seconds that the account's most recently ended jobs took (archived ones too), oldest end first: what its
+    poller learns from (as many as `core.durations.DurationHistory` keeps, read with one bounded query).
 
     A job the provider did not know (not_found) says nothing about how long jobs take. Nothing when the store
     cannot be read: the poller then starts knowing nothing, as it would for a new account.
     """
     try:
-        jobs = store.jobs.all(include_archived=True)
+        return list(learned_history(store, account).durations())
     except (JobTrayError, OSError):
         return []
-    return [
-        (job.finished_at - job.created_at).total_seconds()
-        for job in jobs
-        if job.account == account and job.finished_at is not None and job.state is not JobState.NOT_FOUND
-    ]
 
 
 class Supervisor:

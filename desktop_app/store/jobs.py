@@ -163,6 +163,30 @@ class JobStore:
             rows = self._conn.execute(f"{_SELECT} WHERE j.finished_at IS NULL AND a.name = ? ORDER BY j.id", (account,))
         return [_job(r) for r in rows]
 
+    def past_durations(self, account: str, newest: int) -> list[float]:
+        """Seconds (finished_at - created_at) of the account's `newest` most recently ended jobs, archived ones too,
+        oldest end first: what its learned durations (`core.durations.DurationHistory`) keep.
+
+        One bounded query reading two text columns, not a `Job` per row: at 100,000 jobs learning must not read
+        them all. A job the provider did not know (not_found) says nothing about how long jobs take, and a duration
+        that is not positive is one `DurationHistory.record` would ignore, so neither takes a place in the limit.
+        Ties in the end are ordered as `all()` orders jobs (created_at, id).
+        """
+        cursor = self._conn.cursor()
+        cursor.row_factory = None
+        rows = cursor.execute(
+            "SELECT j.created_at, j.finished_at FROM jobs j JOIN accounts a ON a.id = j.account_id "
+            "WHERE a.name = ? AND j.finished_at IS NOT NULL AND j.state != ? AND j.finished_at > j.created_at "
+            "ORDER BY j.finished_at DESC, j.created_at DESC, j.id DESC LIMIT ?",
+            (account, JobState.NOT_FOUND.value, newest),
+        ).fetchall()
+        found = []
+        for created_text, finished_text in reversed(rows):
+            created, finished = from_text(created_text), from_text(finished_text)
+            assert created is not None and finished is not None  # NOT NULL, and filtered
+            found.append((finished - created).total_seconds())
+        return found
+
     def record_status(self, row_id: int, status: Status) -> StatusChange | None:
         """Store one check's result; returns the change when the state moved, else None.
 
