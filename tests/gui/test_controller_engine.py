@@ -281,6 +281,60 @@ def test_a_tray_with_nothing_to_watch_loads_no_http_stack(data_dir: Path, store:
     assert result.stdout.splitlines() == ["idle: False False", "with a job: True"], result.stderr[-2000:]
 
 
+WATCHING_TRAY_SCRIPT = """
+import os, sys, time
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from pathlib import Path
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from desktop_app.app.run import AppController
+from desktop_app.core.model import JobState
+from tests.support.notifier import QuietNotifier
+from desktop_app.store.database import Store
+store = Store(Path(sys.argv[1]))
+controller = AppController(store, show_tray=False, notifier=QuietNotifier())
+controller.start()
+end = time.monotonic() + 20
+while time.monotonic() < end and not any(j.state is JobState.SUCCEEDED for j in controller.model.jobs()):
+    app.processEvents()
+end = time.monotonic() + 0.5  # what follows an ending (notification, after-end work) runs too
+while time.monotonic() < end:
+    app.processEvents()
+ended = any(j.state is JobState.SUCCEEDED for j in controller.model.jobs())
+lazy = ("apprise", "jmespath", "desktop_app.engine.forwarding", "desktop_app.providers.defined")
+print("ended:", ended, "loaded:", sorted(m for m in lazy if m in sys.modules))
+controller.shutdown()
+"""
+
+
+def test_a_tray_without_forwards_or_definitions_loads_neither_apprise_nor_jmespath(
+    data_dir: Path, store: Store
+) -> None:
+    """Issue 19 (idle RSS): apprise (forwarding) and jmespath (provider definitions) cost memory and start-up
+    time; a tray that polls built-in providers and forwards nothing never imports them, not even when a job ends."""
+    import subprocess
+    import sys
+
+    from desktop_app.simulators.server import serve
+    from tests.conftest import subprocess_env
+
+    sim = pdfco_sim.PdfCoSimulator(PDFCO_KEY)
+    server = serve(sim)
+    try:
+        account = store.accounts.add(_account("acme", server.base_url))
+        store.jobs.add(account, sim.add_job([pdfco_sim.success()]))
+        result = subprocess.run(
+            [sys.executable, "-c", WATCHING_TRAY_SCRIPT, str(data_dir)],
+            env=subprocess_env(PDFCO_KEY=PDFCO_KEY),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        server.stop()
+    assert result.stdout.splitlines() == ["ended: True loaded: []"], result.stderr[-2000:]
+
+
 def test_a_keyring_locked_at_login_is_polled_once_it_unlocks(
     store: Store, pdfco_simulator, qtbot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
