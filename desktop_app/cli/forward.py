@@ -34,7 +34,7 @@ def _understood(url: str) -> bool | None:
 
 
 def cmd_forward_add(args: argparse.Namespace, io: Output) -> int:
-    from desktop_app.system.forward_urls import store_url
+    from desktop_app.system.forward_urls import delete_url, store_url
 
     try:
         name = check_name(args.name)
@@ -65,11 +65,22 @@ def cmd_forward_add(args: argparse.Namespace, io: Output) -> int:
         if _understood(url) is False:
             raise ConfigError("apprise does not know that URL's service (see https://github.com/caronc/apprise/wiki)")
     target = ForwardTarget(name, source, account=args.account, url_env=args.url_env, with_link=args.with_link)
-    with _open(args) as store, store.jobs.transaction():
-        saved = store.forwards.add(target)
+    with _open(args) as store:
         if source is UrlSource.KEYRING:
             assert url is not None
-            store_url(name, Secret(url))  # inside the transaction: a refused keyring adds nothing
+            # Refused before the keyring is touched: storing would overwrite that target's URL.
+            if any(known.name == name for known in store.forwards.all()):
+                raise ConfigError(f"a forward named {name!r} exists already (remove it first)")
+            # Outside any transaction: a locked keyring waits for its unlock prompt, and the database's write lock
+            # must not wait with it (the tray and other commands write meanwhile).
+            store_url(name, Secret(url))
+            try:
+                saved = store.forwards.add(target)
+            except BaseException:
+                delete_url(name)  # refused (an unknown account, a name taken meanwhile): no URL left behind
+                raise
+        else:
+            saved = store.forwards.add(target)
     whose = f"account {shown(saved.account)}" if saved.account else "every account"
     io.line(f"added forward {shown(saved.name)} for {whose}; its URL is read from {saved.where}")
     return EXIT_OK
