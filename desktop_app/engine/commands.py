@@ -203,6 +203,21 @@ def run_command(argv: tuple[str, ...], env: Mapping[str, str], timeout: float, j
     return RunningCommand(argv, env, timeout, job_id).run()
 
 
+def log_outcome(outcome: CommandOutcome) -> None:
+    """A command's end and its output in the log, at INFO either way: a failure is told once to the person, not
+    again on stderr for every run."""
+    name = os.path.basename(outcome.argv[0]) if outcome.argv else "?"
+    log.info(
+        "command %s for job %s: %s after %.1f s",
+        name,
+        outcome.job_id,
+        "ok" if outcome.ok else outcome.describe(),
+        outcome.seconds,
+    )
+    if outcome.output.strip():
+        log.info("output of %s:\n%s", name, outcome.output.rstrip())
+
+
 def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
     with contextlib.suppress(OSError):
         if hasattr(os, "killpg"):
@@ -266,19 +281,7 @@ class CommandRunner:
 
     @staticmethod
     def _log(outcome: CommandOutcome) -> None:
-        name = os.path.basename(outcome.argv[0]) if outcome.argv else "?"
-        # INFO either way: a failure is told once through on_problem, not again on stderr for every run.
-        level = logging.INFO
-        log.log(
-            level,
-            "command %s for job %s: %s after %.1f s",
-            name,
-            outcome.job_id,
-            "ok" if outcome.ok else outcome.describe(),
-            outcome.seconds,
-        )
-        if outcome.output.strip():
-            log.log(level, "output of %s:\n%s", name, outcome.output.rstrip())
+        log_outcome(outcome)
 
     @property
     def running(self) -> int:

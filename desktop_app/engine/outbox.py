@@ -38,7 +38,7 @@ from desktop_app.core.filenames import part_name
 from desktop_app.core.model import Job, JobState
 from desktop_app.core.settings import AccountSettings, GlobalSettings, parse_command
 from desktop_app.engine.after_end import link_expiry, wants_download
-from desktop_app.engine.commands import CommandOutcome, RunningCommand, job_environment
+from desktop_app.engine.commands import CommandOutcome, RunningCommand, job_environment, log_outcome
 from desktop_app.engine.downloads import Download, DownloadOutcome, DownloadProgress, request_for, shown_error
 from desktop_app.providers.base import ProviderConfig
 from desktop_app.store.database import Store
@@ -186,7 +186,7 @@ class _CommandWork:
 
     def run(self) -> WorkResult:
         outcome: CommandOutcome = self.command.run()
-        _log_command(outcome)
+        log_outcome(outcome)
         if outcome.stopped:
             if not outcome.started:
                 return WorkResult("pending")
@@ -211,19 +211,6 @@ class _Done:
 
     def stop(self, grace: float) -> None:
         pass
-
-
-def _log_command(outcome: CommandOutcome) -> None:
-    name = os.path.basename(outcome.argv[0]) if outcome.argv else "?"
-    log.info(
-        "command %s for job %s: %s after %.1f s",
-        name,
-        outcome.job_id,
-        "ok" if outcome.ok else outcome.describe(),
-        outcome.seconds,
-    )
-    if outcome.output.strip():
-        log.info("output of %s:\n%s", name, outcome.output.rstrip())
 
 
 @dataclass
