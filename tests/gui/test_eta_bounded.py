@@ -109,3 +109,39 @@ def test_an_open_job_does_not_make_the_tray_read_every_job(qtbot: QtBot, data_di
     finally:
         store.conn.set_trace_callback(None)
         store.close()
+
+
+def test_an_ended_job_that_changes_again_rereads_only_its_account(qtbot: QtBot, data_dir: Path) -> None:
+    """A job already ended that the provider now calls not_found no longer counts: its account is read again (one
+    bounded query), and the ranges are those learning from every job gives."""
+    clock = Clock(START)
+    with Store(data_dir, clock=clock) as store:
+        acme = store.accounts.add(Account(name="acme", provider="pdfco", key_source=KeySource.ENV, key_env="K"))
+        ended = []
+        for n in range(12):
+            clock.now = START + timedelta(hours=n)
+            job, _ = store.jobs.add(acme, f"done-{n}")
+            clock.now += timedelta(seconds=300 + (600 if n == 11 else 6 * n))  # the last one ran long
+            store.jobs.record_status(job.id, Status(job.job_id, S.SUCCEEDED, "ok"))
+            ended.append(job)
+        clock.now = START + timedelta(hours=20)
+        running, _ = store.jobs.add(acme, "running")
+        clock.now += timedelta(minutes=1)
+        model, state, tray = JobTableModel(clock=clock), AppState(), TrayIcon(clock=clock)
+        model.sync(store.jobs.open_jobs())
+        display = EtaDisplay(store, model, state, tray, clock=clock)
+        display.refresh()
+        first = dict(tray._etas)
+
+        change = store.jobs.record_status(ended[-1].id, Status("done-11", S.NOT_FOUND, "gone"))
+        assert change is not None and change.old_state is S.SUCCEEDED
+        statements: list[str] = []
+        store.conn.set_trace_callback(statements.append)
+        try:
+            state.statuses_changed([change])
+            display.refresh()
+        finally:
+            store.conn.set_trace_callback(None)
+        assert len(statements) == 1 and "LIMIT" in statements[0]
+        assert tray._etas == etas_for([running], histories(store.jobs.all(include_archived=True)), clock.now)
+        assert tray._etas != first  # the long one no longer widens the range
