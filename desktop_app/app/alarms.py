@@ -21,6 +21,7 @@ from desktop_app.ui.notifier import Notifier
 log = logging.getLogger(__name__)
 
 MAX_WAIT_MS = 3_600_000  # a reminder days away is looked at again within the hour (QTimer's range, clock changes)
+RETRY_MS = 60_000  # a reminder the store refused to note is tried again after this, not at once (a busy loop)
 
 
 class FailureAlarms(QObject):
@@ -95,6 +96,7 @@ class FailureAlarms(QObject):
         """Tell each failure whose reminder is due, once (another process may have told it: the store decides)."""
         now, hours = self._clock(), self._hours()
         told = []
+        refused = False
         for job in self._model.jobs():
             if not renotify_due(job, now, hours):
                 continue
@@ -103,8 +105,13 @@ class FailureAlarms(QObject):
                     self._notifier.remind_failure(job)
                 told.append(self._store.jobs.get(job.id))
             except (sqlite3.Error, JobTrayError):
+                refused = True
                 log.exception("cannot note the reminder of job %s", job.job_id)
         if told:
             self._model.upsert(told)
             self._state.jobs_touched(job.id for job in told)
+        if refused and not self._stopped:
+            # Still due: arming for it would fire at once, again and again, while the store refuses.
+            self._timer.start(RETRY_MS)
+            return
         self.arm()
