@@ -32,7 +32,7 @@ def test_a_reminder_the_store_refuses_is_tried_again_later(qtbot: QtBot, data_di
         model, state, notifier = JobTableModel(), AppState(), FakeNotifier()
         model.sync([job])
         clock = Clock(job.finished_at + timedelta(hours=25))
-        alarms = FailureAlarms(store, model, state, notifier, renotify_hours=lambda: 24.0, clock=clock)
+        alarms = FailureAlarms(store, model, state, notifier, renotify_hours=lambda: 24.0, clock=clock)  # type: ignore[arg-type]
         other = sqlite3.connect(data_dir / DB_FILENAME, isolation_level=None)
         other.execute("BEGIN IMMEDIATE")  # another program holds the write lock
         try:
