@@ -131,11 +131,13 @@ def _row(r: sqlite3.Row) -> OutboxRow:
 
 # A command waits for its job's download (it is told JOBTRAY_RESULT_FILE); a due row is pending, past its
 # next attempt and, for a `watch --on-end` command, given to this very process.
+_WAITS_FOR_DOWNLOAD = (
+    "o.kind = 'command' AND EXISTS (SELECT 1 FROM outbox d WHERE d.job = o.job AND d.kind = 'download' "
+    "AND d.state IN ('pending', 'running'))"
+)
 _DUE = (
     "o.state = 'pending' AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= :now) "
-    "AND (o.origin_pid IS NULL OR o.origin_pid = :pid) "
-    "AND NOT (o.kind = 'command' AND EXISTS (SELECT 1 FROM outbox d WHERE d.job = o.job AND d.kind = 'download' "
-    "AND d.state IN ('pending', 'running')))"
+    f"AND (o.origin_pid IS NULL OR o.origin_pid = :pid) AND NOT ({_WAITS_FOR_DOWNLOAD})"
 )
 
 
@@ -235,10 +237,11 @@ class OutboxStore:
         """When the next pending row this process may take becomes due (now or later), or None; only rows created
         before `created_before` when given."""
         marks = ", ".join("?" for _ in kinds)
+        # A command waiting for its job's download is not due: `claim_due` would not take it.
         r = self._conn.execute(
-            "SELECT MIN(COALESCE(next_attempt_at, 0)) FROM outbox "  # noqa: S608
-            f"WHERE state = 'pending' AND (origin_pid IS NULL OR origin_pid = ?) AND kind IN ({marks}) "
-            "AND created_at < ?",
+            "SELECT MIN(COALESCE(o.next_attempt_at, 0)) FROM outbox o "  # noqa: S608
+            f"WHERE o.state = 'pending' AND (o.origin_pid IS NULL OR o.origin_pid = ?) AND o.kind IN ({marks}) "
+            f"AND o.created_at < ? AND NOT ({_WAITS_FOR_DOWNLOAD})",
             (pid, *kinds, float("inf") if created_before is None else created_before),
         ).fetchone()
         return None if r is None or r[0] is None else float(r[0])
