@@ -23,7 +23,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from desktop_app.core.model import Job
 from desktop_app.engine.downloads import DownloadProgress
-from desktop_app.engine.outbox import OutboxRunner, StopReport
+from desktop_app.engine.outbox import MAX_PARALLEL, OutboxRunner, StopReport
 from desktop_app.providers.base import ProviderConfig
 from desktop_app.store.database import Store
 
@@ -211,7 +211,9 @@ class OutboxPump(QObject):
         runner = self.runner
         delay: float | None = runner.lease_seconds / 4 if runner.in_flight else None
         try:
-            due = runner.store.outbox.next_due(runner.pid, runner.kinds)
+            # With no room for more, a due row waits for a work's end (its wake pumps), not for a timer.
+            full = runner.in_flight >= MAX_PARALLEL
+            due = None if full else runner.store.outbox.next_due(runner.pid, runner.kinds)
         except Exception:
             due = None
         if due is not None:
