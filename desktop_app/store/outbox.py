@@ -36,6 +36,9 @@ UNKNOWN_END: Final = "the command was running when JobTray stopped; it may not h
 PidAlive = Callable[[int], bool]
 
 
+HUNG_AFTER_SECONDS = 1800.0  # a live claimer's lease lapsed this long: hung, or its PID belongs to someone else
+
+
 def pid_alive(pid: int) -> bool:
     """Whether a process with this PID exists (on this machine: the data folder is local)."""
     if pid <= 0:
@@ -419,7 +422,8 @@ class OutboxStore:
     # ---- start-up repair ------------------------------------------------------------------------------------
 
     def repair(self, pid: int | None = None, *, fresh: bool = False, started_at: float | None = None) -> Repair:
-        """Rows left 'running' by processes that are gone (dead PID, or a lease not renewed in time): a download
+        """Rows left 'running' by processes that are gone (dead PID, or a live one whose lease lapsed more than
+        HUNG_AFTER_SECONDS ago): a download
         goes back to pending (restarted from the beginning) while its link can still work, else fails; a
         command becomes 'unknown' (it may not have finished; never run again). A `watch --on-end` command whose
         watch is gone before it ran is failed. Run at start (`fresh`: rows under this very PID, created before
@@ -435,8 +439,11 @@ class OutboxStore:
                 if row.claimed_by == pid and not fresh:
                     continue
                 gone = row.claimed_by is None or row.claimed_by == pid or not self._alive(row.claimed_by)
-                stale = row.lease_until is not None and row.lease_until < now
-                if not (gone or stale):
+                # A claimer that is alive but late renewing was most often asleep (a suspended laptop): taking
+                # its row over would run it twice, into the same `.part`. Only a lease lapsed for long means a
+                # hung process, or a PID reused by another program.
+                hung = row.lease_until is not None and row.lease_until < now - HUNG_AFTER_SECONDS
+                if not (gone or hung):
                     continue
                 if row.kind == "command":
                     self._settle(row.id, "unknown", error=UNKNOWN_END, now=now)

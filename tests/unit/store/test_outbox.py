@@ -15,7 +15,7 @@ import pytest
 from desktop_app.core.errors import ConfigError
 from desktop_app.core.model import Account, KeySource
 from desktop_app.store.database import Store
-from desktop_app.store.outbox import LINK_EXPIRED, OutboxAction, OutboxStore
+from desktop_app.store.outbox import HUNG_AFTER_SECONDS, LINK_EXPIRED, OutboxAction, OutboxStore
 
 T0 = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
 
@@ -175,7 +175,7 @@ def test_repair_resumes_downloads_and_never_reruns_commands(tmp_path: Path, cloc
         assert [r.id for r in store.outbox.claim_due(99, 60)] == [download]
 
 
-def test_a_stale_lease_is_repaired_even_when_its_pid_was_reused(opened: Store, clock: Clock) -> None:
+def test_a_long_lapsed_lease_is_repaired_even_when_its_pid_was_reused(opened: Store, clock: Clock) -> None:
     row = opened.outbox.add(_job(opened), "download")
     opened.outbox.claim(row, 321, 60)
     store = OutboxStore(opened.conn, clock, alive=lambda pid: True)
@@ -183,8 +183,20 @@ def test_a_stale_lease_is_repaired_even_when_its_pid_was_reused(opened: Store, c
     opened.outbox.renew(321, 60)
     clock.advance(59)
     assert not store.repair(pid=1)  # renewed: still within its lease
-    clock.advance(2)
+    clock.advance(2 + HUNG_AFTER_SECONDS)
     assert [r.id for r in store.repair(pid=1).resumed] == [row]
+
+
+def test_a_live_claimer_that_slept_past_its_lease_keeps_its_row(opened: Store, clock: Clock) -> None:
+    """A suspended laptop: the claimer is alive and renews as soon as it wakes; another process taking the row over
+    meanwhile would download it a second time into the same `.part` (found in review)."""
+    row = opened.outbox.add(_job(opened), "download")
+    opened.outbox.claim(row, 321, 120)
+    store = OutboxStore(opened.conn, clock, alive=lambda pid: True)
+    clock.advance(120 + 15 * 60)  # fifteen minutes asleep past the lease
+    assert not store.repair(pid=1)
+    assert opened.outbox.renew(321, 120) == 1  # it wakes, renews, and still owns its work
+    assert opened.outbox.get(row).claimed_by == 321
 
 
 def test_discard_and_run_again(opened: Store) -> None:
