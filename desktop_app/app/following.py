@@ -33,6 +33,7 @@ from desktop_app.ui.tray import MENU_JOBS
 log = logging.getLogger(__name__)
 
 DATA_POLL_MS = 1000  # where the database cannot be watched: how soon a job added by `jobtray add` shows up
+RETRY_MS = 2000  # the change feed could not be applied (a busy or failing database): try the same changes again
 DATA_DEBOUNCE_MS = 50  # a commit touches the -wal file several times: re-read once, just after
 
 
@@ -135,12 +136,20 @@ class StoreFollower(QObject):
             log.info("the change feed was pruned past position %d: reading everything once", self._position)
             self.reload()
             return
-        self._position = batch.position
         try:
             self._apply(batch)
-            self._store.changes.prune(slack=1000)  # a write only once in a while
         except (sqlite3.Error, JobTrayError):
+            # The position stays: the same changes are read again at the next wake, or after RETRY_MS with none
+            # (moving it first lost them from the tray until the next full reload; found in review).
             log.exception("cannot read what changed in the database")
+            self._data_version = -1  # whatever the version then, read the feed again
+            QTimer.singleShot(RETRY_MS, self, self.poll_data_version)
+            return
+        self._position = batch.position
+        try:
+            self._store.changes.prune(slack=1000)  # a write only once in a while
+        except sqlite3.Error:
+            log.exception("cannot prune the change feed")
 
     def _apply(self, batch: FeedBatch) -> None:
         if not batch.changes:  # bookkeeping (a worker's pacing, a discovery look): nothing a person sees
