@@ -324,6 +324,7 @@ class OutboxRunner:
         try:
             repair = self.store.outbox.repair(self.pid, fresh=True, started_at=self._started_at)
             self.repair_found = repair
+            self.store.outbox.prune()
             self._adopt_unsaved()
             self._tell_repair(repair)
         except (sqlite3.Error, JobTrayError) as exc:

@@ -36,6 +36,7 @@ UNKNOWN_END: Final = "the command was running when JobTray stopped; it may not h
 PidAlive = Callable[[int], bool]
 
 
+SETTLED_KEPT_DAYS = 30.0  # done and discarded rows are kept this long (history), then forgotten
 HUNG_AFTER_SECONDS = 1800.0  # a live claimer's lease lapsed this long: hung, or its PID belongs to someone else
 
 
@@ -420,6 +421,15 @@ class OutboxStore:
         return cursor.rowcount == 1
 
     # ---- start-up repair ------------------------------------------------------------------------------------
+
+    def prune(self, older_than_days: float = SETTLED_KEPT_DAYS) -> int:
+        """Forget rows settled for good (`done`, `discarded`) more than `older_than_days` ago: one row per action of
+        every ending would otherwise grow the table for ever. Failed and unknown rows stay until a person acts."""
+        cutoff = self._now() - older_than_days * 86400
+        cursor = self._conn.execute(
+            "DELETE FROM outbox WHERE state IN ('done', 'discarded') AND updated_at < ?", (cutoff,)
+        )
+        return cursor.rowcount
 
     def repair(self, pid: int | None = None, *, fresh: bool = False, started_at: float | None = None) -> Repair:
         """Rows left 'running' by processes that are gone (dead PID, or a live one whose lease lapsed more than

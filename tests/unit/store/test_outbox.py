@@ -237,3 +237,19 @@ def test_a_fresh_start_under_a_reused_pid_repairs_what_the_old_process_left(open
     repair = opened.outbox.repair(pid=50, fresh=True)  # a new process that got PID 50
     assert [r.id for r in repair.resumed] == [download]
     assert [r.id for r in repair.orphaned] == [given]  # its `watch:0` is not this process's first --on-end
+
+
+def test_rows_settled_for_good_are_forgotten_after_a_month(opened: Store, clock: Clock) -> None:
+    """One row per action of every ending: without pruning the table grows for ever (found in review)."""
+    job = _job(opened)
+    done, discarded, failed = (opened.outbox.add(job, "download") for _ in range(3))
+    for row in (done, discarded, failed):
+        opened.outbox.claim(row, 321, 60)
+    opened.outbox.finish(done, 321, "done")
+    opened.outbox.discard(discarded)
+    opened.outbox.finish(failed, 321, "failed", error="gone")
+    clock.advance(29 * 86400)
+    assert opened.outbox.prune() == 0
+    clock.advance(2 * 86400)
+    assert opened.outbox.prune() == 2
+    assert [row.id for row in opened.outbox.for_job(job)] == [failed]  # still waits for a person
