@@ -22,6 +22,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier, Qt, QTime
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
+import desktop_app.app._pyside_feature  # noqa: F401  (first of ours: see its docstring)
 from desktop_app.app.controller import NO_TRAY_NOTE, STOP_TIMEOUT_S, TRAY_UPDATE_MS, AppController
 from desktop_app.app.opening import app_icon_path
 from desktop_app.app.translations import install_translators
