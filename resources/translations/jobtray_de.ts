@@ -274,10 +274,6 @@
         <source>Acknowledged %1 failure(s)</source>
         <translation>%1 Fehler zur Kenntnis genommen</translation>
     </message>
-    <message>
-        <source>Forwarding failed</source>
-        <translation>Weiterleiten fehlgeschlagen</translation>
-    </message>
 </context>
 <context>
     <name>ChooseAccountDialog</name>
@@ -1036,6 +1032,13 @@
     <message>
         <source>Settings not saved</source>
         <translation>Einstellungen nicht gespeichert</translation>
+    </message>
+</context>
+<context>
+    <name>TellingRules</name>
+    <message>
+        <source>Forwarding failed</source>
+        <translation>Weiterleiten fehlgeschlagen</translation>
     </message>
 </context>
 <context>
