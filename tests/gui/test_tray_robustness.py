@@ -194,8 +194,13 @@ def test_with_no_notification_server_and_no_tray_an_ending_raises_the_window_wit
         controller.start()
         controller.window.hide()
         controller.notifier.notify_changes([job_change(1, JobState.FAILED, label="Quarterly report")])
+
+        # Shown once the desktop's do-not-disturb was read (off the GUI thread; an ending waits for that read).
+        def bannered() -> bool:
+            banner = controller.window.findChild(EndingsBanner)
+            return banner is not None and "Failed: Quarterly report" in banner.text()
+
+        qtbot.waitUntil(bannered, timeout=5000)
         assert controller.window.isVisible()  # raised
-        banner = controller.window.findChild(EndingsBanner)
-        assert banner is not None and "Failed: Quarterly report" in banner.text()
     finally:
         _stop(controller)
