@@ -87,7 +87,9 @@ def main() -> int:
         "SUCCESS": "succeeded",
         "FAILED": "failed",
         "LATER": "succeeded",
-        "UNKNOWN": "not_found",
+        # PDF.co's `unknown` ends a job as not_found only once it persists (3 answers over 60 s, issue 20);
+        # a smoke test's few checks leave it running.
+        "UNKNOWN": "running",
         "ABORTED": "cancelled",
     }
     if states != expected:
