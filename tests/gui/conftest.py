@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import keyring
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -16,6 +17,7 @@ os.environ.pop("LANGUAGE", None)
 
 from desktop_app.core.model import Account, KeySource
 from tests.factories import T0, make_job
+from tests.support.gated_keyring import GatedKeyring
 
 __all__ = ["T0", "make_account", "make_job"]
 
@@ -47,3 +49,17 @@ def _qsettings_in_tmp(tmp_path: Path) -> None:
 
     for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
         QSettings.setPath(QSettings.Format.IniFormat, scope, str(tmp_path / "qsettings" / scope.name))
+
+
+@pytest.fixture
+def backend() -> Iterator[GatedKeyring]:
+    """The process's keyring replaced by one whose calls wait at a gate (opened at the end): a locked keyring
+    whose unlock prompt takes its time, for the tests that see where keyring calls run."""
+    previous = keyring.get_keyring()
+    gated = GatedKeyring()
+    keyring.set_keyring(gated)
+    try:
+        yield gated
+    finally:
+        gated.gate.set()
+        keyring.set_keyring(previous)

@@ -8,7 +8,6 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
 import pytest
 from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
@@ -24,18 +23,6 @@ from desktop_app.workers.keyring_worker import THREAD_NAME
 from tests.support.gated_keyring import GatedKeyring
 from tests.support.notifier import QuietNotifier
 from tests.support.receiver import Receiver, receiving
-
-
-@pytest.fixture
-def backend() -> Iterator[GatedKeyring]:
-    previous = keyring.get_keyring()
-    gated = GatedKeyring()
-    keyring.set_keyring(gated)
-    try:
-        yield gated
-    finally:
-        gated.gate.set()
-        keyring.set_keyring(previous)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 
-import keyring
 import pytest
 from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
@@ -19,18 +18,6 @@ from desktop_app.store.database import Store
 from desktop_app.system import credentials
 from desktop_app.workers.keyring_worker import THREAD_NAME, KeyringReply, KeyringThread
 from tests.support.gated_keyring import GatedKeyring
-
-
-@pytest.fixture
-def backend() -> Iterator[GatedKeyring]:
-    previous = keyring.get_keyring()
-    gated = GatedKeyring()
-    keyring.set_keyring(gated)
-    try:
-        yield gated
-    finally:
-        gated.gate.set()
-        keyring.set_keyring(previous)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import keyring
 import pytest
 from pytestqt.qtbot import QtBot
 
@@ -16,18 +15,6 @@ from desktop_app.core.model import Account, KeySource, Secret
 from desktop_app.system import credentials
 from desktop_app.workers.keyring_worker import THREAD_NAME
 from tests.support.gated_keyring import GatedKeyring
-
-
-@pytest.fixture
-def backend() -> Iterator[GatedKeyring]:
-    previous = keyring.get_keyring()
-    gated = GatedKeyring()
-    keyring.set_keyring(gated)
-    try:
-        yield gated
-    finally:
-        gated.gate.set()
-        keyring.set_keyring(previous)
 
 
 @pytest.fixture

@@ -7,10 +7,8 @@ quit budget."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
 import pytest
 from pytestqt.qtbot import QtBot
 
@@ -34,18 +32,6 @@ class Told(QuietNotifier):
 
     def notify_problem(self, title: str, message: str) -> None:
         self.problems.append((title, message))
-
-
-@pytest.fixture
-def backend() -> Iterator[GatedKeyring]:
-    previous = keyring.get_keyring()
-    gated = GatedKeyring()
-    keyring.set_keyring(gated)
-    try:
-        yield gated
-    finally:
-        gated.gate.set()
-        keyring.set_keyring(previous)
 
 
 def _controller(folder: Path, notifier: object, **options: object) -> app_module.AppController:
