@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The frozen bundle's demo on a virtual desktop (Xvfb, D-Bus, dunst, a StatusNotifierItem tray host):
 #   bash packaging/smoke_desktop.sh dist/jobtray/jobtray
-# Passes when the demo exits 0 without a traceback and dunst received "Finished" and "Failed" notifications from it.
+# Passes when the demo exits 0 without a traceback and dunst received "Succeeded" and "Failed" notifications from it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bundle=$(realpath "${1:-dist/jobtray/jobtray}")
@@ -24,9 +24,9 @@ import sys
 
 entries = json.load(open(sys.argv[1]))["data"][0]
 ours = [e["summary"]["data"] for e in entries if e["appname"]["data"] == "JobTray"]
-finished = [s for s in ours if s.startswith("Finished: ")]
+succeeded = [s for s in ours if s.startswith("Succeeded: ")]
 failed = [s for s in ours if s.startswith("Failed: ")]
-print(f"smoke_desktop: {len(ours)} notifications from the frozen demo; {len(finished)} finished, {len(failed)} failed")
-if not finished or not failed:
-    sys.exit("smoke_desktop: expected at least one Finished and one Failed notification")
+print(f"smoke_desktop: {len(ours)} notifications from the frozen demo; {len(succeeded)} succeeded, {len(failed)} failed")
+if not succeeded or not failed:
+    sys.exit("smoke_desktop: expected at least one Succeeded and one Failed notification")
 PY
