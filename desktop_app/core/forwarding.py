@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from desktop_app.core.errors import ConfigError
 from desktop_app.core.ids import provider_display_name
 from desktop_app.core.model import Job, JobState
-from desktop_app.core.text import displayable
+from desktop_app.core.text import clipped, displayable
 
 MESSAGE_LIMIT = 500  # characters of the provider's message a forward carries
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -80,10 +80,6 @@ def targets_for(targets: Iterable[ForwardTarget], account: str) -> list[ForwardT
     return [t for t in targets if t.account is None or t.account == account]
 
 
-def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 _WORDS = {
     JobState.SUCCEEDED: "finished",
     JobState.PARTIAL: "partly finished",
@@ -105,11 +101,11 @@ def forward_message(job: Job, with_link: bool = False) -> ForwardMessage:
         f"state: {job.state.value}",
     ]
     if job.message:
-        lines.append(f"message: {_short(displayable(job.message), MESSAGE_LIMIT)}")
+        lines.append(f"message: {clipped(displayable(job.message), MESSAGE_LIMIT)}")
     if with_link and job.result_url:
         lines.append(f"result: {displayable(job.result_url)}")
     word = _WORDS.get(job.state, job.state.value)
-    title = f"{word[:1].upper()}{word[1:]}: {_short(title_text, 120)}"
+    title = f"{word[:1].upper()}{word[1:]}: {clipped(title_text, 120)}"
     return ForwardMessage(title, "\n".join(lines), failure=job.state.is_bad_ending)
 
 

@@ -39,6 +39,11 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
+def clipped(text: str, limit: int) -> str:
+    """`text` within `limit` characters, an ellipsis where it was cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def displayable(text: str) -> str:
     """`text` safe to print on a terminal or show in a widget: one line, no control or bidi character raw."""
     text = storable(text)

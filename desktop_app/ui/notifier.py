@@ -47,7 +47,7 @@ from desktop_app.core.ids import provider_display_name
 from desktop_app.core.model import Job, JobState, StatusChange
 from desktop_app.core.rules import QuietHours, telling
 from desktop_app.core.settings import AccountSettings
-from desktop_app.core.text import displayable
+from desktop_app.core.text import clipped, displayable
 from desktop_app.core.transitions import Event
 from desktop_app.core.urls import is_openable_link
 from desktop_app.ui.icons import notification_icon, notification_icon_files
@@ -139,8 +139,7 @@ def _titled(event: Event, label: str) -> str:
 
 def _shorten(text: str, limit: int) -> str:
     # Server text: no escape sequence or bidi override in a notification; newlines and tabs become spaces.
-    text = " ".join(displayable(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return clipped(" ".join(displayable(text).split()), limit)
 
 
 def _ending(change: StatusChange) -> Event | None:

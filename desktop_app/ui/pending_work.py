@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from desktop_app.core.text import displayable
+from desktop_app.core.text import clipped, displayable
 
 RUN_AGAIN = "run_again"
 DISCARD = "discard"
@@ -36,8 +36,7 @@ class PendingItem:
 
 
 def _short(text: str, limit: int = 60) -> str:
-    shown = displayable(text)
-    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+    return clipped(displayable(text), limit)
 
 
 def pending_text(item: PendingItem, *, full: bool = False) -> str:
