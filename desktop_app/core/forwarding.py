@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from desktop_app.core.errors import ConfigError
 from desktop_app.core.ids import provider_display_name
-from desktop_app.core.model import Job, JobState
+from desktop_app.core.model import Job
 from desktop_app.core.text import clipped, displayable
 
 MESSAGE_LIMIT = 500  # characters of the provider's message a forward carries
@@ -80,17 +80,6 @@ def targets_for(targets: Iterable[ForwardTarget], account: str) -> list[ForwardT
     return [t for t in targets if t.account is None or t.account == account]
 
 
-_WORDS = {
-    JobState.SUCCEEDED: "finished",
-    JobState.PARTIAL: "partly finished",
-    JobState.FAILED: "failed",
-    JobState.CANCELLED: "cancelled",
-    JobState.NOT_FOUND: "not found",
-    JobState.RUNNING: "running",
-    JobState.QUEUED: "queued",
-}
-
-
 def forward_message(job: Job, with_link: bool = False) -> ForwardMessage:
     """The forward of `job`'s ending: `Failed: label` and one line per field, every field made safe."""
     title_text = displayable(job.label or job.job_id)
@@ -104,7 +93,7 @@ def forward_message(job: Job, with_link: bool = False) -> ForwardMessage:
         lines.append(f"message: {clipped(displayable(job.message), MESSAGE_LIMIT)}")
     if with_link and job.result_url:
         lines.append(f"result: {displayable(job.result_url)}")
-    word = _WORDS.get(job.state, job.state.value)
+    word = job.state.value.replace("_", " ")  # the words of `list --json` (issue 20's one vocabulary)
     title = f"{word[:1].upper()}{word[1:]}: {clipped(title_text, 120)}"
     return ForwardMessage(title, "\n".join(lines), failure=job.state.is_bad_ending)
 

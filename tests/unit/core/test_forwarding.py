@@ -41,7 +41,7 @@ def test_the_message_is_safe_and_carries_the_link_only_when_asked() -> None:
         3, JobState.PARTIAL, label="a\x1b]0;title\x07b", message="x" * 900, result_url="https://r.example/f?sig=S"
     )
     message = forward_message(job)
-    assert message.title.startswith("Partly finished: a") and "\x1b" not in message.title
+    assert message.title.startswith("Partial: a") and "\x1b" not in message.title
     assert "state: partial" in message.body and len(message.body) < 800 and "sig=S" not in message.body
     assert not message.failure
     assert "result: https://r.example/f?sig=S" in forward_message(job, with_link=True).body
@@ -57,3 +57,15 @@ def test_names_and_urls_are_checked() -> None:
     for bad in ("ntfy.sh/topic", "://x", "a b://x"):
         with pytest.raises(ConfigError):
             check_url(bad)
+
+
+def test_a_forward_says_the_state_in_the_words_of_list_json() -> None:
+    """One vocabulary (issue 20): a phone shows the word `list --json`, `JOBTRAY_STATE` and the notification say."""
+    titles = {state: forward_message(make_job(1, state, label="x")).title for state in JobState if state.is_terminal}
+    assert titles == {
+        JobState.SUCCEEDED: "Succeeded: x",
+        JobState.PARTIAL: "Partial: x",
+        JobState.FAILED: "Failed: x",
+        JobState.CANCELLED: "Cancelled: x",
+        JobState.NOT_FOUND: "Not found: x",
+    }
