@@ -418,6 +418,24 @@ def _round_seven(conn: sqlite3.Connection) -> None:
     conn.execute("UPDATE account_discovery SET baseline_at = last_look WHERE last_look IS NOT NULL")
 
 
+def _listing_indexes(conn: sqlite3.Connection) -> None:
+    """Indexes for reading a few jobs out of many (issue 19: a tray that starts as fast at 100,000 jobs as at 1,000).
+
+    - `jobs_state_updated`: the tray's menu reads the most recent endings per state and the ledger groups the
+      unarchived jobs by state; with it both read the index, not every row of the table.
+    - `jobs_updated`: the window's first page (newest change first, its default order) without a sort of every job.
+    - `jobs_account_finished`: the newest durations of one account (ETAs) without a scan of every job.
+    """
+    _run_script(
+        conn,
+        """
+        CREATE INDEX jobs_state_updated ON jobs (archived, state, updated_at);
+        CREATE INDEX jobs_updated ON jobs (archived, updated_at);
+        CREATE INDEX jobs_account_finished ON jobs (account_id, finished_at)
+        """,
+    )
+
+
 # Each entry moves the schema from version i to i + 1; append only, never edit a shipped one.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1,
@@ -426,6 +444,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _settings_and_result_files,
     _discovery,
     _round_seven,
+    _listing_indexes,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
