@@ -40,6 +40,7 @@ from desktop_app.core.settings import AccountSettings, GlobalSettings, parse_com
 from desktop_app.engine.after_end import link_expiry, wants_download
 from desktop_app.engine.commands import CommandOutcome, RunningCommand, job_environment, log_outcome
 from desktop_app.engine.downloads import Download, DownloadOutcome, DownloadProgress, request_for, shown_error
+from desktop_app.engine.threads import PlainThreads, ThreadHandle, ThreadStarter
 from desktop_app.providers.base import ProviderConfig
 from desktop_app.store.database import Store
 from desktop_app.store.outbox import (
@@ -218,8 +219,8 @@ class _Running:
     row: OutboxRow
     job: Job
     work: Work
-    thread: threading.Thread
     replayed: bool
+    thread: ThreadHandle | None = None  # owned by the runner's `ThreadStarter` (the tray's worker pool)
     settled: bool = False
 
 
@@ -257,6 +258,9 @@ class OutboxRunner:
             outcome taken off the queue is always recorded.
         on_progress: a download's progress (its job's row id, bytes so far, total), called from the download's
             thread at most 4 times a second.
+        threads: where each row's work runs (`engine.threads`): a daemon thread each (the CLI), or the tray's
+            worker pool, which then owns these threads with its poll workers' and may stop them at its quit.
+        stop_grace: a command's grace (SIGTERM to SIGKILL) when the threads' owner stops the work.
     """
 
     def __init__(
@@ -276,8 +280,14 @@ class OutboxRunner:
         clock: Callable[[], float] = time.time,
         shield: Callable[[], contextlib.AbstractContextManager[object]] = contextlib.nullcontext,
         on_progress: Callable[[DownloadProgress], None] | None = None,
+        threads: ThreadStarter | None = None,
+        stop_grace: float = STOP_GRACE_SECONDS,
     ) -> None:
         self.store = store
+        self._threads: ThreadStarter = PlainThreads() if threads is None else threads
+        self._stop_grace = stop_grace
+        self._waiting_names: dict[int, threading.Event] = {}  # downloads waiting for their file name's record
+        self._names_lock = threading.Lock()
         self._on_progress = on_progress
         self._shield = shield
         self.pid = os.getpid() if pid is None else pid
@@ -531,9 +541,27 @@ class OutboxRunner:
             return
         # Left by an earlier run: told in one summary (not what a person just asked for again).
         replayed = row.created_at < self._started_at and row.id not in self._asked
-        thread = threading.Thread(target=self._run, args=(row.id, work), name=f"jobtray-{row.kind}", daemon=True)
-        self._running[row.id] = _Running(row, job, work, thread, replayed)
-        thread.start()
+        running = _Running(row, job, work, replayed)
+        self._running[row.id] = running
+        row_id = row.id
+        running.thread = self._threads.start_thread(
+            f"jobtray-{row.kind}", lambda: self._run(row_id, work), lambda: self._owner_stops(row_id, work)
+        )
+
+    def _owner_stops(self, row_id: int, work: Work) -> None:
+        """The threads' owner (the tray's worker pool at quit) stops this work: the process is quitting, so no
+        more rows are taken either. The outcome comes back through the queue as for any stop; `stop` records it."""
+        self._accepting = False
+        self._stop_work(row_id, work, self._stop_grace)
+
+    def _stop_work(self, row_id: int, work: Work, grace: float) -> None:
+        work.stop(grace)
+        with self._names_lock:
+            waiting = self._waiting_names.get(row_id)
+        if waiting is not None:
+            # A download stopped while it waits for its file name to be recorded goes on to its abandoned end
+            # now, not after TARGET_WAIT_SECONDS: the owner may be busy waiting for this very thread.
+            waiting.set()
 
     def _work_for(self, row: OutboxRow, job: Job, app: GlobalSettings, account: AccountSettings) -> Work:
         if row.kind == "download":
@@ -617,10 +645,16 @@ class OutboxRunner:
             self.store.outbox.set_target_name(row_id, self.pid, name)
             return
         done = threading.Event()
-        self._queue.put(("target", row_id, (name, done)))
-        self._wake()
-        if not done.wait(TARGET_WAIT_SECONDS):
-            log.warning("the file name of download %s was not recorded in time; going on", row_id)
+        with self._names_lock:
+            self._waiting_names[row_id] = done
+        try:
+            self._queue.put(("target", row_id, (name, done)))
+            self._wake()
+            if not done.wait(TARGET_WAIT_SECONDS):
+                log.warning("the file name of download %s was not recorded in time; going on", row_id)
+        finally:
+            with self._names_lock:
+                self._waiting_names.pop(row_id, None)
 
     def _run(self, row_id: int, work: Work) -> None:
         try:
@@ -777,8 +811,8 @@ class OutboxRunner:
         self._accepting = False
         limit = self._command_timeout if command_timeout is None else command_timeout
         grace = min(grace, limit) if limit is not None else grace
-        for running in list(self._running.values()):
-            running.work.stop(grace)
+        for row_id, running in list(self._running.items()):
+            self._stop_work(row_id, running.work, grace)
         deadline = time.monotonic() + (grace + 3.0 if budget is None else budget)
         while any(not r.settled for r in self._running.values()) and time.monotonic() < deadline:
             try:
