@@ -9,6 +9,7 @@ import sqlite3
 from PySide6.QtCore import QObject, QTimer
 
 from desktop_app.app.following import StoreFollower
+from desktop_app.core.model import JobState
 from desktop_app.store.database import Store
 from desktop_app.ui.job_index import JobIndex
 from desktop_app.ui.job_model import JobTableModel
@@ -23,7 +24,8 @@ class TrayView(QObject):
     """Keeps `index` (a `JobIndex`) in step with the model and hands it to the tray.
 
     Until the window opens the model holds the tray's jobs only, so a full reset takes the counts of every job
-    from the store (`JobStore.ids_by_state`), not from the model.
+    from the store (`JobStore.counts_by_state`, and `ids_by_state` once a change reaches a job it does not hold), not
+    from the model.
     """
 
     def __init__(
@@ -55,18 +57,25 @@ class TrayView(QObject):
         self._timer.stop()
         self._tray.set_jobs(self.index)
 
+    def _read_ledger(self) -> dict[JobState, list[int]] | None:
+        try:
+            return self._store.jobs.ids_by_state()
+        except sqlite3.Error:
+            log.exception("cannot read the jobs' states")
+            return None
+
     def stop(self) -> None:
         self._timer.stop()
 
     def _index_rows(self, rows: frozenset[int] | None) -> None:
         if rows is None:
-            states = None
+            counts = None
             if not self._follower.complete:
                 try:
-                    states = self._store.jobs.ids_by_state()
+                    counts = self._store.jobs.counts_by_state()
                 except sqlite3.Error:
                     log.exception("cannot count the jobs")
-            self.index.reset(self._model.jobs(), states)
+            self.index.reset(self._model.jobs(), counts=counts, read_ledger=self._read_ledger)
             return
         for row_id in rows:
             job = self._model.job(row_id)

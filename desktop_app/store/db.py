@@ -421,16 +421,20 @@ def _round_seven(conn: sqlite3.Connection) -> None:
 def _listing_indexes(conn: sqlite3.Connection) -> None:
     """Indexes for reading a few jobs out of many (issue 19: a tray that starts as fast at 100,000 jobs as at 1,000).
 
-    - `jobs_state_updated`: the tray's menu reads the most recent endings per state and the ledger groups the
-      unarchived jobs by state; with it both read the index, not every row of the table.
-    - `jobs_updated`: the window's first page (newest change first, its default order) without a sort of every job.
-    - `jobs_account_finished`: the newest durations of one account (ETAs) without a scan of every job.
+    - `jobs_state_updated` (state, archived, updated_at): the tray's most recent endings per state and the ledger of
+      unarchived jobs by state read the index, not every row. `archived` is not its first column on purpose: an
+      index led by `archived` (0 in nearly every row) looked selective to SQLite and was chosen for every query on
+      unarchived jobs, sorting all of them for the window's first page (measured: 9.6 ms instead of 0.1 ms at
+      100,000 jobs).
+    - `jobs_updated` (updated_at): the window's first page (newest change first, its default order) without a sort
+      of every job.
+    - `jobs_account_finished` (account_id, finished_at): the newest durations of one account (ETAs).
     """
     _run_script(
         conn,
         """
-        CREATE INDEX jobs_state_updated ON jobs (archived, state, updated_at);
-        CREATE INDEX jobs_updated ON jobs (archived, updated_at);
+        CREATE INDEX jobs_state_updated ON jobs (state, archived, updated_at);
+        CREATE INDEX jobs_updated ON jobs (updated_at);
         CREATE INDEX jobs_account_finished ON jobs (account_id, finished_at)
         """,
     )

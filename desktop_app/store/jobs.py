@@ -134,13 +134,14 @@ class JobStore:
         alarming, and the `recent` most recently updated failures and other endings; not archived, oldest first."""
         bad = ", ".join(f"'{s.value}'" for s in ALARMING_STATES)
         ended = ", ".join(f"'{s.value}'" for s in JobState if s.is_terminal and s not in ALARMING_STATES)
+        # Each part reads an index (store/db.py): open jobs `jobs_open`, the rest `jobs_state_updated`.
         rows = self._conn.execute(
             f"{_SELECT} WHERE j.id IN ("  # noqa: S608 - the states are ours, not input
-            f"SELECT id FROM jobs WHERE archived = 0 AND (state NOT IN ({bad}, {ended})"
-            f" OR (state IN ({bad}) AND acknowledged_at IS NULL))"
-            f" UNION SELECT * FROM (SELECT id FROM jobs WHERE archived = 0 AND state IN ({bad})"
+            f"SELECT id FROM jobs WHERE finished_at IS NULL AND archived = 0 AND state NOT IN ({bad}, {ended})"
+            f" UNION SELECT id FROM jobs WHERE state IN ({bad}) AND archived = 0 AND acknowledged_at IS NULL"
+            f" UNION SELECT * FROM (SELECT id FROM jobs WHERE state IN ({bad}) AND archived = 0"
             " ORDER BY updated_at DESC LIMIT ?)"
-            f" UNION SELECT * FROM (SELECT id FROM jobs WHERE archived = 0 AND state IN ({ended})"
+            f" UNION SELECT * FROM (SELECT id FROM jobs WHERE state IN ({ended}) AND archived = 0"
             " ORDER BY updated_at DESC LIMIT ?)"
             ") ORDER BY j.created_at, j.id",
             (recent, recent),
@@ -154,6 +155,18 @@ class JobStore:
         cursor.row_factory = None
         rows = cursor.execute("SELECT state, group_concat(id) FROM jobs WHERE archived = 0 GROUP BY state")
         return {JobState(state): list(map(int, ids.split(","))) for state, ids in rows}
+
+    def counts_by_state(self) -> tuple[dict[JobState, int], int]:
+        """How many jobs not archived are in each state, and the highest row id among them (0 for none): the tray's
+        counts at start, from the `jobs_state_updated` index (~10 ms at 100,000 jobs)."""
+        counts: dict[JobState, int] = {}
+        highest = 0
+        for state, count, top in self._conn.execute(
+            "SELECT state, count(*), max(id) FROM jobs WHERE archived = 0 GROUP BY state"
+        ):
+            counts[JobState(state)] = count
+            highest = max(highest, top)
+        return counts, highest
 
     def open_jobs(self, account: str | None = None) -> list[Job]:
         """Jobs not yet in a terminal state (archived or not), oldest first."""

@@ -169,3 +169,38 @@ def test_a_copied_id_of_a_job_not_held_is_not_offered(tray: AppController, qtbot
     qtbot.wait(50)
     assert len(notifier.offers) == 1 and "9ABC" in notifier.offers[0]
     QGuiApplication.clipboard().clear()
+
+
+def test_the_index_counts_from_counts_and_reads_the_ledger_only_for_a_job_it_cannot_tell() -> None:
+    # The store as it is after each change below: the ledger, when read, holds the change being counted.
+    store_states: dict[JobState, list[int]] = {JobState.SUCCEEDED: [1, 2], JobState.FAILED: [3], JobState.RUNNING: [4]}
+    reads: list[int] = []
+
+    def read_ledger() -> dict[JobState, list[int]]:
+        reads.append(1)
+        return {state: list(ids) for state, ids in store_states.items() if ids}
+
+    index = JobIndex()
+    counts = ({JobState.SUCCEEDED: 2, JobState.FAILED: 1, JobState.RUNNING: 1}, 4)
+    index.reset([_job(4, JobState.RUNNING)], counts=counts, read_ledger=read_ledger)
+    assert (index.open_count, index.bad_count, index.done_count, len(index)) == (1, 1, 2, 1)
+    index.update([_job(4, JobState.SUCCEEDED)])  # held: its kind is known
+    index.update([_job(5000, JobState.FAILED)])  # past the highest counted row: new
+    assert (index.open_count, index.bad_count, index.done_count, reads) == (0, 2, 3, [])
+    store_states[JobState.SUCCEEDED] = [2, 4]  # row 1 archived from a terminal while not held
+    store_states[JobState.FAILED] = [3, 5000]
+    store_states[JobState.RUNNING] = []
+    index.update([_job(1, JobState.SUCCEEDED, archived=True)])
+    assert (index.open_count, index.bad_count, index.done_count, reads) == (0, 2, 2, [1])  # counted once
+    index.remove([3])  # the ledger is read now: not again
+    assert (index.open_count, index.bad_count, index.done_count, reads) == (0, 1, 2, [1])
+
+
+def test_an_unreadable_ledger_is_asked_again_later() -> None:
+    answers: list[dict[JobState, list[int]] | None] = [None, {JobState.SUCCEEDED: [2]}]
+    index = JobIndex()
+    index.reset([], counts=({JobState.SUCCEEDED: 2}, 2), read_ledger=lambda: answers.pop(0))
+    index.remove([1])  # not held, not new: the ledger cannot be read now
+    assert answers == [{JobState.SUCCEEDED: [2]}]
+    index.remove([1])  # asked again: read now, row 1 is gone from it
+    assert (index.done_count, answers) == (1, [])
