@@ -102,8 +102,8 @@ class AppController(QObject):
         self.model = JobTableModel(self)
         self.tray = TrayIcon(self)
         self.notifier = notifier if notifier is not None else Notifier(app_icon_path=app_icon_path())
-        # The window's table reads every job when it is first built; until then the model holds the tray's only.
-        self.windows = WindowHost(store, self.model, self.state, self, load_all=self._load_all_jobs)
+        # The model holds what the tray's icon and menu need; the window's table pages from the store (issue 19).
+        self.windows = WindowHost(store, self.model, self.state, self)
         # Keys are read (and deleted) on the keyring's own thread: an unlock prompt never freezes the window.
         self.keys = TrayKeys(environ, self)
         # Settings that stay; saved results and commands after a job ends, run from the outbox (issues 13, 18).
@@ -130,6 +130,7 @@ class AppController(QObject):
             plan_for=self.after.plan_for,
             keys=self.keys,
         )
+        self.after.threads = self.polling.worker_pool  # one pool: the outbox's work beside the poll workers
         self.follower = StoreFollower(
             store, self.model, self.state, self.polling, load_settings=self.after.load, parent=self
         )
@@ -303,8 +304,9 @@ class AppController(QObject):
         self.adder.shutdown()
         steps = [
             # Told first, all of them (requests abandoned, downloads abandoned with rows left to resume, commands
-            # sent SIGTERM), then waited for against one deadline.
-            StopStep("poll workers", Stopping(self.polling.begin_stop, self.polling.wait_stopped)),
+            # sent SIGTERM), then waited for against one deadline: the worker pool holds every thread (poll
+            # workers and the outbox's work); the after-end work then records what its stopped work said.
+            StopStep("worker pool", Stopping(self.polling.begin_stop, self.polling.wait_stopped)),
             StopStep("after-end work", Stopping(self.after.begin_stop, self.after.wait_stopped)),
             StopStep("notifier", Stopping(lambda: None, self._close_notifier), most=NOTIFIER_SHARE_S),
         ]
@@ -342,9 +344,6 @@ class AppController(QObject):
     def _window_hidden(self) -> None:
         if not self._show_tray:
             self.quit_requested.emit()
-
-    def _load_all_jobs(self) -> None:
-        self.follower.load_all()  # built after the window's host
 
     def _close_notifier(self, seconds: float) -> bool:
         with contextlib.suppress(Exception):  # a notifier failing at exit must not turn a quit into a crash

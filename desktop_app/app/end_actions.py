@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from desktop_app.app.outbox_pump import OutboxPump
     from desktop_app.app.state import AppState
     from desktop_app.engine.outbox import OutboxNews
+    from desktop_app.engine.threads import ThreadStarter
     from desktop_app.providers.base import ProviderConfig
     from desktop_app.store.outbox import OutboxAction
 
@@ -80,6 +81,8 @@ class EndActions(QObject):
         self._told: set[str] = set()
         # Forwarding (issue 21): its 'forward' rows planned with the rest and run by the same pump.
         self.forwarding: TrayForwarding | None = None
+        # Where the outbox's work runs: the tray's one worker pool (set by the controller); None: threads of its own.
+        self.threads: Callable[[], ThreadStarter] | None = None
 
     # ---- settings ---------------------------------------------------------------------------------------------
 
@@ -218,7 +221,10 @@ class EndActions(QObject):
         if self._pump is None:
             from desktop_app.app.outbox_pump import OutboxPump
 
-            self._pump = OutboxPump(self.store, config_for=self._config_for, environ=self._environ, parent=self)
+            threads = self.threads() if self.threads is not None else None
+            self._pump = OutboxPump(
+                self.store, config_for=self._config_for, environ=self._environ, parent=self, threads=threads
+            )
             self._pump.news.connect(self._on_news)
             self._pump.downloads.connect(self._on_downloads)
             if self.forwarding is not None:

@@ -24,6 +24,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from desktop_app.core.model import Job
 from desktop_app.engine.downloads import DownloadProgress
 from desktop_app.engine.outbox import MAX_PARALLEL, OutboxRunner, StopReport
+from desktop_app.engine.threads import ThreadStarter
 from desktop_app.providers.base import ProviderConfig
 from desktop_app.store.database import Store
 
@@ -57,6 +58,7 @@ class OutboxPump(QObject):
         environ: Mapping[str, str] | None = None,
         parent: QObject | None = None,
         runner_options: Mapping[str, Any] | None = None,
+        threads: ThreadStarter | None = None,
     ) -> None:
         super().__init__(parent)
         self._woken.connect(self.pump, Qt.ConnectionType.QueuedConnection)
@@ -72,7 +74,14 @@ class OutboxPump(QObject):
         self._progress_timer.setSingleShot(True)
         self._progress_timer.setInterval(PROGRESS_INTERVAL_MS)
         self._progress_timer.timeout.connect(self._flush_progress)
-        options = {"on_progress": self._on_progress, **dict(runner_options or {})}
+        # `threads`: the tray's worker pool (`workers.pool.WorkerPool`), which then owns the work's threads with the
+        # poll workers' and stops them at quit (commands with STOP_GRACE_S); None: a daemon thread each.
+        options = {
+            "on_progress": self._on_progress,
+            "threads": threads,
+            "stop_grace": STOP_GRACE_S,
+            **dict(runner_options or {}),
+        }
         self.runner = OutboxRunner(
             store,
             on_news=self.news.emit,

@@ -1,8 +1,8 @@
 """`TrayPolling`: the accounts' pollers in the tray. The engine's `Supervisor` decides which accounts are polled
 (their keys, backoff, discovery, the open jobs each is given); here its pollers run in worker threads
-(`workers.pool.WorkerPool`, created with the first one: it brings in requests), a timer asks again for keys that
-could not be read, and the workers' results are recorded on the main thread (`engine.recorder.ResultRecorder`: a
-busy database delays writes, never loses them)."""
+(`workers.pool.WorkerPool`, created with the first one: it brings in requests; the same pool runs the outbox's
+work, `worker_pool`), a timer asks again for keys that could not be read, and the workers' results are recorded on
+the main thread (`engine.recorder.ResultRecorder`: a busy database delays writes, never loses them)."""
 
 from __future__ import annotations
 
@@ -112,7 +112,7 @@ class TrayPolling(QObject):
     # ---- the supervisor's PollerHost and PendingResults ----------------------------------------------------
 
     def start(self, poller: AccountPoller) -> None:
-        self._worker_pool().start(poller)
+        self.worker_pool().start(poller)
 
     def retire(self, account: str) -> None:
         if self._pool is not None:
@@ -135,7 +135,8 @@ class TrayPolling(QObject):
         # Opened in the worker's thread: the main thread's connection is never shared.
         return thread_budget(self._store.folder, account)
 
-    def _worker_pool(self) -> WorkerPool:
+    def worker_pool(self) -> WorkerPool:
+        """The tray's one pool of worker threads (poll workers and the outbox's work), created when first needed."""
         if self._pool is None:
             from desktop_app.workers.pool import WorkerPool
 

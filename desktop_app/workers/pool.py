@@ -1,23 +1,30 @@
-"""The worker pool: owns every poll worker's QThread, so that stopping one never blocks the GUI and a running
-QThread is never destroyed ("QThread: Destroyed while thread is still running" aborts the process).
+"""The worker pool: owns every worker thread of the tray, so that stopping one never blocks the GUI, a running
+QThread is never destroyed ("QThread: Destroyed while thread is still running" aborts the process), and a quit
+accounts for all of them against one budget.
 
-- `start(poller)` runs a worker for the poller's account (retiring any previous one of that account).
+- `start(poller)` runs a poll worker for the poller's account (retiring any previous one of that account).
 - `retire(account)` returns at once: the worker is told to stop and its request in flight is abandoned; the pool
   keeps the thread until it has finished, then waits on it (instantly) and lets it go. Results a retired worker
   still emits are dropped.
-- `shutdown(timeout)` retires every worker and waits, at most `timeout` in all, for every thread to end.
+- `start_thread(name, run, stop)`: the outbox's work (a download, a command, a forward; `engine.threads`'s
+  `ThreadStarter`, given to `engine.outbox.OutboxRunner` by `app.outbox_pump`) runs on a thread of the pool.
+- `live()`: the names of every thread of the pool still running (poll workers, retired ones not yet ended, work).
+- `shutdown(timeout)` (`begin_stop` + `wait_stopped`) retires every poll worker, asks every work to stop (its
+  `stop`: a download abandoned, a command sent SIGTERM), and waits, at most `timeout` in all, for every thread.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QMetaObject, QObject, Qt, QThread, Signal
 
 from desktop_app.engine.poller import AccountPoller
 from desktop_app.engine.results import CheckResult
+from desktop_app.engine.threads import ThreadHandle
 from desktop_app.workers.poll_worker import ErrorBackoff, PollWorker
 
 log = logging.getLogger(__name__)
@@ -66,6 +73,36 @@ class _Running:
         QMetaObject.invokeMethod(self.worker, "stop", Qt.ConnectionType.QueuedConnection)
 
 
+class _Task:
+    """A thread of the pool running one piece of work to its end (an outbox row's download, command, forward);
+    a `engine.threads.ThreadHandle`."""
+
+    def __init__(self, name: str, run: Callable[[], None], stop: Callable[[], None]) -> None:
+        self.name = name
+        self._stop = stop
+        self._stop_told = False
+        # A daemon: what is still running after the quit budget is left behind, never waited for at exit.
+        self._thread = threading.Thread(target=run, name=name, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def join(self, timeout: float | None = None) -> None:
+        self._thread.join(timeout)
+
+    def is_alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def stop(self) -> None:
+        if self._stop_told:
+            return
+        self._stop_told = True
+        try:
+            self._stop()
+        except Exception:  # one work failing to stop must not keep the others (or the quit) going
+            log.exception("stopping %s failed", self.name)
+
+
 class WorkerPool(QObject):
     """Every account's poll worker; see the module docstring.
 
@@ -87,6 +124,8 @@ class WorkerPool(QObject):
         self._error_backoff = error_backoff
         self._current: dict[str, _Running] = {}
         self._retiring: list[_Running] = []
+        self._tasks: list[_Task] = []
+        self._stopping = False  # set by begin_stop: work started later is asked to stop at once
 
     # ---- workers --------------------------------------------------------------------------------------------
 
@@ -126,6 +165,24 @@ class WorkerPool(QObject):
         """Workers told to stop whose threads have not finished yet."""
         return len(self._retiring)
 
+    # ---- other work: `engine.threads.ThreadStarter` ---------------------------------------------------------
+
+    def start_thread(self, name: str, run: Callable[[], None], stop: Callable[[], None]) -> ThreadHandle:
+        """Run `run` on a thread of the pool; `stop` is called (once) when the pool stops."""
+        self._tasks = [task for task in self._tasks if task.is_alive()]
+        task = _Task(name, run, stop)
+        self._tasks.append(task)
+        task.start()
+        if self._stopping:
+            task.stop()
+        return task
+
+    def live(self) -> list[str]:
+        """The names of the pool's threads still running: poll workers (`poll-ACCOUNT`, retired ones until they
+        have ended) and work (`jobtray-download`, `jobtray-command`, ...)."""
+        polls = [r.thread.objectName() for r in (*self._current.values(), *self._retiring) if not r.thread.isFinished()]
+        return polls + [task.name for task in self._tasks if task.is_alive()]
+
     def set_jobs(self, account: str, jobs: Sequence[tuple[str, float]]) -> None:
         running = self._current.get(account)
         if running is not None:
@@ -137,17 +194,21 @@ class WorkerPool(QObject):
             running.inbox.check_now.emit()
 
     def shutdown(self, timeout: float) -> bool:
-        """Retire every worker and wait (at most `timeout` seconds in all) for every thread; True if all ended."""
+        """Stop every thread of the pool and wait (at most `timeout` seconds in all); True if all ended."""
         self.begin_stop()
         return self.wait_stopped(timeout)
 
     def begin_stop(self) -> None:
-        """Retire every worker (their requests in flight abandoned); never blocks."""
+        """Retire every poll worker (their requests in flight abandoned) and ask every work to stop; never blocks."""
+        self._stopping = True
         for account in list(self._current):
             self.retire(account)
+        for task in list(self._tasks):
+            task.stop()
 
     def wait_stopped(self, timeout: float) -> bool:
-        """Wait (at most `timeout` seconds in all) for every retired worker's thread; True if all ended."""
+        """Wait (at most `timeout` seconds in all) for every retired worker's thread and every work's thread; True
+        if all ended. What is still running then is left behind (daemon threads, their work already abandoned)."""
         deadline = time.monotonic() + timeout
         ended = True
         for running in list(self._retiring):
@@ -157,6 +218,13 @@ class WorkerPool(QObject):
             else:
                 ended = False
                 log.warning("the poll worker of %s is still inside a request", running.account)
+        for task in list(self._tasks):
+            task.join(max(0.0, deadline - time.monotonic()))
+            if task.is_alive():
+                ended = False
+                log.warning("%s is still running", task.name)
+            else:
+                self._tasks.remove(task)
         return ended
 
     # ---- internals ----------------------------------------------------------------------------------------

@@ -1,0 +1,100 @@
+"""One worker pool for polls and downloads (issue 19): the tray's poll workers and its outbox's work run on threads
+of one `WorkerPool`, which counts them together and stops them together within one budget. Real parts: a poll
+worker inside a request to a server that hangs, a result download held halfway by the S3 stand-in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from desktop_app.app.outbox_pump import OutboxPump
+from desktop_app.app.run import AppController
+from desktop_app.core.model import Account, JobState, KeySource, Secret, Status
+from desktop_app.core.ratelimit import parse_rate_limit
+from desktop_app.core.settings import AccountSettings
+from desktop_app.engine.poller import AccountPoller, PollerSpec
+from desktop_app.providers.base import ProviderConfig
+from desktop_app.providers.pdfco import PdfCoProvider
+from desktop_app.simulators.objects import ObjectStoreServer
+from desktop_app.store.database import Store
+from desktop_app.store.outbox import OutboxAction
+from desktop_app.workers.pool import WorkerPool
+from tests.conftest import PDFCO_KEY
+from tests.support.fault_server import Fault, FaultServer
+from tests.support.notifier import QuietNotifier
+
+BODY = b"x" * 400_000
+
+
+@pytest.fixture
+def hanging() -> Iterator[FaultServer]:
+    with FaultServer() as server:
+        server.inject(Fault.hang(seconds=30.0))
+        yield server
+
+
+@pytest.fixture
+def s3() -> Iterator[ObjectStoreServer]:
+    with ObjectStoreServer() as server:
+        yield server
+
+
+def _ended_with_download(store: Store, s3: ObjectStoreServer, out: Path) -> int:
+    """A job of an account that saves results, ended with a link whose body the file host holds halfway."""
+    account = store.accounts.add(Account("files", "pdfco", KeySource.ENV, key_env="PDFCO_KEY"))
+    store.settings.save_account("files", AccountSettings(save_results=str(out)))
+    job, _ = store.jobs.add(account, "J1")
+    url = s3.put("J1/big.bin", BODY, mode="held")
+    with store.jobs.transaction():
+        store.jobs.record_status(job.id, Status("J1", JobState.SUCCEEDED, "success", 100.0, None, url))
+        store.outbox.add_actions(job.id, [OutboxAction("download", "account:save-results")])
+    return job.id
+
+
+def test_a_poll_worker_and_a_download_are_threads_of_one_pool_stopped_within_its_budget(
+    qtbot: QtBot, tmp_path: Path, hanging: FaultServer, s3: ObjectStoreServer
+) -> None:
+    out = tmp_path / "out"
+    with Store(tmp_path / "d") as store:
+        job = _ended_with_download(store, s3, out)
+        pool = WorkerPool()
+        config = ProviderConfig(base_url=hanging.base_url, secret=Secret("k"), timeout=(30.0, 30.0))
+        pool.start(AccountPoller(PollerSpec("acme", "PDF.co", PdfCoProvider, config, parse_rate_limit("20/s"))))
+        pool.set_jobs("acme", [("job-1", 0.0)])
+        pump = OutboxPump(store, config_for=lambda _name: None, threads=pool)
+        pump.start()
+        qtbot.waitUntil(lambda: hanging.request_count >= 1 and s3.held.is_set(), timeout=5000)
+        assert sorted(pool.live()) == ["jobtray-download", "poll-acme"]  # one count of every live thread
+        pump.begin_stop()
+        assert pool.shutdown(2.0)  # both ended: the request abandoned, the download abandoned
+        assert pool.live() == []
+        assert pump.wait_stopped(1.0)  # what the stopped download said, recorded
+        assert list(out.iterdir()) == []  # the partial file removed
+        [row] = store.outbox.for_job(job)
+        assert row.state == "pending"  # left to resume at the next start
+
+
+def test_the_trays_downloads_run_in_its_worker_pool_and_its_quit_ends_them_all(
+    qtbot: QtBot, store: Store, tmp_path: Path, hanging: FaultServer, s3: ObjectStoreServer
+) -> None:
+    out = tmp_path / "out"
+    job = _ended_with_download(store, s3, out)
+    stuck = store.accounts.add(Account("stuck", "pdfco", KeySource.ENV, base_url=hanging.base_url, key_env="PDFCO_KEY"))
+    store.jobs.add(stuck, "6YSZD3U872ZYYFEDMQCQSGEEO8YSF5WA--151-300")
+    controller = AppController(store, environ={"PDFCO_KEY": PDFCO_KEY}, show_tray=False, notifier=QuietNotifier())
+    try:
+        controller.start()
+        qtbot.waitUntil(lambda: hanging.request_count >= 1 and s3.held.is_set(), timeout=10_000)
+        pool = controller.polling.pool
+        assert pool is not None
+        assert sorted(pool.live()) == ["jobtray-download", "poll-stuck"]
+        assert controller.shutdown()  # within the quit budget, every thread of the pool ended
+        assert pool.live() == []
+        assert list(out.iterdir()) == []
+        [row] = store.outbox.for_job(job)
+        assert row.state == "pending"
+    finally:
+        controller.shutdown()
