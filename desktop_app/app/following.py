@@ -6,10 +6,11 @@ times); a fixed poll only where the watch cannot be set. Idle, nothing here wake
 settings that changed are read again. A worker's pacing write moves `data_version` too but writes no change: it
 costs two small reads. Only a feed pruned past our position (or a flood of changes) makes one full reload.
 
-Until the window first opens, the model holds only what the tray's icon and menu need (`JobStore.for_tray`: the
+The model holds only what the tray's icon and menu need (`JobStore.for_tray`: the
 open jobs, the failures still alarming, the most recent endings; the counts of the others come from
 `JobStore.states` into the tray's `JobIndex`), so a tray with 100,000 jobs starts as fast and as small as one
-with 1,000 (issue 19). `load_all` reads every job into the model when the window needs them.
+with 1,000 (issue 19). The window never needs every job either: its table pages from the store
+(`ui.paged_jobs.PagedJobModel`, following the rows `AppState` says changed).
 """
 
 from __future__ import annotations
@@ -70,7 +71,8 @@ class StoreFollower(QObject):
         self._discovering: set[str] = set()
         self.reloads = 0  # full reloads so far (bench/: a request must never cause one)
         self.follows = 0  # batches of changes applied (a wake that found none is not counted)
-        self.complete = False  # the model holds every job (the window has opened), not only the tray's
+        # The model never holds every job (the window pages from the store): counts come from the store's ledger.
+        self.complete = False
         # Our own writes (results recorded) are in the feed too: skipped when nobody else wrote meanwhile.
         state.jobs_updated.connect(self._own_write)
         self._timer = QTimer(self)
@@ -211,7 +213,7 @@ class StoreFollower(QObject):
             if with_accounts:
                 self.load_accounts()
                 self._load_settings()
-            jobs = self._store.jobs.all() if self.complete else self._store.jobs.for_tray(MENU_JOBS)
+            jobs = self._store.jobs.for_tray(MENU_JOBS)
         except (sqlite3.Error, JobTrayError):
             log.exception("cannot read the database")
             return
@@ -219,18 +221,6 @@ class StoreFollower(QObject):
         self._model.sync(jobs)
         self._state.jobs_touched(None)
         self.reloaded.emit()
-
-    def load_all(self) -> None:
-        """Every job into the model (the window is about to show them); once: the feed keeps them after."""
-        if self.complete:
-            return
-        try:
-            jobs = self._store.jobs.all()
-        except (sqlite3.Error, JobTrayError):
-            log.exception("cannot read the database")
-            return
-        self.complete = True
-        self._model.sync(jobs)  # the rows held already stay (and keep their places); the others are added
 
     def load_accounts(self) -> None:
         """The stored accounts (and which of them discover) into the supervisor and `AppState`."""

@@ -1,22 +1,29 @@
 """`WindowHost`: the window, built when first needed (a tray never opened saves its ~10 MB and the time to build it
 before the icon shows), what it shows from `AppState` (messages, refusals, the welcome), the selected job's history
-(read again only when that job changed), and the non-modal dialogs kept alive while open."""
+(read again only when that job changed), and the non-modal dialogs kept alive while open.
+
+The window's table is a `ui.paged_jobs.PagedJobModel` of its own over `store.job_pages.JobPages` (issue 19): it reads
+the first page of the jobs in its order and filter and more as the person scrolls, never every job, and follows the
+rows `AppState` says changed. The tray's model (`model`, what the icon and menu need) is not the window's.
+"""
 
 from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog
 
 from desktop_app.app.state import AppState
+from desktop_app.core.errors import JobTrayError
+from desktop_app.core.model import HistoryEntry, Job
 from desktop_app.store.database import Store
 from desktop_app.ui.job_model import JobTableModel
 
 if TYPE_CHECKING:
+    from desktop_app.ui.paged_jobs import PagedJobModel
     from desktop_app.ui.window import JobWindow
 
 log = logging.getLogger(__name__)
@@ -37,13 +44,11 @@ class WindowHost(QObject):
         model: JobTableModel,
         state: AppState,
         parent: QObject | None = None,
-        *,
-        load_all: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(parent)
-        self._load_all = load_all  # every job into the model: until the window opens it holds the tray's only
         self._store = store
-        self._model = model
+        self._model = model  # the tray's: its likely ends (ETAs) are handed on to the window's rows
+        self._pages: PagedJobModel | None = None
         self._state = state
         self._window: JobWindow | None = None
         self._selected: int | None = None
@@ -57,11 +62,17 @@ class WindowHost(QObject):
     @property
     def window(self) -> JobWindow:
         if self._window is None:
+            from desktop_app.store.job_pages import JobPages
+            from desktop_app.ui.paged_jobs import PagedJobModel
             from desktop_app.ui.window import JobWindow
 
-            if self._load_all is not None:
-                self._load_all()
-            window = JobWindow(self._model)
+            pages = PagedJobModel(JobPages(self._store.conn), self, clock=self._model.clock)
+            pages.set_etas(self._model.etas())
+            self._model.etas_changed.connect(pages.set_etas)
+            self._state.jobs_changed.connect(pages.follow)
+            self._state.jobs_updated.connect(pages.follow)
+            self._pages = pages
+            window = JobWindow(pages)  # its default order reads the first page
             window.job_selected.connect(self.select_job)
             window.set_welcome(self._state.welcome)
             from desktop_app.app.definitions import defined_providers
@@ -86,8 +97,11 @@ class WindowHost(QObject):
         self.window.bring_to_front()
 
     def show_job(self, row_id: int) -> None:
+        """Show the window with this job selected; a job not among the rows the table can read (archived, filtered
+        out, or far beyond the rows read) has its history shown all the same."""
         self.show_window()
-        self.window.select_job(row_id)
+        if not self.window.select_job(row_id):
+            self.select_job(row_id)
 
     @property
     def selected(self) -> int | None:
@@ -96,15 +110,17 @@ class WindowHost(QObject):
 
     def select_job(self, row_id: int) -> None:
         self._selected = row_id if row_id >= 0 else None
-        job = self._model.job(row_id) if row_id >= 0 else None
-        if job is None:
-            self.window.show_history(None, [])
-            return
-        try:
-            entries = self._store.jobs.history(job.id)
-        except sqlite3.Error:
-            log.exception("cannot read the history of job %s", job.id)
-            entries = []
+        job: Job | None = None
+        entries: list[HistoryEntry] = []
+        if row_id >= 0:
+            try:  # from the store: the job may be in neither model (a page not read, the tray's not holding it)
+                job = self._store.jobs.get(row_id)
+                entries = self._store.jobs.history(row_id)
+            except JobTrayError:
+                job = None  # removed
+            except sqlite3.Error:
+                log.exception("cannot read the history of job %s", row_id)
+                job = self._pages.job(row_id) if self._pages is not None else None
         self.window.show_history(job, entries)
 
     def _rows_changed(self, rows: frozenset[int] | None) -> None:

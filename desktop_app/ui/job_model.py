@@ -8,9 +8,9 @@ Sorting happens here too (`sort`), not in a proxy: see `JobTableModel.sort` for 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -18,6 +18,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     Qt,
+    Signal,
 )
 
 from desktop_app.core.ids import provider_display_name
@@ -35,6 +36,7 @@ JOB_ROLE = Qt.ItemDataRole.UserRole + 3  # the Job itself
 MAX_SINGLE_MOVES = 16  # more sorted rows moving in one update: one layout change instead (cheaper for views)
 
 _Index = QModelIndex | QPersistentModelIndex
+_BAD = (JobState.FAILED, JobState.NOT_FOUND)
 
 
 class Column(enum.IntEnum):
@@ -153,9 +155,44 @@ def message_text(job: Job) -> str:
     return displayable(job.message or job.result_url or "")
 
 
+class JobCounts(NamedTuple):
+    """The window's status line: `2 running · 1 waiting · 5 finished today · 1 failed`."""
+
+    running: int
+    waiting: int  # open jobs of accounts that cannot be checked
+    finished_today: int
+    failed: int
+
+
+def count_jobs(jobs: Iterable[Job], now: datetime, stuck: Collection[str] = ()) -> JobCounts:
+    """One pass; archived jobs left out. Open jobs of the `stuck` accounts (they cannot be checked) are counted
+    apart from the running ones; "today" is the local day of `now`."""
+    running = waiting = finished_today = failed = 0
+    today = now.astimezone().date()
+    for job in jobs:
+        if job.archived:
+            continue
+        if job.state in _BAD:
+            failed += 1
+        elif not job.state.is_terminal:
+            if job.account in stuck:
+                waiting += 1
+            else:
+                running += 1
+        elif (job.finished_at or job.updated_at).astimezone().date() == today:
+            finished_today += 1
+    return JobCounts(running, waiting, finished_today, failed)
+
+
 class JobTableModel(QAbstractTableModel):
     """Rows in the order jobs were first seen until `sort` is called, then kept sorted; filtering belongs to a
-    proxy."""
+    proxy.
+
+    Signals:
+        etas_changed(object): `set_etas` was given new likely ends (the window's paged model follows them).
+    """
+
+    etas_changed = Signal(object)
 
     def __init__(self, parent: Any = None, clock: Clock = utc_now) -> None:
         super().__init__(parent)
@@ -270,6 +307,10 @@ class JobTableModel(QAbstractTableModel):
         does the rest; the window's proxy hands its sort() to us (see window.JobProxyModel).
         """
         self._sort = (Column(column), order == Qt.SortOrder.DescendingOrder)
+        self._sort_loaded()
+
+    def _sort_loaded(self) -> None:
+        """Sort the rows held by `self._sort` (one layout change; selections follow their jobs)."""
         self.layoutAboutToBeChanged.emit()
         persistent = self.persistentIndexList()
         ids = [self._jobs[index.row()].id for index in persistent]
@@ -290,8 +331,7 @@ class JobTableModel(QAbstractTableModel):
         if not held and self._stale:
             self._stale = False
             if self._sort is not None:
-                column, descending = self._sort
-                self.sort(column, Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder)
+                self._sort_loaded()
 
     def order_held(self) -> bool:
         return self._held
@@ -345,6 +385,7 @@ class JobTableModel(QAbstractTableModel):
     def set_etas(self, etas: Etas) -> None:
         """Open jobs' likely ends by row id; their Duration cells say "likely in 4-6 min" beside the time run."""
         self._etas = dict(etas)
+        self.etas_changed.emit(self._etas)
         if self._jobs:
             column = int(Column.DURATION)
             self.dataChanged.emit(self.index(0, column), self.index(len(self._jobs) - 1, column))
@@ -361,6 +402,13 @@ class JobTableModel(QAbstractTableModel):
 
     def account_problems(self) -> Mapping[str, ProblemKind]:
         return dict(self._problems)
+
+    def etas(self) -> Etas:
+        return dict(self._etas)
+
+    def counts(self, stuck: Collection[str] = ()) -> JobCounts:
+        """What the window's status line says, counted over the jobs held (see `count_jobs`)."""
+        return count_jobs(self._jobs, self.clock(), stuck)
 
     def jobs(self) -> Sequence[Job]:
         return tuple(self._jobs)

@@ -15,6 +15,7 @@ from PySide6.QtCore import (
     QAbstractItemModel,
     QCoreApplication,
     QEvent,
+    QItemSelectionModel,
     QMimeData,
     QModelIndex,
     QObject,
@@ -67,7 +68,16 @@ from desktop_app.core.text import displayable
 from desktop_app.ui.banner import ProblemBanner
 from desktop_app.ui.drops import read_mime
 from desktop_app.ui.icons import state_icon
-from desktop_app.ui.job_model import JOB_ROLE, JOB_ROW_ID_ROLE, SORT_ROLE, Column, JobTableModel
+from desktop_app.ui.job_model import (
+    JOB_ROLE,
+    JOB_ROW_ID_ROLE,
+    SORT_ROLE,
+    Column,
+    JobCounts,
+    JobTableModel,
+    count_jobs,
+)
+from desktop_app.ui.paged_jobs import PagedJobModel
 from desktop_app.ui.texts import fill, state_text
 from desktop_app.ui.welcome import WelcomePanel
 
@@ -81,7 +91,7 @@ MIN_JOB_WIDTH = 160
 REFIT_DELAY_MS = 150  # a burst of updates: one re-fit of the columns
 DEFAULT_SIZE = (1180, 640)  # room for the message beside a long job ID on a 1280-wide screen
 LAYOUT_VERSION = 3  # saved layouts of another arrangement are not restored (3: the history below the table)
-_BAD = (JobState.FAILED, JobState.NOT_FOUND)
+FILTER_DELAY_MS = 150  # typing in the filter box: the store is asked once the typing pauses (paged model)
 
 
 def window_settings() -> QSettings:
@@ -93,25 +103,16 @@ def window_settings() -> QSettings:
 def summary_text(jobs: Sequence[Job], now: datetime, stuck: Collection[str] = ()) -> str:
     """`2 running · 5 finished today · 1 failed` for the status bar (one pass; archived jobs left out). Open jobs of
     the `stuck` accounts (they cannot be checked) are counted apart: `2 running · 3 waiting · ...`."""
-    running = waiting = finished_today = failed = 0
-    today = now.astimezone().date()
-    for job in jobs:
-        if job.archived:
-            continue
-        if job.state in _BAD:
-            failed += 1
-        elif not job.state.is_terminal:
-            if job.account in stuck:
-                waiting += 1
-            else:
-                running += 1
-        elif (job.finished_at or job.updated_at).astimezone().date() == today:
-            finished_today += 1
-    if waiting:
+    return counts_text(count_jobs(jobs, now, stuck))
+
+
+def counts_text(counts: JobCounts) -> str:
+    """The status bar's line for these counts (`3 waiting` only when some job waits)."""
+    if counts.waiting:
         template = QCoreApplication.translate("JobWindow", "%1 running · %2 waiting · %3 finished today · %4 failed")
-        return fill(template, running, waiting, finished_today, failed)
+        return fill(template, counts.running, counts.waiting, counts.finished_today, counts.failed)
     template = QCoreApplication.translate("JobWindow", "%1 running · %2 finished today · %3 failed")
-    return fill(template, running, finished_today, failed)
+    return fill(template, counts.running, counts.finished_today, counts.failed)
 
 
 class HistoryPanel(QWidget):
@@ -271,7 +272,15 @@ class JobWindow(QMainWindow):
         self.filter = QLineEdit()
         self.filter.setPlaceholderText(self.tr("Filter jobs (ID, label, account, state, message)"))
         self.filter.setClearButtonEnabled(True)
-        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        # A paged model filters in the store (SQL), after a pause in the typing; a model holding every job, here.
+        self._filter_timer = QTimer(self)
+        self._filter_timer.setSingleShot(True)
+        self._filter_timer.setInterval(FILTER_DELAY_MS)
+        if isinstance(model, PagedJobModel):
+            self._filter_timer.timeout.connect(lambda: model.set_filter(self.filter.text()))
+            self.filter.textChanged.connect(lambda _text: self._filter_timer.start())
+        else:
+            self.filter.textChanged.connect(self.proxy.setFilterFixedString)
 
         toolbar = QToolBar(self.tr("Main"))
         toolbar.setMovable(False)
@@ -370,6 +379,10 @@ class JobWindow(QMainWindow):
         self._summary_timer.timeout.connect(self.update_summary)
         for signal in (model.rowsInserted, model.rowsRemoved, model.dataChanged, model.layoutChanged):
             signal.connect(self._jobs_changed)
+        # A sort-click or a filter reads the paged model's rows again: the selected job stays selected if it is read.
+        self._reselect: int | None = None
+        model.modelAboutToBeReset.connect(self._before_reset)
+        model.modelReset.connect(self._after_reset)
         # Columns follow their content: re-fitted (after a burst, while shown) when rows change, except the ones the
         # user has resized (header.sectionResized outside our own fitting), whose widths are theirs.
         self._user_sized: set[int] = set()
@@ -408,7 +421,7 @@ class JobWindow(QMainWindow):
         self.filter.selectAll()
 
     def update_summary(self) -> None:
-        self.summary.setText(summary_text(self.model.jobs(), self.model.clock(), self.model.account_problems()))
+        self.summary.setText(counts_text(self.model.counts(self.model.account_problems())))
 
     def set_account_problems(self, problems: Mapping[str, AccountProblem]) -> None:
         """Accounts that cannot be checked (`store.accounts.problems()`): a banner line each with its action, their
@@ -510,14 +523,21 @@ class JobWindow(QMainWindow):
         value = index.data(JOB_ROW_ID_ROLE)
         return int(value) if value is not None else None
 
-    def select_job(self, row_id: int) -> None:
-        row = self.model.row_of(row_id)
+    def select_job(self, row_id: int) -> bool:
+        """Select and show this job's row; a paged model reads the rows up to it first when it is not far. False
+        when it is not in the table (not read, archived, or filtered out): the selection is cleared."""
+        model = self.model
+        row = model.load_through(row_id) if isinstance(model, PagedJobModel) else model.row_of(row_id)
         if row is None:
-            return
+            if isinstance(model, PagedJobModel):
+                self.table.selectionModel().clear()  # the history shown is then of a job not among the rows
+            return False
         index = self.proxy.mapFromSource(self.model.index(row, 0))
-        if index.isValid():
-            self.table.setCurrentIndex(index)
-            self.table.scrollTo(index)
+        if not index.isValid():
+            return False
+        self.table.setCurrentIndex(index)
+        self.table.scrollTo(index)
+        return True
 
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, STATUS_TIMEOUT_MS)
@@ -604,6 +624,18 @@ class JobWindow(QMainWindow):
             self.open_url_requested.emit(job.result_url)
         else:
             self.show_message(self.tr("%1 has no result yet").replace("%1", displayable(job.title)))
+
+    def _before_reset(self) -> None:
+        self._reselect = self.current_row_id()
+
+    def _after_reset(self) -> None:
+        row_id, self._reselect = self._reselect, None
+        row = self.model.row_of(row_id) if row_id is not None else None
+        if row is not None:
+            index = self.proxy.mapFromSource(self.model.index(row, 0))
+            self.table.selectionModel().setCurrentIndex(
+                index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+            )
 
     def _jobs_changed(self, *_args: object) -> None:
         if not self._summary_timer.isActive():

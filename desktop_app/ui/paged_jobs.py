@@ -1,0 +1,290 @@
+"""The window's job table, read from the store a page at a time (issue 19): it never holds every job.
+
+`PagedJobModel` holds the first rows of the jobs in the window's order and filter, read through a `JobPageSource`
+(the app hands it `store.job_pages.JobPages`: ui/ never imports the store) with keyset pagination on (sort value, row
+id), and asks for the next page when the view scrolls to its bottom (Qt's `canFetchMore` / `fetchMore`). A sort-click
+or a new filter text reads the first page again, ordered and filtered by SQLite.
+
+The rows held are always exactly the jobs of the list up to the last one read (the cursor), so pages neither repeat
+nor skip a job, even among jobs with the same sort value. `follow(row_ids)` keeps it so as jobs change: a job held is
+updated in place (moved when its sort value changed), a new or changed job that belongs before the cursor appears
+where it belongs, one beyond it waits for `fetchMore`, and a job archived, removed or no longer matching the filter
+disappears. Positions are compared with the sort values SQLite returned, never recomputed here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+
+from desktop_app.core.errors import JobTrayError
+from desktop_app.core.model import Job, JobState
+from desktop_app.ui.job_model import Clock, Column, JobCounts, JobTableModel, utc_now
+from desktop_app.ui.texts import state_text
+
+PAGE_SIZE = 300  # rows read at a time: more than a tall window shows, a few milliseconds to read
+MAX_JUMP = 5000  # "show job": rows read at most to reach a job beyond those held (else its history is shown alone)
+
+SortValue = str | float | int
+Keyed = tuple[SortValue, Job]
+
+# The store's names of the sort values (store/job_pages.py SORT_VALUES), by column.
+SORT_NAMES = {
+    Column.JOB: "job",
+    Column.ACCOUNT: "account",
+    Column.STATE: "state",
+    Column.PROGRESS: "progress",
+    Column.DURATION: "duration",
+    Column.UPDATED: "updated",
+    Column.RESULT: "result",
+    Column.MESSAGE: "message",
+}
+
+_Index = QModelIndex | QPersistentModelIndex
+
+log = logging.getLogger(__name__)
+
+
+class JobPageSource(Protocol):
+    """Where the pages come from (`store.job_pages.JobPages`, owned by the main thread like the store). A read that
+    cannot be done (a busy or closed database) raises a `JobTrayError`: the rows held stay as they are."""
+
+    def page(
+        self,
+        *,
+        sort: str,
+        descending: bool,
+        text: str = "",
+        states: Collection[JobState] = (),
+        after: tuple[SortValue, int] | None = None,
+        through: tuple[SortValue, int] | None = None,
+        limit: int,
+    ) -> list[Keyed]: ...
+
+    def rows(
+        self, row_ids: Collection[int], *, sort: str, text: str = "", states: Collection[JobState] = ()
+    ) -> list[Keyed]: ...
+
+    def counts(self, day_start: datetime, day_end: datetime) -> tuple[dict[str, int], int, int]: ...
+
+
+class PagedJobModel(JobTableModel):
+    """The window's rows: the first pages of the jobs in its order and filter, kept in step with the store."""
+
+    def __init__(
+        self, source: JobPageSource, parent: Any = None, clock: Clock = utc_now, page_size: int = PAGE_SIZE
+    ) -> None:
+        super().__init__(parent, clock)
+        self._source = source
+        self._page_size = page_size
+        self._sort = (Column.UPDATED, True)  # newest first until the view says otherwise
+        self._text = ""
+        self._states: frozenset[JobState] = frozenset()
+        self._value_of: dict[int, SortValue] = {}  # row id -> its sort value, as the store computed it
+        self._cursor: tuple[SortValue, int] | None = None  # (sort value, row id) of the last row read, in order
+        self._more = True  # the store may hold rows after the cursor
+        self.pages_read = 0  # pages read from the store so far (tests and the bench)
+        self._missed: set[int] = set()  # changed rows that could not be read (a busy database): read next time
+        self._counted = JobCounts(0, 0, 0, 0)  # the last counts read, shown again while the store cannot count
+
+    # ---- Qt's incremental loading ----------------------------------------------------------------------------
+
+    def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:  # noqa: B008 - Qt's signature
+        return not parent.isValid() and self._more
+
+    def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: B008
+        """The next page after the last row read (the view calls it when scrolled to its bottom)."""
+        if parent.isValid() or not self._more:
+            return
+        try:
+            entries = self._source.page(**self._query(), after=self._cursor, limit=self._page_size)
+        except JobTrayError as exc:
+            log.warning("cannot read the next page of jobs: %s", exc)  # the next scroll asks again
+            return
+        self.pages_read += 1
+        self._more = len(entries) == self._page_size
+        self._append(entries)
+
+    def fetch_all(self) -> None:
+        """Every remaining page (tests, and a person who asked for everything)."""
+        while self._more:
+            self.fetchMore()
+
+    # ---- order and filter, in the store ----------------------------------------------------------------------
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Read the first page again in this order (a click on a column's header)."""
+        self._sort = (Column(column), order == Qt.SortOrder.DescendingOrder)
+        self._restart()
+
+    def set_filter(self, text: str) -> None:
+        """Only the jobs matching `text` (store/job_pages.py says what is matched), read from the start."""
+        text = text.strip()
+        if text == self._text:
+            return
+        self._text = text
+        needle = text.casefold()
+        # The state's word as the window shows it, in the language shown: matched here, handed to SQL as states.
+        self._states = frozenset(s for s in JobState if needle and needle in state_text(s).casefold())
+        self._restart()
+
+    def filter_text(self) -> str:
+        return self._text
+
+    def refresh(self) -> None:
+        """Read the rows held again (after a full reload of the store): as many as are held, from the start."""
+        if self._cursor is None and self._more:
+            return  # nothing read yet: the first fetch reads it
+        wanted = max(len(self._jobs), self._page_size)
+        try:
+            entries = self._source.page(**self._query(), limit=wanted)
+        except JobTrayError as exc:
+            log.warning("cannot read the jobs again: %s", exc)
+            return
+        self.pages_read += 1
+        present = {job.id for _value, job in entries}
+        self.remove([row_id for row_id in self._value_of if row_id not in present])
+        self._more = len(entries) == wanted
+        self._cursor = (entries[-1][0], entries[-1][1].id) if entries else None
+        self._place(entries)
+
+    def _restart(self) -> None:
+        self.beginResetModel()
+        self._jobs, self._keys, self._key_of, self._row_of = [], [], {}, {}
+        self._value_of = {}
+        self._cursor, self._more = None, True
+        self._stale = False
+        self.endResetModel()
+        self.fetchMore()
+
+    def _query(self) -> dict[str, Any]:
+        assert self._sort is not None
+        return {
+            "sort": SORT_NAMES[self._sort[0]],
+            "descending": self._sort[1],
+            "text": self._text,
+            "states": self._states,
+        }
+
+    # ---- following the store ---------------------------------------------------------------------------------
+
+    def follow(self, row_ids: Iterable[int] | None) -> None:
+        """These jobs changed in the store (None: any of them): read them again and place them (see the module)."""
+        if row_ids is None:
+            self.refresh()
+            return
+        ids = set(row_ids) | self._missed
+        if not ids or (self._cursor is None and self._more):
+            return  # nothing read yet: the first fetch reads them as they are
+        query = self._query()
+        try:
+            entries = self._source.rows(ids, sort=query["sort"], text=query["text"], states=query["states"])
+        except JobTrayError as exc:
+            log.warning("cannot read the jobs that changed: %s", exc)
+            self._missed = ids  # read with the next change
+            return
+        self._missed = set()
+        found = {job.id for _value, job in entries}
+        inside = [(value, job) for value, job in entries if self._before_cursor((value, job.id))]
+        kept = {job.id for _value, job in inside}
+        # Gone, filtered out, or moved beyond the rows read (it comes again with the next page).
+        self.remove(
+            [row_id for row_id in ids if row_id in self._value_of and (row_id not in found or row_id not in kept)]
+        )
+        self._place(inside)
+
+    def load_through(self, row_id: int) -> int | None:
+        """The row of this job, reading the rows up to it when it is at most MAX_JUMP rows beyond those held; None
+        when it is not in the list (archived, filtered out) or too far."""
+        row = self.row_of(row_id)
+        if row is not None:
+            return row
+        query = self._query()
+        try:
+            entries = self._source.rows([row_id], sort=query["sort"], text=query["text"], states=query["states"])
+        except JobTrayError as exc:
+            log.warning("cannot read job %s: %s", row_id, exc)
+            return None
+        if not entries:
+            return None
+        value, job = entries[0]
+        key = (value, job.id)
+        if self._cursor is None and self._more:
+            self.fetchMore()
+        if self._before_cursor(key):
+            self._place(entries)
+            return self.row_of(row_id)
+        try:
+            between = self._source.page(**query, after=self._cursor, through=key, limit=MAX_JUMP)
+        except JobTrayError as exc:
+            log.warning("cannot read the jobs up to job %s: %s", row_id, exc)
+            return None
+        self.pages_read += 1
+        if not between or between[-1][1].id != row_id:
+            return None  # too far: not read
+        self._append(between)
+        self._more = True  # whatever follows it is read by the next fetch
+        return self.row_of(row_id)
+
+    def counts(self, stuck: Collection[str] = ()) -> JobCounts:
+        """The status line's counts from the store (the rows held are only the first pages)."""
+        now = self.clock().astimezone()
+        start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        end = (start + timedelta(days=1, hours=2)).replace(hour=0)  # the next midnight, whatever the clocks do
+        try:
+            open_by_account, failed, today = self._source.counts(start, end)
+        except JobTrayError as exc:
+            log.warning("cannot count the jobs: %s", exc)
+            return self._counted
+        waiting = sum(n for account, n in open_by_account.items() if account in stuck)
+        running = sum(open_by_account.values()) - waiting
+        self._counted = JobCounts(running, waiting, today, failed)
+        return self._counted
+
+    # ---- the rows held ---------------------------------------------------------------------------------------
+
+    def _key(self, job: Job) -> tuple[Any, int]:
+        return self._value_of[job.id], job.id
+
+    def _before_cursor(self, key: tuple[SortValue, int]) -> bool:
+        """Whether a row with this key belongs among the rows read (at or before the cursor in the order)."""
+        if not self._more:
+            return True  # every row was read: everything belongs
+        if self._cursor is None:
+            return False
+        assert self._sort is not None
+        return key >= self._cursor if self._sort[1] else key <= self._cursor
+
+    def _append(self, entries: Sequence[Keyed]) -> None:
+        """Rows read after the cursor: one block, after every row held (before the ones added while the order was
+        held, which sit at the bottom until it is released)."""
+        fresh = [(value, job) for value, job in entries if job.id not in self._value_of]
+        if entries:
+            self._cursor = (entries[-1][0], entries[-1][1].id)
+        if not fresh:
+            return
+        for value, job in fresh:
+            self._value_of[job.id] = value
+        keys = [self._key(job) for _value, job in fresh]
+        first = self._position(keys[0])
+        self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
+        self._jobs[first:first] = [job for _value, job in fresh]
+        self._keys[first:first] = keys
+        self._key_of.update(zip([job.id for _value, job in fresh], keys, strict=True))
+        self.endInsertRows()
+
+    def _place(self, entries: Sequence[Keyed]) -> None:
+        """Jobs that belong among the rows read: updated in place or moved (held ones stay), new ones inserted."""
+        for value, job in entries:
+            self._value_of[job.id] = value
+        self.upsert([job for _value, job in entries])
+
+    def remove(self, row_ids: Iterable[int]) -> None:
+        ids = set(row_ids)
+        super().remove(ids)
+        for row_id in ids:
+            self._value_of.pop(row_id, None)

@@ -1,0 +1,262 @@
+"""The window pages from the store (issue 19): a real SQLite file, the window's `PagedJobModel` over
+`store.job_pages.JobPages`, and the whole tray app for "show job"."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from desktop_app.app.controller import AppController
+from desktop_app.core.model import Account, Job, JobState, KeySource, Status
+from desktop_app.store.database import Store
+from desktop_app.store.job_pages import JobPages
+from desktop_app.ui.job_model import JOB_ROW_ID_ROLE, Column
+from desktop_app.ui.paged_jobs import PAGE_SIZE, PagedJobModel
+from desktop_app.ui.window import JobWindow
+from tests.support.notifier import QuietNotifier
+
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+STATES = list(JobState)
+
+
+def _at(seconds: float) -> str:
+    return (T0 + timedelta(seconds=seconds)).isoformat(timespec="milliseconds")
+
+
+def _seed(store: Store, count: int, ties: int = 4) -> None:
+    """`count` jobs over two accounts, `ties` of them at a time sharing one updated_at (and so one sort value)."""
+    acme = store.accounts.add(Account("acme", "pdfco", KeySource.ENV, key_env="UNSET_PAGES_KEY"))
+    globex = store.accounts.add(Account("Globex", "pdfco", KeySource.ENV, key_env="UNSET_PAGES_KEY"))
+    rows = []
+    for n in range(count):
+        account = acme if n % 3 else globex
+        state = STATES[n % len(STATES)]
+        at = _at(n // ties)
+        finished = at if state.is_terminal else None
+        label = f"Batch {n % 5}" if n % 2 else None
+        rows.append((account.id, f"J{n:05d}", label, state.value, at, at, finished))
+    with store.jobs.transaction():
+        store.conn.executemany(
+            "INSERT INTO jobs (account_id, job_id, label, state, created_at, updated_at, finished_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store(tmp_path / "data") as store:
+        yield store
+
+
+def _model(store: Store, page_size: int = 10) -> PagedJobModel:
+    return PagedJobModel(JobPages(store.conn), page_size=page_size)
+
+
+def _ids(model: PagedJobModel) -> list[int]:
+    return [int(model.index(row, 0).data(JOB_ROW_ID_ROLE)) for row in range(model.rowCount())]
+
+
+def _expected(store: Store, column: Column, descending: bool) -> list[int]:
+    """The order the window promises, computed here from every job (never the model's own code)."""
+
+    def key(job: Job) -> tuple[object, int]:
+        if column == Column.UPDATED:
+            return job.updated_at, job.id
+        if column == Column.ACCOUNT:
+            return job.account.lower(), job.id
+        if column == Column.STATE:
+            return STATES.index(job.state), job.id
+        assert column == Column.JOB
+        return (f"{job.label} ({job.job_id})" if job.label else job.job_id).lower(), job.id
+
+    return [job.id for job in sorted(store.jobs.all(), key=key, reverse=descending)]
+
+
+@pytest.mark.parametrize(
+    ("column", "descending"),
+    [
+        (Column.UPDATED, True),
+        (Column.UPDATED, False),
+        (Column.ACCOUNT, False),
+        (Column.STATE, True),
+        (Column.JOB, False),
+    ],
+)
+def test_pages_follow_each_other_in_order_with_no_duplicate_or_gap(
+    store: Store, column: Column, descending: bool
+) -> None:
+    _seed(store, 47)  # four jobs share each updated_at; a third of them one account; a seventh one state
+    model = _model(store)
+    model.sort(column, Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder)
+    assert model.rowCount() == 10 and model.canFetchMore()  # the first page only
+    model.fetchMore()
+    assert model.rowCount() == 20
+    model.fetch_all()
+    assert not model.canFetchMore()
+    assert _ids(model) == _expected(store, column, descending)  # every job once, in the order, across the pages
+
+
+def test_the_default_page_reads_through_the_index_not_every_row(store: Store) -> None:
+    _seed(store, 30)
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    model = _model(store)
+    model.sort(Column.UPDATED, Qt.SortOrder.DescendingOrder)
+    model.fetchMore()
+    store.conn.set_trace_callback(None)
+    pages = [sql for sql in statements if "sort_value" in sql]
+    assert len(pages) == 2
+    for sql in pages:
+        plan = " | ".join(str(row[-1]) for row in store.conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
+        assert "jobs_updated" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_a_sort_click_and_a_filter_read_the_store_again(store: Store, qtbot) -> None:
+    _seed(store, 700)
+    model = _model(store, page_size=PAGE_SIZE)
+    window = JobWindow(model)
+    qtbot.addWidget(window)
+    assert model.rowCount() == PAGE_SIZE  # the window's default order: newest first, one page
+    assert _ids(model) == _expected(store, Column.UPDATED, True)[:PAGE_SIZE]
+    window.table.horizontalHeader().setSortIndicator(Column.JOB, Qt.SortOrder.AscendingOrder)  # a click's effect
+    assert model.rowCount() == PAGE_SIZE
+    assert _ids(model) == _expected(store, Column.JOB, False)[:PAGE_SIZE]
+
+    window.filter.setText("ACME")  # an account's name, whatever its case
+    qtbot.waitUntil(lambda: model.filter_text() == "ACME", timeout=2000)
+    acme = [job.id for job in store.jobs.all() if job.account == "acme"]
+    assert model.rowCount() == PAGE_SIZE and set(_ids(model)) <= set(acme)  # a page of them, read from the store
+    assert _ids(model) == [row_id for row_id in _expected(store, Column.JOB, False) if row_id in set(acme)][:PAGE_SIZE]
+    model.fetch_all()
+    assert sorted(_ids(model)) == sorted(acme)
+
+    window.filter.setText("not found")  # the state's word as the window shows it, not the stored "not_found"
+    qtbot.waitUntil(lambda: model.filter_text() == "not found", timeout=2000)
+    model.fetch_all()
+    assert sorted(_ids(model)) == sorted(j.id for j in store.jobs.all() if j.state is JobState.NOT_FOUND)
+    assert {model.index(r, Column.STATE).data() for r in range(model.rowCount())} == {"Not found"}
+
+    window.filter.setText("batch 3 (J00")  # the label and ID as the Job column shows them: label, then ID
+    qtbot.waitUntil(lambda: model.filter_text() == "batch 3 (J00", timeout=2000)
+    assert model.rowCount() == 0  # the column's composed text is not matched, its parts are (store/job_pages.py)
+    window.filter.clear()
+    qtbot.waitUntil(lambda: model.filter_text() == "", timeout=2000)
+    assert model.rowCount() == PAGE_SIZE
+
+
+def test_a_changed_job_is_updated_in_place_or_moved_and_a_new_one_appears_at_the_top(store: Store) -> None:
+    _seed(store, 40)
+    model = _model(store)
+    model.sort(Column.UPDATED, Qt.SortOrder.DescendingOrder)
+    top = _ids(model)
+    third = top[2]
+    store.conn.execute("UPDATE jobs SET message = 'half done' WHERE id = ?", (third,))  # same updated_at
+    model.follow([third])
+    assert _ids(model) == top and model.index(2, Column.MESSAGE).data() == "half done"  # in place
+
+    fifth = top[4]
+    store.jobs.record_status(fifth, Status(store.jobs.get(fifth).job_id, JobState.RUNNING, "working", progress=40.0))
+    model.follow([fifth])  # its updated_at is now: the newest
+    assert _ids(model)[0] == fifth and model.rowCount() == 10 and _ids(model).count(fifth) == 1
+
+    acme = store.accounts.get("acme")
+    added, _ = store.jobs.add(acme, "NEW-1")
+    model.follow([added.id])
+    assert _ids(model)[0] == added.id and model.rowCount() == 11
+    model.fetch_all()
+    assert _ids(model) == _expected(store, Column.UPDATED, True)  # still no duplicate or gap
+
+
+def test_a_job_beyond_the_rows_read_waits_for_the_next_page(store: Store) -> None:
+    _seed(store, 40)
+    model = _model(store)
+    model.sort(Column.UPDATED, Qt.SortOrder.AscendingOrder)  # oldest first: a new job belongs at the very end
+    acme = store.accounts.get("acme")
+    added, _ = store.jobs.add(acme, "NEW-LAST")
+    model.follow([added.id])
+    assert added.id not in _ids(model) and model.rowCount() == 10
+
+    first = _ids(model)[0]  # read, then changed: it moves beyond the rows read, and comes back with its page
+    store.jobs.record_status(first, Status(store.jobs.get(first).job_id, JobState.RUNNING, "again"))
+    model.follow([first])
+    assert first not in _ids(model) and model.rowCount() == 9
+    model.fetch_all()
+    assert _ids(model) == _expected(store, Column.UPDATED, False)
+    assert _ids(model)[-2:] == [added.id, first] or _ids(model)[-2:] == [first, added.id]
+
+
+def test_archived_and_removed_jobs_disappear(store: Store) -> None:
+    _seed(store, 25)
+    model = _model(store)
+    model.sort(Column.UPDATED, Qt.SortOrder.DescendingOrder)
+    first, second = _ids(model)[:2]
+    store.jobs.set_archived(first)
+    store.jobs.remove(second)
+    model.follow([first, second])
+    assert first not in _ids(model) and second not in _ids(model) and model.rowCount() == 8
+    model.fetch_all()
+    assert _ids(model) == _expected(store, Column.UPDATED, True)
+
+
+def test_the_status_line_counts_every_job_not_only_the_rows_read(store: Store, qtbot) -> None:
+    _seed(store, 70)
+    model = _model(store)
+    model.clock = lambda: T0 + timedelta(hours=1)
+    window = JobWindow(model)
+    qtbot.addWidget(window)
+    jobs = store.jobs.all()
+    running = sum(1 for j in jobs if not j.state.is_terminal)
+    failed = sum(1 for j in jobs if j.state in (JobState.FAILED, JobState.NOT_FOUND))
+    today = len(jobs) - running - failed
+    assert model.rowCount() == 10
+    assert window.summary.text() == f"{running} running · {today} finished today · {failed} failed"
+
+
+# ---- the app: the window built by the tray, "show job" ----------------------------------------------------------
+
+
+@pytest.fixture
+def controller(store: Store) -> Iterator[AppController]:
+    controller = AppController(store, show_tray=False, notifier=QuietNotifier())
+    yield controller
+    controller.shutdown()
+
+
+def test_the_app_window_reads_one_page_and_shows_a_job_not_read(store: Store, controller: AppController) -> None:
+    _seed(store, 700)
+    controller.start()
+    controller.show_window()
+    window = controller.window
+    assert window.model.rowCount() == PAGE_SIZE
+    assert controller.model.rowCount() < 700  # the tray's model did not read them either
+
+    oldest = _expected(store, Column.UPDATED, True)[-1]
+    controller.show_job(oldest)  # from the tray's menu or a notification: the rows up to it are read
+    assert window.current_row_id() == oldest
+    assert store.jobs.get(oldest).job_id in window.history.title.text()
+    assert window.model.rowCount() == 700
+
+    window.filter.setText("globex")
+    window.model.set_filter("globex")  # as the box does after a pause in typing
+    acme_job = next(job for job in store.jobs.all() if job.account == "acme")
+    controller.show_job(acme_job.id)  # filtered out: not in the table, its history shown all the same
+    assert window.current_row_id() is None
+    assert acme_job.job_id in window.history.title.text()
+
+
+def test_an_outside_add_appears_at_the_top_of_the_open_window(
+    store: Store, controller: AppController, tmp_path: Path, qtbot
+) -> None:
+    _seed(store, 350)
+    controller.start()
+    controller.show_window()
+    window = controller.window
+    with Store(tmp_path / "data") as other:  # `jobtray add` in a terminal
+        added, _ = other.jobs.add(other.accounts.get("acme"), "FROM-OUTSIDE")
+    qtbot.waitUntil(lambda: window.model.rowCount() == PAGE_SIZE + 1, timeout=5000)
+    assert window.model.index(0, 0).data(JOB_ROW_ID_ROLE) == added.id
