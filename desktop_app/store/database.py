@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import platformdirs
 
 from desktop_app.store.accounts import AccountStore
 from desktop_app.store.changes import ChangeFeed
+from desktop_app.store.clean_close import closed_clean, record_clean_close
 from desktop_app.store.clock import Clock, utc_now
 from desktop_app.store.db import DB_FILENAME, StoreError, connect
 from desktop_app.store.discovery import DiscoveryStore
@@ -56,10 +58,12 @@ class Store:
     the kept file so the CLI and the tray can tell the user. Every other database failure is a StoreError.
 
     `check=False` skips `PRAGMA quick_check` (a read of the whole file): for a second connection of a process whose
-    own store has checked the database already.
+    own store has checked the database already. With `check=True` it is skipped too when the file is exactly as
+    our last clean close left it (store/clean_close.py).
 
     Attributes:
         recovered_from: where the damaged database was moved when this Store had to start afresh, else None.
+        checked: whether this open ran `PRAGMA quick_check`.
     """
 
     def __init__(
@@ -68,8 +72,10 @@ class Store:
         self.folder = folder
         self.path = folder / DB_FILENAME
         self.recovered_from: Path | None = None
+        self.checked = check and not closed_clean(self.path)
+        self._checked_since_ns = time.time_ns() if self.checked else None
         try:
-            self.conn: sqlite3.Connection = connect(self.path, busy_timeout_ms, check)
+            self.conn: sqlite3.Connection = connect(self.path, busy_timeout_ms, self.checked)
         except StoreError as exc:
             if not exc.corrupt or not self.path.exists():
                 exc.close_connection()
@@ -87,6 +93,8 @@ class Store:
                 exc.close_connection()
             # INFO: the user is told by whoever opened the store (CLI line, tray notification), not twice.
             log.info("the database %s was damaged: kept as %s, starting a new one", self.path, self.recovered_from)
+            self.checked = check
+            self._checked_since_ns = time.time_ns() if check else None
             self.conn = connect(self.path, busy_timeout_ms, check)
         self.discovery = DiscoveryStore(self.conn)
         self.changes = ChangeFeed(self.conn)
@@ -108,6 +116,7 @@ class Store:
 
     def close(self) -> None:
         self.conn.close()
+        record_clean_close(self.path, self._checked_since_ns)
 
     def __enter__(self) -> Store:
         return self

@@ -11,6 +11,7 @@ from typing import Any
 
 from desktop_app.core.errors import JobTrayError
 from desktop_app.core.text import storable
+from desktop_app.store.clean_close import forget_clean_close
 
 DB_FILENAME = "jobtray.sqlite3"
 BUSY_TIMEOUT_MS = 5000
@@ -65,7 +66,10 @@ def is_busy(exc: sqlite3.Error) -> bool:
 
 
 def store_error(exc: sqlite3.Error, path: Path) -> StoreError:
-    return StoreError(describe(exc, path), corrupt=is_corruption(exc), busy=is_busy(exc))
+    corrupt = is_corruption(exc)
+    if corrupt:
+        forget_clean_close(path)  # wherever damage shows, the next open checks the whole file
+    return StoreError(describe(exc, path), corrupt=corrupt, busy=is_busy(exc))
 
 
 def _storable_parameters(parameters: Any) -> Any:
@@ -480,6 +484,7 @@ def connect(path: Path, busy_timeout_ms: int | None = None, check: bool = True) 
         if check:
             verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
             if verdict != "ok":
+                forget_clean_close(path)
                 raise StoreError(f"the database {path} is damaged ({str(verdict)[:100]})", corrupt=True)
         migrate(conn)
     except sqlite3.Error as exc:
