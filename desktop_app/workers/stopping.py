@@ -4,8 +4,9 @@ whatever is stuck. What does not stop in time is left behind, said in the log: p
 abandoned (their requests and partial files already given up), the notifier's and the keyring's threads are
 daemons.
 
-The budget, split (docs/ARCHITECTURE.md, "Quitting"): stop everything (instant), then wait for the poll workers,
-the downloads and the outbox's work, and the notifier's last messages together, at most 3 s in all. Before this,
+The budget, split (docs/ARCHITECTURE.md, "Quitting"): stop everything (instant), then wait for the worker pool
+(the poll workers and the outbox's downloads and commands: one pool), the outbox's last records, and the notifier's
+last messages together, at most 3 s in all. Before this,
 each waited in turn: pool 2 s + downloads 0.5 s + notifier 2 + 1 + 2 s = 7.5 s at worst.
 """
 
