@@ -117,8 +117,12 @@ class PagedJobModel(JobTableModel):
     # ---- order and filter, in the store ----------------------------------------------------------------------
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        """Read the first page again in this order (a click on a column's header)."""
-        self._sort = (Column(column), order == Qt.SortOrder.DescendingOrder)
+        """Read the first page again in this order (a click on a column's header; the order it already has and
+        rows read: nothing to do, as when the view restores its saved order)."""
+        wanted = (Column(column), order == Qt.SortOrder.DescendingOrder)
+        if wanted == self._sort and not (self._cursor is None and self._more):
+            return
+        self._sort = wanted
         self._restart()
 
     def set_filter(self, text: str) -> None:

@@ -294,8 +294,10 @@ class JobWindow(QMainWindow):
 
         self.table = QTableView()
         self.table.setModel(self.proxy)
+        # The indicator first: enabling sorting sorts once by it (a paged model reads its first page then), where
+        # enabling and then choosing the order sorted by the first column, then again (two reads of the store).
+        self.table.horizontalHeader().setSortIndicator(Column.UPDATED, Qt.SortOrder.DescendingOrder)
         self.table.setSortingEnabled(True)
-        self.table.sortByColumn(Column.UPDATED, Qt.SortOrder.DescendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
