@@ -157,13 +157,26 @@ class PagedJobModel(JobTableModel):
         self._place(entries)
 
     def _restart(self) -> None:
+        """The first page in the order and filter now asked for, in one reset (read before it: the view finds the
+        selected job among the new rows when the reset ends)."""
+        try:
+            entries = self._source.page(**self._query(), limit=self._page_size)
+        except JobTrayError as exc:
+            log.warning("cannot read the jobs: %s", exc)
+            entries, more = [], True  # the next scroll or change asks again
+        else:
+            self.pages_read += 1
+            more = len(entries) == self._page_size
         self.beginResetModel()
-        self._jobs, self._keys, self._key_of, self._row_of = [], [], {}, {}
-        self._value_of = {}
-        self._cursor, self._more = None, True
+        self._value_of = {job.id: value for value, job in entries}
+        self._jobs = [job for _value, job in entries]
+        self._keys = [(value, job.id) for value, job in entries]
+        self._key_of = {job.id: key for (_value, job), key in zip(entries, self._keys, strict=True)}
+        self._row_of = {}
+        self._cursor = self._keys[-1] if entries else None
+        self._more = more
         self._stale = False
         self.endResetModel()
-        self.fetchMore()
 
     def _query(self) -> dict[str, Any]:
         assert self._sort is not None

@@ -513,6 +513,7 @@ class JobWindow(QMainWindow):
 
     def hideEvent(self, event: QHideEvent) -> None:
         self._tick.stop()
+        self._summary_timer.stop()  # counted again when shown (a paged model counts in the store)
         self.model.hold_order(False)
         if not event.spontaneous():  # hidden by us or the user, not minimized by the window manager
             self.save_layout()

@@ -260,3 +260,43 @@ def test_an_outside_add_appears_at_the_top_of_the_open_window(
         added, _ = other.jobs.add(other.accounts.get("acme"), "FROM-OUTSIDE")
     qtbot.waitUntil(lambda: window.model.rowCount() == PAGE_SIZE + 1, timeout=5000)
     assert window.model.index(0, 0).data(JOB_ROW_ID_ROLE) == added.id
+
+
+def test_while_the_order_is_held_rows_stay_put_and_pages_still_follow_in_order(store: Store) -> None:
+    _seed(store, 40)
+    model = _model(store)
+    model.sort(Column.UPDATED, Qt.SortOrder.DescendingOrder)
+    model.hold_order(True)  # the pointer is over the table
+    before = _ids(model)
+    moved = before[5]
+    store.jobs.record_status(moved, Status(store.jobs.get(moved).job_id, JobState.RUNNING, "newest now"))
+    added, _ = store.jobs.add(store.accounts.get("acme"), "NEW-HELD")
+    model.follow([moved, added.id])
+    assert _ids(model)[:10] == before and _ids(model)[10] == added.id  # in place; the new one at the bottom
+    model.fetchMore()  # the next page goes after the rows read, before the one added while held
+    assert model.rowCount() == 21 and _ids(model)[-1] == added.id
+    model.hold_order(False)  # released: sorted again, as the store orders them
+    model.fetch_all()
+    assert _ids(model) == _expected(store, Column.UPDATED, True)
+
+
+def test_the_selected_job_stays_selected_after_a_sort_click_that_reads_it_again(store: Store, qtbot) -> None:
+    _seed(store, 20)
+    model = _model(store, page_size=PAGE_SIZE)
+    window = JobWindow(model)
+    qtbot.addWidget(window)
+    chosen = _ids(model)[7]
+    assert window.select_job(chosen)
+    window.table.horizontalHeader().setSortIndicator(Column.ACCOUNT, Qt.SortOrder.AscendingOrder)
+    assert _ids(model) == _expected(store, Column.ACCOUNT, False)
+    assert window.current_row_id() == chosen
+
+
+def test_the_trays_likely_ends_reach_the_windows_rows(store: Store, controller: AppController) -> None:
+    _seed(store, 5)
+    controller.start()
+    controller.show_window()
+    running = next(job for job in store.jobs.all() if job.state is JobState.RUNNING)
+    likely = {running.id: (T0 + timedelta(minutes=1), T0 + timedelta(minutes=2))}
+    controller.model.set_etas(likely)  # what EtaDisplay hands the tray's model
+    assert controller.window.model.etas() == likely
