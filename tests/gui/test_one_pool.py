@@ -42,12 +42,13 @@ def s3() -> Iterator[ObjectStoreServer]:
         yield server
 
 
-def _ended_with_download(store: Store, s3: ObjectStoreServer, out: Path) -> int:
-    """A job of an account that saves results, ended with a link whose body the file host holds halfway."""
+def _ended_with_download(store: Store, s3: ObjectStoreServer, out: Path, mode: str = "held") -> int:
+    """A job of an account that saves results, ended with a link whose body the file host holds halfway (or
+    trickles, a byte every 0.2 s)."""
     account = store.accounts.add(Account("files", "pdfco", KeySource.ENV, key_env="PDFCO_KEY"))
     store.settings.save_account("files", AccountSettings(save_results=str(out)))
     job, _ = store.jobs.add(account, "J1")
-    url = s3.put("J1/big.bin", BODY, mode="held")
+    url = s3.put("J1/big.bin", BODY, mode=mode)
     with store.jobs.transaction():
         store.jobs.record_status(job.id, Status("J1", JobState.SUCCEEDED, "success", 100.0, None, url))
         store.outbox.add_actions(job.id, [OutboxAction("download", "account:save-results")])
@@ -59,19 +60,26 @@ def test_a_poll_worker_and_a_download_are_threads_of_one_pool_stopped_within_its
 ) -> None:
     out = tmp_path / "out"
     with Store(tmp_path / "d") as store:
-        job = _ended_with_download(store, s3, out)
+        job = _ended_with_download(store, s3, out, mode="trickle")
         pool = WorkerPool()
         config = ProviderConfig(base_url=hanging.base_url, secret=Secret("k"), timeout=(30.0, 30.0))
         pool.start(AccountPoller(PollerSpec("acme", "PDF.co", PdfCoProvider, config, parse_rate_limit("20/s"))))
         pool.set_jobs("acme", [("job-1", 0.0)])
         pump = OutboxPump(store, config_for=lambda _name: None, threads=pool)
         pump.start()
-        qtbot.waitUntil(lambda: hanging.request_count >= 1 and s3.held.is_set(), timeout=5000)
-        assert sorted(pool.live()) == ["jobtray-download", "poll-acme"]  # one count of every live thread
-        pump.begin_stop()
-        assert pool.shutdown(2.0)  # both ended: the request abandoned, the download abandoned
-        assert pool.live() == []
-        assert pump.wait_stopped(1.0)  # what the stopped download said, recorded
+        try:
+            # The body trickles in: its name recorded by the pump, the .part being written.
+            qtbot.waitUntil(
+                lambda: hanging.request_count >= 1 and store.outbox.for_job(job)[0].target_name is not None,
+                timeout=10_000,
+            )
+            assert sorted(pool.live()) == ["jobtray-download", "poll-acme"]  # one count of every live thread
+            pump.begin_stop()
+            assert pool.shutdown(2.0)  # both ended: the request abandoned, the download abandoned
+            assert pool.live() == []
+            assert pump.wait_stopped(1.0)  # what the stopped download said, recorded
+        finally:
+            pool.shutdown(2.0)  # a running QThread must never be destroyed, even when an assertion failed
         assert list(out.iterdir()) == []  # the partial file removed
         [row] = store.outbox.for_job(job)
         assert row.state == "pending"  # left to resume at the next start
