@@ -81,11 +81,18 @@ class _Task:
         self.name = name
         self._stop = stop
         self._stop_told = False
+        self._run = run
         # A daemon: what is still running after the quit budget is left behind, never waited for at exit.
-        self._thread = threading.Thread(target=run, name=name, daemon=True)
+        self._thread = threading.Thread(target=self._guarded, name=name, daemon=True)
 
     def start(self) -> None:
         self._thread.start()
+
+    def _guarded(self) -> None:
+        try:
+            self._run()
+        except Exception:  # no silent stop: the work's own owner settles it; the pool says it in the log
+            log.exception("%s failed unexpectedly", self.name)
 
     def join(self, timeout: float | None = None) -> None:
         self._thread.join(timeout)

@@ -4,6 +4,7 @@ worker inside a request to a server that hangs, a result download held halfway b
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -106,3 +107,22 @@ def test_the_trays_downloads_run_in_its_worker_pool_and_its_quit_ends_them_all(
         assert row.state == "pending"
     finally:
         controller.shutdown()
+
+
+def test_work_that_ignores_its_stop_is_left_behind_at_the_deadline_and_late_work_is_stopped_at_once(
+    qtbot: QtBot,
+) -> None:
+    pool = WorkerPool()
+    release, told = threading.Event(), threading.Event()
+    handle = pool.start_thread("jobtray-command", lambda: release.wait(10), told.set)
+    assert pool.live() == ["jobtray-command"]
+    pool.begin_stop()
+    assert told.is_set()
+    assert not pool.wait_stopped(0.05)  # the budget ran out: left behind, still counted
+    assert pool.live() == ["jobtray-command"]
+    release.set()
+    handle.join(5)
+    assert pool.wait_stopped(1.0) and pool.live() == []
+    late = threading.Event()
+    pool.start_thread("jobtray-forward", lambda: None, late.set)  # a pool that stops takes no work on for good
+    assert late.is_set()
