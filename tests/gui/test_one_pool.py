@@ -126,3 +126,31 @@ def test_work_that_ignores_its_stop_is_left_behind_at_the_deadline_and_late_work
     late = threading.Event()
     pool.start_thread("jobtray-forward", lambda: None, late.set)  # a pool that stops takes no work on for good
     assert late.is_set()
+
+
+def test_a_command_that_ignores_sigterm_at_the_trays_quit_is_ended_within_the_budget_and_marked_interrupted(
+    qtbot: QtBot, store: Store, tmp_path: Path, hanging: FaultServer
+) -> None:
+    marker = tmp_path / "started"
+    account = store.accounts.add(Account("files", "pdfco", KeySource.ENV, key_env="PDFCO_KEY"))
+    command = f"sh -c 'trap \"\" TERM; echo started > {marker}; sleep 30'"  # SIGTERM ignored: SIGKILL after grace
+    store.settings.save_account("files", AccountSettings(on_end=command))
+    job, _ = store.jobs.add(account, "J1")
+    with store.jobs.transaction():
+        store.jobs.record_status(job.id, Status("J1", JobState.SUCCEEDED, "success", 100.0, None, None))
+        store.outbox.add_actions(job.id, [OutboxAction("command", "account:on-end")])
+    stuck = store.accounts.add(Account("stuck", "pdfco", KeySource.ENV, base_url=hanging.base_url, key_env="PDFCO_KEY"))
+    store.jobs.add(stuck, "6YSZD3U872ZYYFEDMQCQSGEEO8YSF5WA--151-300")
+    controller = AppController(store, environ={"PDFCO_KEY": PDFCO_KEY}, show_tray=False, notifier=QuietNotifier())
+    try:
+        controller.start()
+        qtbot.waitUntil(lambda: hanging.request_count >= 1 and marker.exists(), timeout=10_000)
+        pool = controller.polling.pool
+        assert pool is not None
+        assert sorted(pool.live()) == ["jobtray-command", "poll-stuck"]
+        assert controller.shutdown()  # the command's group killed after its grace, inside the quit budget
+        assert pool.live() == []
+        [row] = store.outbox.for_job(job.id)
+        assert row.state == "interrupted"  # never run again unless a person asks
+    finally:
+        controller.shutdown()
