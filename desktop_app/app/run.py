@@ -43,11 +43,17 @@ TRAY_BUSY_TIMEOUT_MS = 250
 
 def _become_primary(folder: Path) -> tuple[bool, Any]:
     try:
-        from desktop_app.app.single_instance import SingleInstance, instance_key
+        from desktop_app.app.single_instance import SingleInstance, instance_key, unix_sockets
     except ImportError:
         return True, None
     # The tested key: per user and data folder, its socket in the user's private runtime folder.
-    instance = SingleInstance(instance_key(folder))
+    key = instance_key(folder)
+    if unix_sockets():
+        instance: Any = SingleInstance(key)  # a plain Unix socket: QtNetwork is never loaded (issue 19)
+    else:
+        from desktop_app.app.single_instance_qt import QtSingleInstance  # Windows: a named pipe
+
+        instance = QtSingleInstance(key)
     return bool(instance.try_become_primary()), instance
 
 

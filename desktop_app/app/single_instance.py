@@ -1,22 +1,30 @@
 """One tray app per user and data folder: a second start asks the first to show its window, then exits.
 
-The first instance listens on a QLocalServer (a Unix socket; a named pipe on Windows); a later one connects, writes
-`activate`, and `try_become_primary` returns False. `jobtray add` and `jobtray open` hand jobs over on the same
-socket (`watch <json>`, answered `ok`/`refused`: the protocol is `core/handoff.py`, the Qt-free client
-`system/handoff.py`). A socket left behind by a crashed instance refuses
-connections: it is removed (`QLocalServer.removeServer`) and taken over. A QLockFile around "connect, else
-listen" keeps two instances that start at the same moment from both deciding they are first.
+The first instance listens on a Unix socket; a later one connects, writes `activate`, and `try_become_primary`
+returns False. `jobtray add` and `jobtray open` hand jobs over on the same socket (`watch <json>`, answered
+`ok`/`refused`: the protocol is `core/handoff.py`, the Qt-free client `system/handoff.py`). A socket left behind by
+a crashed instance refuses connections: it is removed and taken over. A QLockFile around "connect, else listen"
+keeps two instances that start at the same moment from both deciding they are first.
+
+The socket is the standard library's (AF_UNIX), watched by QSocketNotifiers of QtCore: QtNetwork's QLocalServer did
+the same and cost the tray ~3.5 MB of resident libraries (issue 19). The path is `instance_key`'s where it is a full
+path (Linux: the user's private runtime folder), else the name in Qt's temp folder, where QLocalServer put it.
+Without AF_UNIX (Windows) `app/single_instance_qt.py` keeps QLocalServer (a named pipe); `run.py` chooses.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import logging
 import os
+import socket
+import stat
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QDir, QLockFile, QObject, Signal, Slot
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
+from PySide6.QtCore import QDir, QLockFile, QObject, QSocketNotifier, Signal
 
 from desktop_app.core.handoff import (
     ACTIVATE,
@@ -29,17 +37,49 @@ from desktop_app.core.handoff import (
 )
 from desktop_app.system.handoff import instance_key
 
-__all__ = ["SingleInstance", "WatchHandler", "instance_key"]
+__all__ = ["SingleInstance", "WatchHandler", "instance_key", "reply_for", "unix_sockets"]
 
 log = logging.getLogger(__name__)
 
 MESSAGE = ACTIVATE
-CONNECT_TIMEOUT_MS = 1000
+CONNECT_TIMEOUT_S = 1.0
+REPLY_TIMEOUT_S = 1.0
 LOCK_TIMEOUT_MS = 3000
 MAX_MESSAGE_BYTES = MAX_LINE_BYTES
+BACKLOG = 16
 
 # Takes a job handed over by `jobtray add`/`open`; returns (created, None) or (None, the refusal shown to the CLI).
 WatchHandler = Callable[[WatchRequest], tuple[bool | None, str | None]]
+
+
+def unix_sockets() -> bool:
+    """Whether this Python has AF_UNIX (not on Windows: there `single_instance_qt` uses a named pipe)."""
+    return hasattr(socket, "AF_UNIX")
+
+
+def socket_path(key: str) -> str:
+    """Where the socket of `key` lives: the key itself when it is a full path, else in Qt's temp folder (as
+    QLocalServer placed a short name)."""
+    return key if os.path.isabs(key) else str(Path(QDir.tempPath()) / key)
+
+
+def reply_for(request: WatchRequest, handler: WatchHandler | None) -> bytes:
+    """The reply line to a hand-off (shared with the QLocalServer fallback)."""
+    if handler is None:
+        return encode_reply(None, "this JobTray does not take jobs over its socket")
+    try:
+        created, refusal = handler(request)
+    except Exception:  # a bug in the handler must not kill the socket server
+        log.exception("handing over %s failed", request.job_id)
+        created, refusal = None, "JobTray hit an internal error; see its log"
+    return encode_reply(created, refusal)
+
+
+@dataclass(eq=False)
+class _Client:
+    sock: socket.socket
+    notifier: QSocketNotifier
+    data: bytes = field(default=b"")
 
 
 class SingleInstance(QObject):
@@ -54,15 +94,18 @@ class SingleInstance(QObject):
     def __init__(self, key: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.key = key
-        self._server: QLocalServer | None = None
-        self._clients: dict[QLocalSocket, bytes] = {}  # connected clients and what they sent so far
+        self._path = socket_path(key)
+        self._server: socket.socket | None = None
+        self._server_notifier: QSocketNotifier | None = None
+        self._bound: tuple[int, int] | None = None  # (device, inode) of the socket file we made
+        self._clients: dict[int, _Client] = {}  # by file descriptor
         self._watch_handler: WatchHandler | None = None
 
     def try_become_primary(self) -> bool:
         """True: this is the first instance and now listens. False: another one runs and was asked to show."""
         if self._server is not None:
             return True
-        lock = QLockFile(self._lock_path())
+        lock = QLockFile(self._path + ".lock")
         lock.setStaleLockTime(0)  # stale only when its process is gone, however young
         locked = lock.tryLock(LOCK_TIMEOUT_MS)
         if not locked:
@@ -75,120 +118,133 @@ class SingleInstance(QObject):
             if locked:
                 lock.unlock()
 
-    def close(self) -> None:
-        """Stop listening and remove the socket (a later start becomes primary)."""
-        for client in list(self._clients):
-            self._drop(client)
-        if self._server is not None:
-            self._server.close()
-            self._server.deleteLater()
-            self._server = None
-
-    # ---- internals -----------------------------------------------------------------------------------------
-
-    def _lock_path(self) -> str:
-        if os.path.isabs(self.key):
-            return self.key + ".lock"
-        return str(Path(QDir.tempPath()) / f"{self.key}.lock")
-
-    def _activate_running(self) -> bool:
-        socket = QLocalSocket()
-        socket.connectToServer(self.key)
-        if not socket.waitForConnected(CONNECT_TIMEOUT_MS):
-            # ServerNotFound: nobody here. ConnectionRefused: a socket file from a crashed instance.
-            log.debug("no running instance at %s: %s", self.key, socket.errorString())
-            socket.abort()
-            return False
-        socket.write(MESSAGE)
-        socket.flush()
-        socket.waitForBytesWritten(CONNECT_TIMEOUT_MS)
-        socket.disconnectFromServer()
-        if socket.state() != QLocalSocket.LocalSocketState.UnconnectedState:
-            socket.waitForDisconnected(CONNECT_TIMEOUT_MS)
-        log.info("JobTray already runs for this data folder; asked it to show its window")
-        return True
-
-    def _listen(self) -> bool:
-        server = QLocalServer(self)
-        # Only this user may connect (the socket file is created 0700 on Unix; an ACL on Windows).
-        server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
-        if not server.listen(self.key):
-            # A socket left by a crash: we hold the lock and nobody answered on it, so it is ours to remove.
-            QLocalServer.removeServer(self.key)
-            if not server.listen(self.key):
-                # Run anyway: a second tray icon is a smaller problem than no app at all.
-                log.warning("cannot listen on %s (%s); single-instance check is off", self.key, server.errorString())
-                server.deleteLater()
-                return True
-        server.newConnection.connect(self._on_new_connection)
-        self._server = server
-        log.debug("single-instance server listening on %s", server.fullServerName())
-        return True
-
-    @Slot()
-    def _on_new_connection(self) -> None:
-        server = self._server
-        while server is not None and server.hasPendingConnections():
-            client = server.nextPendingConnection()
-            if client is None:
-                break
-            self._clients[client] = b""
-            client.readyRead.connect(lambda c=client: self._read(c))
-            # A client that wrote and left at once: what it wrote is still readable here.
-            client.disconnected.connect(lambda c=client: self._read_and_drop(c))
-            if client.bytesAvailable():  # the message may be here before readyRead was connected
-                self._read(client)
-
-    def _read(self, client: QLocalSocket) -> None:
-        if client not in self._clients:
-            return
-        data = self._clients[client] + bytes(client.readAll().data())
-        if b"\n" not in data:
-            if len(data) > MAX_MESSAGE_BYTES:  # not one of ours
-                self._drop(client)
-            else:
-                self._clients[client] = data  # the rest is on its way
-            return
-        line = data.split(b"\n", 1)[0] + b"\n"
-        try:
-            request = parse_request(line)
-        except HandOffError as exc:
-            log.warning("ignored a malformed request on the single-instance socket: %s", exc)
-            self._drop(client)
-            return
-        if isinstance(request, Activate):
-            self.activation_requested.emit()
-            self._drop(client)
-            return
-        self._answer(client, request)
-
-    def _answer(self, client: QLocalSocket, request: WatchRequest) -> None:
-        handler = self._watch_handler
-        if handler is None:
-            reply = encode_reply(None, "this JobTray does not take jobs over its socket")
-        else:
-            try:
-                created, refusal = handler(request)
-            except Exception:  # a bug in the handler must not kill the socket server
-                log.exception("handing over %s failed", request.job_id)
-                created, refusal = None, "JobTray hit an internal error; see its log"
-            reply = encode_reply(created, refusal)
-        self._clients.pop(client, None)
-        if client.state() == QLocalSocket.LocalSocketState.ConnectedState:
-            client.write(reply)
-            client.flush()
-            client.disconnectFromServer()
-        client.deleteLater()
-
     def set_watch_handler(self, handler: WatchHandler | None) -> None:
         """Who takes jobs handed over by `jobtray add` and `jobtray open` (the controller); None refuses them."""
         self._watch_handler = handler
 
-    def _read_and_drop(self, client: QLocalSocket) -> None:
-        self._read(client)
-        self._drop(client)
+    def close(self) -> None:
+        """Stop listening and remove the socket (a later start becomes primary)."""
+        for fd in list(self._clients):
+            self._drop(fd)
+        if self._server_notifier is not None:
+            self._server_notifier.setEnabled(False)  # before its descriptor closes
+            self._server_notifier.deleteLater()
+            self._server_notifier = None
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+            with contextlib.suppress(OSError):  # only our own file: a later instance may have made its own
+                info = os.stat(self._path)
+                if (info.st_dev, info.st_ino) == self._bound:
+                    os.unlink(self._path)
+            self._bound = None
 
-    def _drop(self, client: QLocalSocket) -> None:
-        if self._clients.pop(client, None) is not None:
-            client.abort()
-            client.deleteLater()
+    # ---- internals -----------------------------------------------------------------------------------------
+
+    def _activate_running(self) -> bool:
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+                sock.settimeout(CONNECT_TIMEOUT_S)
+                # Nobody here: FileNotFoundError. A socket file from a crashed instance: ConnectionRefusedError.
+                sock.connect(self._path)
+                sock.sendall(MESSAGE)
+        except OSError as exc:
+            log.debug("no running instance at %s: %s", self._path, exc)
+            return False
+        log.info("JobTray already runs for this data folder; asked it to show its window")
+        return True
+
+    def _listen(self) -> bool:
+        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            self._bind(server)
+            server.listen(BACKLOG)
+            server.setblocking(False)
+        except OSError as exc:
+            # Run anyway: a second tray icon is a smaller problem than no app at all.
+            log.warning("cannot listen on %s (%s); single-instance check is off", self._path, exc)
+            server.close()
+            return True
+        info = os.stat(self._path)
+        self._bound = (info.st_dev, info.st_ino)
+        self._server = server
+        notifier = QSocketNotifier(server.fileno(), QSocketNotifier.Type.Read, self)
+        notifier.activated.connect(self._accept)
+        self._server_notifier = notifier
+        log.debug("single-instance server listening on %s", self._path)
+        return True
+
+    def _bind(self, server: socket.socket) -> None:
+        try:
+            server.bind(self._path)
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE or not stat.S_ISSOCK(os.lstat(self._path).st_mode):
+                raise
+            # A socket left by a crash: we hold the lock and nobody answered on it, so it is ours to remove.
+            os.unlink(self._path)
+            server.bind(self._path)
+        # Only this user may connect (QLocalServer's UserAccessOption); the runtime folder is private already.
+        os.chmod(self._path, 0o600)
+
+    def _accept(self) -> None:
+        server = self._server
+        while server is not None:
+            try:
+                sock, _address = server.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:
+                log.warning("the single-instance socket failed to accept a connection: %s", exc)
+                return
+            sock.setblocking(False)
+            fd = sock.fileno()
+            notifier = QSocketNotifier(fd, QSocketNotifier.Type.Read, self)
+            notifier.activated.connect(lambda *_args, fd=fd: self._read(fd))
+            self._clients[fd] = _Client(sock, notifier)
+            self._read(fd)  # what it wrote may be here already
+
+    def _read(self, fd: int) -> None:
+        client = self._clients.get(fd)
+        if client is None:
+            return
+        try:
+            chunk = client.sock.recv(MAX_MESSAGE_BYTES + 1)
+        except (BlockingIOError, InterruptedError):
+            return  # nothing yet
+        except OSError:
+            self._drop(fd)
+            return
+        client.data += chunk
+        if b"\n" not in client.data:
+            if not chunk or len(client.data) > MAX_MESSAGE_BYTES:  # it left without a line, or it is not ours
+                self._drop(fd)
+            return
+        # One request per connection: no more reads from it, whatever happens below.
+        client.notifier.setEnabled(False)
+        line = client.data.split(b"\n", 1)[0] + b"\n"
+        try:
+            request = parse_request(line)
+        except HandOffError as exc:
+            log.warning("ignored a malformed request on the single-instance socket: %s", exc)
+            self._drop(fd)
+            return
+        if isinstance(request, Activate):
+            self._drop(fd)
+            self.activation_requested.emit()
+            return
+        reply = reply_for(request, self._watch_handler)
+        if fd in self._clients:
+            try:
+                client.sock.settimeout(REPLY_TIMEOUT_S)  # one short line: the buffer takes it at once
+                client.sock.sendall(reply)
+            except OSError as exc:  # the client gave up waiting
+                log.debug("could not answer a hand-off: %s", exc)
+            self._drop(fd)
+
+    def _drop(self, fd: int) -> None:
+        client = self._clients.pop(fd, None)
+        if client is None:
+            return
+        client.notifier.setEnabled(False)  # before its descriptor closes
+        client.notifier.deleteLater()
+        client.sock.close()

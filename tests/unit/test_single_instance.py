@@ -1,4 +1,6 @@
-"""Single instance: the second start hands over to the first; a crashed first one's socket is taken over."""
+"""Single instance: the second start hands over to the first; a crashed first one's socket is taken over. Each
+test runs on the plain Unix socket (`SingleInstance`, what the tray uses wherever Python has AF_UNIX) and on the
+QLocalServer fallback (`QtSingleInstance`, Windows); the two speak to each other, as an old and a new JobTray would."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from pytestqt.qtbot import QtBot
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from desktop_app.app.single_instance import SingleInstance, instance_key
+from desktop_app.app.single_instance_qt import QtSingleInstance
 
 pytestmark = pytest.mark.gui
 
@@ -25,22 +28,33 @@ def key(tmp_path: Path) -> str:
     return str(tmp_path / "jobtray-test.sock")
 
 
-@pytest.fixture
-def instances(qtbot: QtBot) -> Iterator[list[SingleInstance]]:
-    made: list[SingleInstance] = []
+Instance = SingleInstance | QtSingleInstance
+
+
+class Instances:
+    """The instances a test made, all of one kind; closed after it."""
+
+    def __init__(self, kind: type[Instance]) -> None:
+        self.kind = kind
+        self.made: list[Instance] = []
+
+
+@pytest.fixture(params=[SingleInstance, QtSingleInstance], ids=["unix-socket", "qlocalserver"])
+def instances(request: pytest.FixtureRequest, qtbot: QtBot) -> Iterator[Instances]:
+    made = Instances(request.param)
     yield made
-    for instance in made:
+    for instance in made.made:
         instance.close()
         instance.deleteLater()
 
 
-def make(instances: list[SingleInstance], key: str) -> SingleInstance:
-    instance = SingleInstance(key)
-    instances.append(instance)
+def make(instances: Instances, key: str) -> Instance:
+    instance = instances.kind(key)
+    instances.made.append(instance)
     return instance
 
 
-def test_the_second_instance_asks_the_first_to_show(instances: list[SingleInstance], key: str, qtbot: QtBot) -> None:
+def test_the_second_instance_asks_the_first_to_show(instances: Instances, key: str, qtbot: QtBot) -> None:
     first = make(instances, key)
     assert first.try_become_primary()
     second = make(instances, key)
@@ -51,14 +65,14 @@ def test_the_second_instance_asks_the_first_to_show(instances: list[SingleInstan
         assert not make(instances, key).try_become_primary()
 
 
-def test_after_close_the_next_start_is_primary(instances: list[SingleInstance], key: str) -> None:
+def test_after_close_the_next_start_is_primary(instances: Instances, key: str) -> None:
     first = make(instances, key)
     assert first.try_become_primary()
     first.close()
     assert make(instances, key).try_become_primary()
 
 
-def test_a_stale_socket_from_a_crash_is_taken_over(instances: list[SingleInstance], key: str, qtbot: QtBot) -> None:
+def test_a_stale_socket_from_a_crash_is_taken_over(instances: Instances, key: str, qtbot: QtBot) -> None:
     # What a killed instance leaves: the socket file, with nobody listening.
     dead = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     dead.bind(key)
@@ -71,7 +85,7 @@ def test_a_stale_socket_from_a_crash_is_taken_over(instances: list[SingleInstanc
         assert not make(instances, key).try_become_primary()
 
 
-def test_a_killed_process_leaves_no_lasting_claim(instances: list[SingleInstance], key: str) -> None:
+def test_a_killed_process_leaves_no_lasting_claim(instances: Instances, key: str) -> None:
     # A real crash: a child becomes primary, then dies without cleaning up (os._exit skips every destructor).
     code = (
         "import os, sys\n"
@@ -87,7 +101,7 @@ def test_a_killed_process_leaves_no_lasting_claim(instances: list[SingleInstance
     assert make(instances, key).try_become_primary()
 
 
-def test_other_connections_do_not_activate(instances: list[SingleInstance], key: str, qtbot: QtBot) -> None:
+def test_other_connections_do_not_activate(instances: Instances, key: str, qtbot: QtBot) -> None:
     first = make(instances, key)
     assert first.try_become_primary()
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as stranger:
@@ -113,3 +127,47 @@ def test_instance_key_without_runtime_dir_is_a_short_name(tmp_path: Path, monkey
     key = instance_key(tmp_path / "data")
     assert "/" not in key
     assert key.startswith("jobtray-")
+
+
+def test_the_two_kinds_hear_each_other(tmp_path: Path, qtbot: QtBot) -> None:
+    """A JobTray of before (QLocalServer) and one of now (a plain Unix socket) take each other for the same app."""
+    made: list[Instance] = []
+    try:
+        for first_kind, second_kind in ((QtSingleInstance, SingleInstance), (SingleInstance, QtSingleInstance)):
+            key = str(tmp_path / f"{first_kind.__name__}.sock")
+            first, second = first_kind(key), second_kind(key)
+            made += [first, second]
+            assert first.try_become_primary()
+            with qtbot.waitSignal(first.activation_requested, timeout=3000):
+                assert not second.try_become_primary()
+    finally:
+        for instance in made:
+            instance.close()
+            instance.deleteLater()
+
+
+QT_NETWORK_SCRIPT = """
+import sys
+from PySide6.QtCore import QCoreApplication
+import desktop_app.app.run  # everything the tray imports before its icon
+from desktop_app.app.single_instance import SingleInstance
+app = QCoreApplication([])
+instance = SingleInstance(sys.argv[1])
+print("primary:", instance.try_become_primary(), "QtNetwork:", "PySide6.QtNetwork" in sys.modules)
+instance.close()
+"""
+
+
+def test_the_tray_s_single_instance_does_not_load_qtnetwork(key: str) -> None:
+    """Issue 19 (idle RSS): QtNetwork's libraries cost the tray ~3.5 MB for one local socket."""
+    from tests.conftest import subprocess_env
+
+    result = subprocess.run(
+        [sys.executable, "-c", QT_NETWORK_SCRIPT, key],
+        env=subprocess_env(QT_QPA_PLATFORM="offscreen"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).parents[2],
+    )
+    assert result.stdout.splitlines() == ["primary: True QtNetwork: False"], result.stderr[-2000:]
