@@ -157,6 +157,7 @@ class AppController(QObject):
             parent=self,
         )
         self.etas = EtaDisplay(store, self.model, self.state, self.tray, parent=self)
+        self.polling.result_arrived.connect(self.etas.note_result)  # a provider's time left narrows the ETAs
         self.telling = TellingRules(self.notifier, self.tray, self.after, parent=self)
         self.forwarding = TrayForwarding(
             store, self.telling.forward_failed, environ=environ, parent=self, keyring=self.keys.calls
@@ -283,8 +284,6 @@ class AppController(QObject):
         self.polling.push()
         self.after.start_outbox()  # what a quit or a crash left: downloads resume, unknown commands are told
         self.pending.load()
-        if self.polling.pool is not None:  # a provider's own time-left estimates narrow the ETAs
-            self.polling.pool.result_ready.connect(self.etas.note_result)
         if not self.state.accounts:
             self.show_window()  # the first run: the window's welcome says what to do
 

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop_app.app.keys import TrayKeys
 from desktop_app.app.state import AppState
@@ -43,6 +43,10 @@ class TrayPolling(QObject):
         plan_for: the after-end work (outbox rows) of an ending, written in the ending's own transaction.
         keys: where keys are read (off the GUI thread); one of its own when None.
     """
+
+    # Every worker's answer for an account still watched, in the main thread, whenever the pool was made (the
+    # ETAs take a provider's own time-left estimate from it).
+    result_arrived = Signal(object)
 
     def __init__(
         self,
@@ -213,6 +217,7 @@ class TrayPolling(QObject):
         """A worker's result: write the store, then update the model and tell what ended."""
         if result.account not in self.supervisor:
             return  # the account was removed or changed while the request was in flight
+        self.result_arrived.emit(result)
         self.record(result)
 
     def record(self, result: CheckResult) -> None:
