@@ -7,6 +7,12 @@ raised; when the reply comes, `ready(account)` tells the front to push again, an
 the spec (or raises the read's error, which the supervisor tells and retries with backoff as before). A key from
 an environment variable needs no keyring and is read at once.
 
+Where the keyring is asked (`secrets`): in a short-lived child process (`system.keyring_child`), so that the tray
+never imports `keyring` (3-14 MB resident for one read at start, issue 19); the child is awaited on the keyring
+thread, never on the GUI thread. Reads asked for together go to one child. A process that has `keyring` loaded
+already (a test that set its own backend with `keyring.set_keyring`, the CLI) keeps asking it in-process: there is
+nothing to save, and the backend it chose is the one asked.
+
 The configs of the specs read are kept (`config_for`): the outbox's downloads from a provider's own host use them,
 so saving a result never reads the keyring on the GUI thread either. Deleting a removed account's key runs there
 too; a key that stays is told (`key_left`), with what to do.
@@ -15,8 +21,10 @@ too; a key that stays is told (`key_left`), with what to do.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
+import sys
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QEventLoop, QObject, Signal
 
@@ -24,15 +32,55 @@ from desktop_app.core.errors import JobTrayError, SecretStoreError
 from desktop_app.core.model import Account, KeySource, Secret
 from desktop_app.engine.supervisor import KeyPending
 from desktop_app.system import credentials
+from desktop_app.system.keyring_child import KeyringChild
 from desktop_app.workers.keyring_worker import KeyringReply, KeyringThread
 
 if TYPE_CHECKING:  # the specs bring in requests and the providers: imported when the first key is read
     from desktop_app.engine.poller import PollerSpec
     from desktop_app.providers.base import ProviderConfig
 
-__all__ = ["KeyPending", "TrayKeys"]
+__all__ = ["InProcessSecrets", "KeyPending", "KeySecrets", "TrayKeys", "default_secrets"]
 
 log = logging.getLogger(__name__)
+
+
+class KeySecrets(Protocol):
+    """Where the keyring calls go; every method is called on the keyring thread."""
+
+    def read(self, names: Iterable[str]) -> dict[str, Secret | JobTrayError]: ...
+
+    def store(self, name: str, secret: Secret) -> None: ...
+
+    def delete(self, name: str) -> str | None: ...
+
+    def kill(self) -> None: ...
+
+
+class InProcessSecrets:
+    """The keyring asked in this process (`credentials`), for a process that has `keyring` loaded already."""
+
+    def read(self, names: Iterable[str]) -> dict[str, Secret | JobTrayError]:
+        found: dict[str, Secret | JobTrayError] = {}
+        for name in names:
+            try:
+                found[name] = credentials.read_keyring_secret(name)
+            except JobTrayError as exc:
+                found[name] = exc
+        return found
+
+    def store(self, name: str, secret: Secret) -> None:
+        credentials.store_secret(name, secret)
+
+    def delete(self, name: str) -> str | None:
+        return credentials.delete_secret(name)
+
+    def kill(self) -> None:
+        return None
+
+
+def default_secrets() -> KeySecrets:
+    """A child process for the keyring, unless this process has `keyring` loaded already (see the docstring)."""
+    return InProcessSecrets() if "keyring" in sys.modules else KeyringChild()
 
 
 class TrayKeys(QObject):
@@ -49,10 +97,19 @@ class TrayKeys(QObject):
     key_left = Signal(str, str)
 
     def __init__(
-        self, environ: Mapping[str, str] | None = None, parent: QObject | None = None, slow_after: float = 0.5
+        self,
+        environ: Mapping[str, str] | None = None,
+        parent: QObject | None = None,
+        slow_after: float = 0.5,
+        secrets: KeySecrets | None = None,
     ) -> None:
         super().__init__(parent)
         self._environ = environ
+        self.secrets = secrets if secrets is not None else default_secrets()
+        # Reads asked for and not made yet: the first of them to run reads them all (one child for all).
+        self._batch_lock = threading.Lock()
+        self._wanted: set[str] = set()
+        self._fetched: dict[str, Secret | JobTrayError] = {}
         self.calls = KeyringThread(self, slow_after=slow_after)
         self.calls.replied.connect(self._on_reply)
         self.calls.waiting.connect(self.waiting)
@@ -74,7 +131,11 @@ class TrayKeys(QObject):
         if read is not None and read[0] == account:
             return self._remember(read[1])
         # Not asked yet, or asked for the account as it was before an edit: ask (once) now.
-        self.calls.submit(("spec", account.name), lambda: (account, poller_spec(account, env)))
+        with self._batch_lock:
+            self._wanted.add(account.name)
+        if not self.calls.submit(("spec", account.name), lambda: (account, self._read_spec(account, env))):
+            with self._batch_lock:  # asked already: that call reads it
+                self._wanted.discard(account.name)
         raise KeyPending(account.name)
 
     def config_for(self, name: str) -> ProviderConfig | None:
@@ -86,23 +147,26 @@ class TrayKeys(QObject):
         self._configs.pop(name, None)
         self._specs.pop(name, None)
         self._errors.pop(name, None)
-        self.calls.submit(("delete", name), lambda: credentials.delete_secret(name))
+        self.calls.submit(("delete", name), lambda: self.secrets.delete(name))
 
     def close(self, timeout: float = 0.0) -> bool:
+        self.secrets.kill()  # a child waiting on an unlock prompt ends with us
         return self.calls.close(timeout)
 
     # ---- the account dialog's calls (engine.accounts.KeyCalls): answered in order, the GUI turning meanwhile --
 
     def store(self, name: str, secret: Secret) -> None:
-        self._waiting_call(("store", name), lambda: credentials.store_secret(name, secret))
+        self._waiting_call(("store", name), lambda: self.secrets.store(name, secret))
 
     def load(self, account: Account) -> Secret:
-        value = self._waiting_call(("load", account.name), lambda: credentials.load_secret(account))
+        if account.key_source != KeySource.KEYRING:
+            return credentials.load_secret(account, self._environ)
+        value = self._waiting_call(("load", account.name), lambda: self._read_one(account.name))
         assert isinstance(value, Secret)
         return value
 
     def delete(self, name: str) -> str | None:
-        value = self._waiting_call(("delete-now", name), lambda: credentials.delete_secret(name))
+        value = self._waiting_call(("delete-now", name), lambda: self.secrets.delete(name))
         return value if isinstance(value, str) else None
 
     def _waiting_call(self, key: tuple[str, str], call: Callable[[], object]) -> object:
@@ -134,6 +198,29 @@ class TrayKeys(QObject):
         return reply.value
 
     # ---- internals ---------------------------------------------------------------------------------------------
+
+    def _read_spec(self, account: Account, environ: Mapping[str, str] | None) -> PollerSpec:
+        """On the keyring thread: the account's key (read with every other read asked for), then its spec."""
+        from desktop_app.engine.specs import poller_spec
+
+        with self._batch_lock:
+            found = self._fetched.pop(account.name, None)
+            names = set() if found is not None else {*self._wanted, account.name}
+            self._wanted.difference_update(names)
+        if found is None:
+            read = self.secrets.read(names)
+            found = read.pop(account.name)
+            with self._batch_lock:
+                self._fetched.update(read)  # each taken by its own call, queued behind this one
+        if isinstance(found, JobTrayError):
+            raise found
+        return poller_spec(account, environ, secret=found)
+
+    def _read_one(self, name: str) -> Secret:
+        found = self.secrets.read([name])[name]
+        if isinstance(found, JobTrayError):
+            raise found
+        return found
 
     def _remember(self, spec: PollerSpec) -> PollerSpec:
         self._configs[spec.account] = spec.config

@@ -7,7 +7,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from desktop_app.core.model import Account
+from desktop_app.core.model import Account, Secret
 from desktop_app.core.urls import validate_base_url
 from desktop_app.engine.budget import StoreBudget, WallClock
 from desktop_app.engine.poller import PollerSpec
@@ -20,13 +20,15 @@ from desktop_app.system.credentials import load_secret
 BUDGET_BUSY_TIMEOUT_MS = 200  # the shared budget never makes a request wait long for a busy database
 
 
-def poller_spec(account: Account, environ: Mapping[str, str] | None = None) -> PollerSpec:
+def poller_spec(account: Account, environ: Mapping[str, str] | None = None, secret: Secret | None = None) -> PollerSpec:
     """The account ready to poll; JobTrayError (ConfigError, SecretStoreError) when its key or settings are wrong.
 
-    Call it on the thread that may use the keyring (the main thread: keyring backends are not thread-safe).
+    `secret`: its key, read already (the tray reads keyring keys in a child process, app/keys.py); else it is read
+    here: call it then on the thread that may use the keyring (keyring backends are not thread-safe).
     """
     cls = provider_class(account.provider)
-    secret = load_secret(account, environ)
+    if secret is None:
+        secret = load_secret(account, environ)
     base_url = validate_base_url(account.base_url or cls.default_base_url)
     config = ProviderConfig(
         base_url=base_url,

@@ -108,14 +108,20 @@ def load_secret(account: Account, environ: Mapping[str, str] | None = None) -> S
             raise ConfigError(f"account {account.name!r}: environment variable {var} is not set")
         register_secret(value.strip())
         return Secret(value.strip())
+    return read_keyring_secret(account.name)
+
+
+def read_keyring_secret(account_name: str) -> Secret:
+    """The account's key from the system keyring; SecretStoreError with a user-facing reason (no keyring, locked,
+    not there)."""
     backend = system_keyring()
     try:
-        value = backend.get_password(KEYRING_SERVICE, _keyring_username(account.name))
+        value = backend.get_password(KEYRING_SERVICE, _keyring_username(account_name))
     except Exception as exc:
-        raise SecretStoreError(f"account {account.name!r}: {_explain(exc)}") from None
+        raise SecretStoreError(f"account {account_name!r}: {_explain(exc)}") from None
     if not value:
         raise SecretStoreError(
-            f"account {account.name!r}: its key is not in the keyring; add the account again with --key-stdin"
+            f"account {account_name!r}: its key is not in the keyring; add the account again with --key-stdin"
         )
     register_secret(value)
     return Secret(value)
