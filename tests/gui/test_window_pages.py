@@ -300,3 +300,31 @@ def test_the_trays_likely_ends_reach_the_windows_rows(store: Store, controller: 
     likely = {running.id: (T0 + timedelta(minutes=1), T0 + timedelta(minutes=2))}
     controller.model.set_etas(likely)  # what EtaDisplay hands the tray's model
     assert controller.window.model.etas() == likely
+
+
+def test_after_a_full_reload_the_rows_read_are_read_again(store: Store) -> None:
+    _seed(store, 40)
+    model = _model(store)
+    model.sort(Column.UPDATED, Qt.SortOrder.DescendingOrder)
+    model.fetchMore()
+    first, second = _ids(model)[:2]
+    store.jobs.remove(first)
+    store.conn.execute("UPDATE jobs SET label = 'renamed' WHERE id = ?", (second,))
+    model.follow(None)  # the change feed was pruned past the tray: it reloaded everything
+    assert model.rowCount() == 20 and first not in _ids(model)
+    assert _ids(model) == _expected(store, Column.UPDATED, True)[:20]
+    assert "renamed" in model.index(_ids(model).index(second), Column.JOB).data()
+
+
+def test_the_filter_takes_percent_and_underscore_literally(store: Store) -> None:
+    _seed(store, 12)
+    store.conn.execute("UPDATE jobs SET message = '100% done' WHERE id = 3")
+    store.conn.execute("UPDATE jobs SET message = 'a_b' WHERE id = 4")
+    model = _model(store)
+    model.sort(Column.UPDATED, Qt.SortOrder.DescendingOrder)
+    model.set_filter("0% d")
+    assert _ids(model) == [3]
+    model.set_filter("a_b")
+    assert _ids(model) == [4]
+    model.set_filter("%")
+    assert _ids(model) == [3]
