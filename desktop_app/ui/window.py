@@ -1,9 +1,12 @@
 """The main window: the job table with a filter box, a history timeline for the selected job, drops and paste;
 the welcome while there is no account; a summary in the status bar.
 
-It shows what the app gives it and reports what the user wants by signal; it never reads the store. Its size, the
-splitter and the columns are remembered in QSettings (the app's config folder; tests inject their own). Every colour
-comes from the palette, so a dark system palette gives a dark window.
+It shows what the app gives it and reports what the user wants by signal; it never reads the store itself. The app
+gives it a `ui.paged_jobs.PagedJobModel` (issue 19): its rows are read a page at a time, ordered and filtered by the
+store (the filter box is handed to the model, the proxy only passes rows through); a plain `JobTableModel` holding
+every job (tests) is filtered by the proxy. Its size, the splitter and the columns are remembered in QSettings (the
+app's config folder; tests inject their own). Every colour comes from the palette, so a dark system palette gives a
+dark window.
 """
 
 from __future__ import annotations
