@@ -110,9 +110,12 @@ class PagedJobModel(JobTableModel):
         self._append(entries)
 
     def fetch_all(self) -> None:
-        """Every remaining page (tests, and a person who asked for everything)."""
+        """Every remaining page (tests, and a person who asked for everything); stops at a read that fails."""
         while self._more:
+            read = self.pages_read
             self.fetchMore()
+            if self.pages_read == read:
+                return
 
     # ---- order and filter, in the store ----------------------------------------------------------------------
 
