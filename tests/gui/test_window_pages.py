@@ -328,3 +328,17 @@ def test_the_filter_takes_percent_and_underscore_literally(store: Store) -> None
     assert _ids(model) == [4]
     model.set_filter("%")
     assert _ids(model) == [3]
+
+
+def test_show_job_reads_the_rows_up_to_a_job_only_when_it_is_near(store: Store, monkeypatch) -> None:
+    from desktop_app.ui import paged_jobs
+
+    monkeypatch.setattr(paged_jobs, "MAX_JUMP", 20)
+    _seed(store, 60)
+    model = _model(store)
+    model.sort(Column.UPDATED, Qt.SortOrder.DescendingOrder)
+    order = _expected(store, Column.UPDATED, True)
+    assert model.load_through(order[-1]) is None and model.rowCount() == 10  # 50 rows further: not read
+    assert model.load_through(order[25]) == 25 and model.rowCount() == 26  # 16 rows further: read up to it
+    model.fetch_all()
+    assert _ids(model) == order
