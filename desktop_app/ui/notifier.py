@@ -265,13 +265,16 @@ class _NativeSender:
         self,
         bridge: _Bridge,
         app_icon_path: str | None,
-        state_icons: Mapping[JobState, str] | None = None,
+        state_icons: Callable[[], Mapping[JobState, str]] | None = None,
         timeout: float = NOTIFY_TIMEOUT_SECONDS,
     ) -> None:
         self._bridge = bridge
         self._timeout = timeout
         self._app_icon_path = app_icon_path
-        self._state_icons = dict(state_icons or {})  # PNG files drawn on the GUI thread
+        # PNG files drawn on the GUI thread when the first notification starts the loop, not before the tray shows
+        # (drawing and saving them cost ~13 ms and ~5 MB a quiet tray never needs; issue 19).
+        self._draw_state_icons = state_icons
+        self._state_icons: dict[JobState, str] = {}
         # The buttons' words, translated here on the GUI thread (the loop thread only reads them).
         self._words = {
             ACTION_WATCH: QCoreApplication.translate("Notifier", "Watch"),
@@ -294,6 +297,8 @@ class _NativeSender:
     def start(self) -> None:
         """Never waits: the loop is made here, and work handed to it before its thread runs simply queues."""
         self._started = True
+        if self._draw_state_icons is not None:
+            self._state_icons = dict(self._draw_state_icons())  # read only by the loop thread, started below
         self._loop = _asyncio().new_event_loop()
         self._thread.start()
 
@@ -529,7 +534,7 @@ class Notifier(QObject):
         possible, reason = _native_possible()
         if possible:
             # Started with the first notification (asyncio and desktop-notifier cost ~10 MB a quiet tray saves).
-            self._sender = _NativeSender(self._bridge, app_icon_path, notification_icon_files(), timeout)
+            self._sender = _NativeSender(self._bridge, app_icon_path, notification_icon_files, timeout)
         else:
             self._on_native_state(False, reason)
 

@@ -29,3 +29,31 @@ def test_the_tray_keeps_no_module_sources_in_memory() -> None:
     assert result.stdout.splitlines() == ["hook tamed: True our sources held: 0 files held: True"], result.stderr[
         -2000:
     ]
+
+
+NOTIFIER_SCRIPT = """
+import os
+os.environ["DBUS_SESSION_BUS_ADDRESS"] = "unix:path=/nonexistent/jobtray-test-bus"  # a native service may exist
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from desktop_app.ui.icons import notification_icon_files
+from desktop_app.ui.notifier import Notifier
+notifier = Notifier()
+print("built:", notification_icon_files.cache_info().currsize)
+notifier.notify_problem("Title", "the first notification")
+print("told:", notification_icon_files.cache_info().currsize)
+notifier.close(0.5)
+"""
+
+
+def test_the_notifier_draws_its_icon_files_with_its_first_notification() -> None:
+    """Issue 19 (icon shown, idle RSS): drawing and saving the state icons for native notifications cost ~13 ms
+    before the tray showed, and memory a quiet tray never needs; they are drawn when the first one is sent."""
+    result = subprocess.run(
+        [sys.executable, "-c", NOTIFIER_SCRIPT],
+        env=subprocess_env(QT_QPA_PLATFORM="offscreen"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.splitlines() == ["built: 0", "told: 1"], result.stderr[-2000:]
