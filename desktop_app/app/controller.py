@@ -178,7 +178,7 @@ class AppController(QObject):
             watched=self.adder.is_watched,
             parent=self,
         )
-        self.tray_view = TrayView(store, self.model, self.tray, self.follower, parent=self)
+        self.tray_view = TrayView(store, self.model, self.tray, parent=self)
         self.tray_jobs = self.tray_view.index
         self._tray_wanted = show_tray
         self._show_tray = show_tray and QSystemTrayIcon.isSystemTrayAvailable()

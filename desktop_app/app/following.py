@@ -71,8 +71,6 @@ class StoreFollower(QObject):
         self._discovering: set[str] = set()
         self.reloads = 0  # full reloads so far (bench/: a request must never cause one)
         self.follows = 0  # batches of changes applied (a wake that found none is not counted)
-        # The model never holds every job (the window pages from the store): counts come from the store's ledger.
-        self.complete = False
         # Our own writes (results recorded) are in the feed too: skipped when nobody else wrote meanwhile.
         state.jobs_updated.connect(self._own_write)
         self._timer = QTimer(self)

@@ -8,7 +8,6 @@ import sqlite3
 
 from PySide6.QtCore import QObject, QTimer
 
-from desktop_app.app.following import StoreFollower
 from desktop_app.core.model import JobState
 from desktop_app.store.database import Store
 from desktop_app.ui.job_index import JobIndex
@@ -23,19 +22,16 @@ TRAY_UPDATE_MS = 100  # results come in bursts: the icon and tooltip follow once
 class TrayView(QObject):
     """Keeps `index` (a `JobIndex`) in step with the model and hands it to the tray.
 
-    Until the window opens the model holds the tray's jobs only, so a full reset takes the counts of every job
-    from the store (`JobStore.counts_by_state`, and `ids_by_state` once a change reaches a job it does not hold), not
-    from the model.
+    The model holds the tray's jobs only (the window pages from the store), so a full reset takes the counts of
+    every job from the store (`JobStore.counts_by_state`, and `ids_by_state` once a change reaches a job it does
+    not hold), not from the model.
     """
 
-    def __init__(
-        self, store: Store, model: JobTableModel, tray: TrayIcon, follower: StoreFollower, parent: QObject
-    ) -> None:
+    def __init__(self, store: Store, model: JobTableModel, tray: TrayIcon, parent: QObject) -> None:
         super().__init__(parent)
         self._store = store
         self._model = model
         self._tray = tray
-        self._follower = follower
         self.index = JobIndex()
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -69,12 +65,12 @@ class TrayView(QObject):
 
     def _index_rows(self, rows: frozenset[int] | None) -> None:
         if rows is None:
+            # The model never holds every job (the window pages from the store): counts come from the store.
             counts = None
-            if not self._follower.complete:
-                try:
-                    counts = self._store.jobs.counts_by_state()
-                except sqlite3.Error:
-                    log.exception("cannot count the jobs")
+            try:
+                counts = self._store.jobs.counts_by_state()
+            except sqlite3.Error:
+                log.exception("cannot count the jobs")
             self.index.reset(self._model.jobs(), counts=counts, read_ledger=self._read_ledger)
             return
         for row_id in rows:
