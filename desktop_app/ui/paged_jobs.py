@@ -19,7 +19,7 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from desktop_app.core.errors import JobTrayError
 from desktop_app.core.model import Job, JobState
@@ -73,7 +73,17 @@ class JobPageSource(Protocol):
 
 
 class PagedJobModel(JobTableModel):
-    """The window's rows: the first pages of the jobs in its order and filter, kept in step with the store."""
+    """The window's rows: the first pages of the jobs in its order and filter, kept in step with the store.
+
+    A read that fails (a busy, damaged or vanished database) leaves the rows as they are; it is logged and said once
+    (`read_failed`) until a read succeeds again, however often the view scrolls or the store changes meanwhile, and
+    the read is tried again with the next scroll or change.
+
+    Signals:
+        read_failed(str): the first read of a run of failed ones (the error's words), for the person to be told.
+    """
+
+    read_failed = Signal(str)
 
     def __init__(
         self, source: JobPageSource, parent: Any = None, clock: Clock = utc_now, page_size: int = PAGE_SIZE
@@ -90,6 +100,7 @@ class PagedJobModel(JobTableModel):
         self.pages_read = 0  # pages read from the store so far (tests and the bench)
         self._missed: set[int] = set()  # changed rows that could not be read (a busy database): read next time
         self._counted = JobCounts(0, 0, 0, 0)  # the last counts read, shown again while the store cannot count
+        self._failing = False  # the last read failed: the next failures are not told again
 
     # ---- Qt's incremental loading ----------------------------------------------------------------------------
 
@@ -103,8 +114,9 @@ class PagedJobModel(JobTableModel):
         try:
             entries = self._source.page(**self._query(), after=self._cursor, limit=self._page_size)
         except JobTrayError as exc:
-            log.warning("cannot read the next page of jobs: %s", exc)  # the next scroll asks again
+            self._read_failed("cannot read the next page of jobs", exc)  # the next scroll or change asks again
             return
+        self._read_ok()
         self.pages_read += 1
         self._more = len(entries) == self._page_size
         self._append(entries)
@@ -145,13 +157,15 @@ class PagedJobModel(JobTableModel):
     def refresh(self) -> None:
         """Read the rows held again (after a full reload of the store): as many as are held, from the start."""
         if self._cursor is None and self._more:
-            return  # nothing read yet: the first fetch reads it
+            self.fetchMore()  # nothing read yet (or its read failed): the first page, as it is now
+            return
         wanted = max(len(self._jobs), self._page_size)
         try:
             entries = self._source.page(**self._query(), limit=wanted)
         except JobTrayError as exc:
-            log.warning("cannot read the jobs again: %s", exc)
+            self._read_failed("cannot read the jobs again", exc)
             return
+        self._read_ok()
         self.pages_read += 1
         present = {job.id for _value, job in entries}
         self.remove([row_id for row_id in self._value_of if row_id not in present])
@@ -165,9 +179,10 @@ class PagedJobModel(JobTableModel):
         try:
             entries = self._source.page(**self._query(), limit=self._page_size)
         except JobTrayError as exc:
-            log.warning("cannot read the jobs: %s", exc)
-            entries, more = [], True  # the next scroll or change asks again
+            self._read_failed("cannot read the jobs", exc)
+            entries, more = [], True  # nothing read: the next scroll or change reads the first page (follow)
         else:
+            self._read_ok()
             self.pages_read += 1
             more = len(entries) == self._page_size
         self.beginResetModel()
@@ -198,15 +213,22 @@ class PagedJobModel(JobTableModel):
             self.refresh()
             return
         ids = set(row_ids) | self._missed
-        if not ids or (self._cursor is None and self._more):
-            return  # nothing read yet: the first fetch reads them as they are
+        if self._cursor is None and self._more:
+            # Nothing read yet, or the read of the first page failed (a sort-click or filter while the store could
+            # not be read): the first page, with these jobs as they are now; else the table stayed empty.
+            self._missed = set()
+            self.fetchMore()
+            return
+        if not ids:
+            return
         query = self._query()
         try:
             entries = self._source.rows(ids, sort=query["sort"], text=query["text"], states=query["states"])
         except JobTrayError as exc:
-            log.warning("cannot read the jobs that changed: %s", exc)
+            self._read_failed("cannot read the jobs that changed", exc)
             self._missed = ids  # read with the next change
             return
+        self._read_ok()
         self._missed = set()
         found = {job.id for _value, job in entries}
         inside = [(value, job) for value, job in entries if self._before_cursor((value, job.id))]
@@ -227,8 +249,9 @@ class PagedJobModel(JobTableModel):
         try:
             entries = self._source.rows([row_id], sort=query["sort"], text=query["text"], states=query["states"])
         except JobTrayError as exc:
-            log.warning("cannot read job %s: %s", row_id, exc)
+            self._read_failed(f"cannot read job {row_id}", exc)
             return None
+        self._read_ok()
         if not entries:
             return None
         value, job = entries[0]
@@ -241,8 +264,9 @@ class PagedJobModel(JobTableModel):
         try:
             between = self._source.page(**query, after=self._cursor, through=key, limit=MAX_JUMP)
         except JobTrayError as exc:
-            log.warning("cannot read the jobs up to job %s: %s", row_id, exc)
+            self._read_failed(f"cannot read the jobs up to job {row_id}", exc)
             return None
+        self._read_ok()
         self.pages_read += 1
         if not between or between[-1][1].id != row_id:
             return None  # too far: not read
@@ -258,12 +282,25 @@ class PagedJobModel(JobTableModel):
         try:
             open_by_account, failed, today = self._source.counts(start, end)
         except JobTrayError as exc:
-            log.warning("cannot count the jobs: %s", exc)
+            self._read_failed("cannot count the jobs", exc)
             return self._counted
+        self._read_ok()
         waiting = sum(n for account, n in open_by_account.items() if account in stuck)
         running = sum(open_by_account.values()) - waiting
         self._counted = JobCounts(running, waiting, today, failed)
         return self._counted
+
+    def _read_failed(self, what: str, exc: JobTrayError) -> None:
+        """Logged and told once per run of failures: the view asks again on every scroll, the tray on every change."""
+        if self._failing:
+            log.debug("%s: %s", what, exc)
+            return
+        self._failing = True
+        log.warning("%s: %s", what, exc)
+        self.read_failed.emit(str(exc))
+
+    def _read_ok(self) -> None:
+        self._failing = False
 
     # ---- the rows held ---------------------------------------------------------------------------------------
 

@@ -282,6 +282,7 @@ class JobWindow(QMainWindow):
         if isinstance(model, PagedJobModel):
             self._filter_timer.timeout.connect(lambda: model.set_filter(self.filter.text()))
             self.filter.textChanged.connect(lambda _text: self._filter_timer.start())
+            model.read_failed.connect(self._read_failed)  # once per run of failed reads, not every scroll
         else:
             self.filter.textChanged.connect(self.proxy.setFilterFixedString)
 
@@ -547,6 +548,10 @@ class JobWindow(QMainWindow):
 
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, STATUS_TIMEOUT_MS)
+
+    def _read_failed(self, error: str) -> None:
+        # The rows stay as they were (or empty after a sort-click or filter); the next scroll or change reads again.
+        self.show_message(self.tr("Cannot read the jobs: %1").replace("%1", displayable(error)))
 
     def show_refusal(self, text: str) -> None:
         """A drop or paste that was refused: in the status bar, and in a box that does not block the event loop."""

@@ -737,6 +737,10 @@
         <translation>Aufträge filtern (ID, Bezeichnung, Konto, Status, Meldung)</translation>
     </message>
     <message>
+        <source>Cannot read the jobs: %1</source>
+        <translation>Die Aufträge können nicht gelesen werden: %1</translation>
+    </message>
+    <message>
         <source>Main</source>
         <translation>Haupt</translation>
     </message>

@@ -3,16 +3,20 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
 
 from desktop_app.app.controller import AppController
 from desktop_app.core.model import Account, Job, JobState, KeySource, Status
 from desktop_app.store.database import Store
+from desktop_app.store.db import DB_FILENAME
 from desktop_app.store.job_pages import JobPages
 from desktop_app.ui.job_model import JOB_ROW_ID_ROLE, Column
 from desktop_app.ui.paged_jobs import PAGE_SIZE, PagedJobModel
@@ -342,3 +346,42 @@ def test_show_job_reads_the_rows_up_to_a_job_only_when_it_is_near(store: Store, 
     assert model.load_through(order[25]) == 25 and model.rowCount() == 26  # 16 rows further: read up to it
     model.fetch_all()
     assert _ids(model) == order
+
+
+@contextmanager
+def _unreadable(store: Store, data: Path) -> Iterator[None]:
+    """The jobs cannot be read while inside (another program took the accounts table away): every read raises
+    StoreError, as from a damaged or vanished file."""
+    other = sqlite3.connect(data / DB_FILENAME, isolation_level=None)
+    try:
+        other.execute("ALTER TABLE accounts RENAME TO accounts_away")
+        yield
+    finally:
+        other.execute("ALTER TABLE accounts_away RENAME TO accounts")
+        other.close()
+
+
+def test_a_read_that_fails_is_told_once_and_the_rows_come_back_with_the_next_change(
+    store: Store, tmp_path: Path, qtbot: QtBot
+) -> None:
+    _seed(store, 40)
+    model = _model(store)
+    window = JobWindow(model)
+    qtbot.addWidget(window)
+    told: list[str] = []
+    model.read_failed.connect(told.append)
+    assert model.rowCount() == 10
+    with _unreadable(store, tmp_path / "data"):
+        window.table.horizontalHeader().setSortIndicator(Column.JOB, Qt.SortOrder.AscendingOrder)  # a sort-click
+        assert model.rowCount() == 0  # nothing read: no rows of the old order under the new indicator
+        for _ in range(3):  # the view asks again on every scroll, the tray on every change, the summary on both
+            model.fetchMore()
+            model.follow([1])
+            window.update_summary()
+        assert len(told) == 1 and "accounts" in told[0]
+        assert window.statusBar().currentMessage().startswith("Cannot read the jobs: ")
+    model.follow([1])  # the next change, once the store can be read: the first page of the order asked for
+    assert _ids(model) == _expected(store, Column.JOB, False)[:10]
+    with _unreadable(store, tmp_path / "data"):
+        model.fetchMore()
+    assert len(told) == 2  # a new run of failures is told again
