@@ -317,9 +317,11 @@ def slope_mb_per_min(samples: Sequence[tuple[float, float]], skip_s: float = 120
     return sum((t - mean_t) * (mb - mean_m) for t, mb in points) / spread * 60.0 if spread else None
 
 
-def soak_run(minutes: float, jobs: int, interval: float, seed_value: int) -> dict[str, Any]:
+def soak_run(minutes: float, jobs: int, interval: float, seed_value: int, refill: bool = False) -> dict[str, Any]:
     """`jobs` jobs lasting 20 s - 20 min (log-uniform) on the PDF.co simulator, as in the issue's soak; the tray's RSS
-    every `interval` seconds and its least-squares slope after the first two minutes."""
+    every `interval` seconds and its least-squares slope after the first two minutes. With `refill`, every sample
+    adds as many new jobs as ended since (from outside, as `jobtray add` does), so jobs keep starting and ending for
+    the whole run, not only in its first 20 minutes."""
     from desktop_app.simulators import pdfco
     from desktop_app.simulators.server import serve
 
@@ -356,6 +358,9 @@ def soak_run(minutes: float, jobs: int, interval: float, seed_value: int) -> dic
                     samples.append((now - start, tray.rss_mb()))
                     print(f"  {now - start:6.0f} s  RSS {samples[-1][1]:.1f} MB", flush=True)
                     next_sample += interval
+                    if refill:
+                        with Store(folder, check=False) as store:
+                            new_jobs(store, jobs - len(store.jobs.open_jobs()))
                 time.sleep(max(0.0, min(next_sample, end) - time.monotonic()))
             samples.append((time.monotonic() - start, tray.rss_mb()))
             stats = tray.stats()
@@ -364,6 +369,7 @@ def soak_run(minutes: float, jobs: int, interval: float, seed_value: int) -> dic
         slope = slope_mb_per_min(samples)
         result = {
             "minutes": minutes,
+            "refill": refill,
             "jobs_started": counter[0],
             "rss_start_mb": samples[0][1],
             "rss_end_mb": samples[-1][1],
@@ -395,6 +401,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--soak-minutes", type=float, default=10.0)
     parser.add_argument("--soak-jobs", type=int, default=200)
     parser.add_argument("--soak-interval", type=float, default=30.0)
+    parser.add_argument("--soak-refill", action="store_true", help="keep --soak-jobs jobs open for the whole soak")
     parser.add_argument("--only", choices=["sizes", "polling", "soak"], action="append")
     parser.add_argument("--seed", type=int, default=19)
     parser.add_argument("--json", action="store_true")
@@ -422,7 +429,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "polling" in only:
         report["polling"] = polling_run(args.poll_seconds, args.poll_jobs, args.poll_open)
     if "soak" in only:
-        report["soak"] = soak_run(args.soak_minutes, args.soak_jobs, args.soak_interval, args.seed)
+        report["soak"] = soak_run(args.soak_minutes, args.soak_jobs, args.soak_interval, args.seed, args.soak_refill)
     if args.json:
         print(json.dumps(report, indent=2))
     return 0
