@@ -18,7 +18,10 @@ The sort values, one SQL expression per column (`SORT_VALUES`):
 The filter (`text`) matches what the window shows of a job: its ID, label, account, its state's word in the shown
 language (the caller passes the states whose word contains the text: translations live in ui/) and the message
 column's sources (message, the check's error, the saved file, the download's error, the result link). Matching is
-SQLite's LIKE: case-insensitive for ASCII letters only. Archived jobs are never in a page.
+case-insensitive, as the window's filter was before it paged (Qt's): an ASCII text by SQLite's LIKE (`%` and `_`
+taken literally); a text with other letters ("über", "ÄRZTE") by `jobtray_contains`, a function of ours on the
+connection that compares casefolded text (LIKE folds ASCII letters only: "über" never found "Übersicht"), one
+Python call per row read, so only when the text needs it. Archived jobs are never in a page.
 """
 
 from __future__ import annotations
@@ -86,6 +89,11 @@ def _as_store_error() -> Iterator[None]:
         raise StoreError(f"cannot read the jobs: {exc}", busy=is_busy(exc)) from exc
 
 
+def _contains(needle: str, *values: object) -> bool:
+    """Whether any of `values` holds `needle` (casefolded by the caller), whatever the case (jobtray_contains)."""
+    return any(isinstance(value, str) and needle in value.casefold() for value in values)
+
+
 def _like(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -100,6 +108,7 @@ class JobPages:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
+        conn.create_function("jobtray_contains", -1, _contains, deterministic=True)
 
     def page(
         self,
@@ -203,9 +212,12 @@ class JobPages:
         params: list[object] = []
         text = text.strip()
         if text:
-            pattern = _like(text)
-            alternatives = [f"{column} LIKE ? ESCAPE '\\'" for column in _TEXT_COLUMNS]
-            params.extend([pattern] * len(_TEXT_COLUMNS))
+            if text.isascii():
+                alternatives = [f"{column} LIKE ? ESCAPE '\\'" for column in _TEXT_COLUMNS]
+                params.extend([_like(text)] * len(_TEXT_COLUMNS))
+            else:  # LIKE folds ASCII letters only
+                alternatives = [f"jobtray_contains(?, {', '.join(_TEXT_COLUMNS)})"]
+                params.append(text.casefold())
             if states:
                 alternatives.append(f"j.state IN ({', '.join('?' * len(states))})")
                 params.extend(sorted(state.value for state in states))

@@ -69,3 +69,23 @@ def test_a_page_and_a_look_up_by_id_leave_archived_and_filtered_out_jobs_out(sto
     assert {value for value, job in found if job.account == "work"} == {"work"}
     by_state = pages.page(sort="state", descending=False, text="nothing like it", states={JobState.FAILED}, limit=10)
     assert [job.job_id for _value, job in by_state] == ["FAILED-1"]  # the shown word matched, handed as a state
+
+
+def test_the_filter_ignores_case_beyond_ascii_as_the_window_did(store: Store) -> None:
+    """LIKE folds ASCII letters only: "über" never found "Übersicht", nor "ärzte" the account "Ärzte"."""
+    doctors = store.accounts.add(Account("Ärzte", "pdfco", KeySource.ENV, key_env="K"))
+    overview, _ = store.jobs.add(doctors, "X-1", label="Übersicht")
+    other, _ = store.jobs.add(store.accounts.get("acme"), "X-2", label="Straße 5")
+    pages = JobPages(store.conn)
+
+    def found(text: str) -> list[str]:
+        return [job.job_id for _value, job in pages.page(sort="job", descending=False, text=text, limit=100)]
+
+    assert found("übersicht") == ["X-1"]
+    assert found("ÜBERSICHT") == ["X-1"]
+    assert found("ärzte") == ["X-1"]  # its account's name
+    assert found("STRASSE") == []  # ASCII text: LIKE, as before
+    assert found("STRAẞE") == ["X-2"]  # the capital sharp s folds as Python folds it
+    assert found("ü%") == []  # taken literally, as with LIKE
+    by_id = pages.rows([overview.id, other.id], sort="job", text="ÜBER")
+    assert [job.job_id for _value, job in by_id] == ["X-1"]  # the look-up by id (follow) matches the same way
