@@ -116,11 +116,11 @@ class WindowHost(QObject):
             try:  # from the store: the job may be in neither model (a page not read, the tray's not holding it)
                 job = self._store.jobs.get(row_id)
                 entries = self._store.jobs.history(row_id)
-            except JobTrayError:
-                job = None  # removed
-            except sqlite3.Error:
+            except sqlite3.Error:  # StoreError too (a JobTrayError as well): the store failed, the job is not gone
                 log.exception("cannot read the history of job %s", row_id)
                 job = self._pages.job(row_id) if self._pages is not None else None
+            except JobTrayError:
+                job = None  # removed
         self.window.show_history(job, entries)
 
     def _rows_changed(self, rows: frozenset[int] | None) -> None:

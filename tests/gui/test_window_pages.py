@@ -385,3 +385,17 @@ def test_a_read_that_fails_is_told_once_and_the_rows_come_back_with_the_next_cha
     with _unreadable(store, tmp_path / "data"):
         model.fetchMore()
     assert len(told) == 2  # a new run of failures is told again
+
+
+def test_a_selected_jobs_history_that_cannot_be_read_still_names_the_job(
+    store: Store, controller: AppController, tmp_path: Path
+) -> None:
+    _seed(store, 20)
+    controller.start()
+    controller.show_window()
+    window = controller.window
+    chosen = _ids(window.model)[3]
+    job_id = store.jobs.get(chosen).job_id
+    with _unreadable(store, tmp_path / "data"):
+        assert window.select_job(chosen)  # the history is read from the store, which fails
+        assert job_id in window.history.title.text()  # the row's job, not "no job" as if it had been removed
