@@ -51,11 +51,13 @@ SORT_VALUES: dict[str, str] = {
     "state": f"CASE j.state {_STATE_ORDER} ELSE {len(JobState)} END",
     "progress": "COALESCE(j.progress, -1.0)",
     # Never the clock: a kept sort value must not go stale. 1e12 minus the start (in seconds) puts the open jobs
-    # after every ended one (no job takes 30,000 years), the most recently started first.
+    # after every ended one (no job takes 30,000 years), the most recently started first. Never NULL: a time
+    # julianday() cannot read ("+0000", written by another program; Python reads it) counts as 0 s, where NULL
+    # ended the pages at that row (no row is after a NULL key) and broke the window's comparisons.
     "duration": (
-        f"CASE WHEN j.state IN ({_TERMINAL}) THEN "
+        f"COALESCE(CASE WHEN j.state IN ({_TERMINAL}) THEN "
         "max(0.0, (julianday(COALESCE(j.finished_at, j.updated_at)) - julianday(j.created_at)) * 86400.0) "
-        "ELSE 1e12 - julianday(j.created_at) * 86400.0 END"
+        "ELSE 1e12 - julianday(j.created_at) * 86400.0 END, 0.0)"
     ),
     "updated": "j.updated_at",
     "result": (

@@ -399,3 +399,20 @@ def test_a_selected_jobs_history_that_cannot_be_read_still_names_the_job(
     with _unreadable(store, tmp_path / "data"):
         assert window.select_job(chosen)  # the history is read from the store, which fails
         assert job_id in window.history.title.text()  # the row's job, not "no job" as if it had been removed
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_a_time_sqlite_cannot_read_neither_ends_the_pages_nor_breaks_placing(store: Store, descending: bool) -> None:
+    _seed(store, 30)
+    odd = [2, 3, 4, 17]  # written by another program: an offset without its colon, read by Python, not by julianday
+    for row_id in odd:
+        store.conn.execute("UPDATE jobs SET created_at = '2026-11-02T08:00:00+0000' WHERE id = ?", (row_id,))
+    model = _model(store, page_size=3)
+    model.sort(Column.DURATION, Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder)
+    model.fetchMore()
+    store.conn.execute("UPDATE jobs SET message = 'seen' WHERE id IN (2, 17)")
+    model.follow([2, 17])  # placed among the rows read by comparing sort values
+    model.fetch_all()
+    assert sorted(_ids(model)) == list(range(1, 31))  # every job once
+    full = JobPages(store.conn).page(sort="duration", descending=descending, limit=100)
+    assert _ids(model) == [job.id for _value, job in full]
