@@ -28,6 +28,9 @@ from desktop_app.ui.texts import state_text
 
 PAGE_SIZE = 300  # rows read at a time: more than a tall window shows, a few milliseconds to read
 MAX_JUMP = 5000  # "show job": rows read at most to reach a job beyond those held (else its history is shown alone)
+# A sort-click or filter: rows read at most beyond the first page to keep the selected job selected (~40 ms at 100,000
+# jobs; a job further away loses its row selection, its history stays shown).
+KEEP_SELECTED_JUMP = 1000
 
 SortValue = str | float | int
 Keyed = tuple[SortValue, Job]
@@ -239,9 +242,9 @@ class PagedJobModel(JobTableModel):
         )
         self._place(inside)
 
-    def load_through(self, row_id: int) -> int | None:
-        """The row of this job, reading the rows up to it when it is at most MAX_JUMP rows beyond those held; None
-        when it is not in the list (archived, filtered out) or too far."""
+    def load_through(self, row_id: int, jump: int | None = None) -> int | None:
+        """The row of this job, reading the rows up to it when it is at most `jump` (MAX_JUMP) rows beyond those
+        held; None when it is not in the list (archived, filtered out) or too far."""
         row = self.row_of(row_id)
         if row is not None:
             return row
@@ -262,7 +265,7 @@ class PagedJobModel(JobTableModel):
             self._place(entries)
             return self.row_of(row_id)
         try:
-            between = self._source.page(**query, after=self._cursor, through=key, limit=MAX_JUMP)
+            between = self._source.page(**query, after=self._cursor, through=key, limit=jump or MAX_JUMP)
         except JobTrayError as exc:
             self._read_failed(f"cannot read the jobs up to job {row_id}", exc)
             return None

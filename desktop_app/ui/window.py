@@ -80,7 +80,7 @@ from desktop_app.ui.job_model import (
     JobTableModel,
     count_jobs,
 )
-from desktop_app.ui.paged_jobs import PagedJobModel
+from desktop_app.ui.paged_jobs import KEEP_SELECTED_JUMP, PagedJobModel
 from desktop_app.ui.texts import fill, state_text
 from desktop_app.ui.welcome import WelcomePanel
 
@@ -641,7 +641,14 @@ class JobWindow(QMainWindow):
 
     def _after_reset(self) -> None:
         row_id, self._reselect = self._reselect, None
-        row = self.model.row_of(row_id) if row_id is not None else None
+        if row_id is None:
+            return
+        model = self.model
+        # Kept selected when it is still listed, reading a little beyond the first page for it if need be (the
+        # rows were all in memory before the window paged: a sort-click never lost the selection).
+        row = (
+            model.load_through(row_id, KEEP_SELECTED_JUMP) if isinstance(model, PagedJobModel) else model.row_of(row_id)
+        )
         if row is not None:
             index = self.proxy.mapFromSource(self.model.index(row, 0))
             self.table.selectionModel().setCurrentIndex(

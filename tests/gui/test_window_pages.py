@@ -416,3 +416,27 @@ def test_a_time_sqlite_cannot_read_neither_ends_the_pages_nor_breaks_placing(sto
     assert sorted(_ids(model)) == list(range(1, 31))  # every job once
     full = JobPages(store.conn).page(sort="duration", descending=descending, limit=100)
     assert _ids(model) == [job.id for _value, job in full]
+
+
+def test_a_sort_click_keeps_the_selected_job_selected_when_it_is_a_little_beyond_the_first_page(
+    store: Store, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop_app.ui import window as window_module
+
+    _seed(store, 700)
+    model = _model(store, page_size=PAGE_SIZE)
+    window = JobWindow(model)
+    qtbot.addWidget(window)
+    chosen = _ids(model)[5]  # among the newest: among the oldest once the order turns
+    assert window.select_job(chosen)
+    window.table.horizontalHeader().setSortIndicator(Column.UPDATED, Qt.SortOrder.AscendingOrder)
+    oldest_first = _expected(store, Column.UPDATED, False)
+    assert oldest_first.index(chosen) >= PAGE_SIZE  # not in the first page of the new order
+    assert window.current_row_id() == chosen  # the rows up to it were read: still selected
+    assert _ids(model) == oldest_first[: oldest_first.index(chosen) + 1]
+
+    monkeypatch.setattr(window_module, "KEEP_SELECTED_JUMP", 50)  # further than that: not read for it
+    window.table.horizontalHeader().setSortIndicator(Column.UPDATED, Qt.SortOrder.DescendingOrder)
+    assert window.current_row_id() == chosen  # in the first page: kept, nothing more read
+    window.table.horizontalHeader().setSortIndicator(Column.UPDATED, Qt.SortOrder.AscendingOrder)
+    assert window.current_row_id() is None and model.rowCount() == PAGE_SIZE
