@@ -139,14 +139,7 @@ class JobPages:
         limit: int,
     ) -> list[Keyed]:
         value = SORT_VALUES[sort]
-        where, params = self._filter(text, states)
-        beyond = "<" if descending else ">"
-        if after is not None:
-            where.append(f"({value}, j.id) {beyond} (?, ?)")
-            params.extend(after)
-        if through is not None:
-            where.append(f"({value}, j.id) {'>=' if descending else '<='} (?, ?)")
-            params.extend(through)
+        where, params = self._range(value, descending, text=text, states=states, after=after, through=through)
         direction = "DESC" if descending else "ASC"
         sql = (
             f"SELECT {value} AS sort_value, j.*, a.name AS account_name, a.provider AS provider "  # noqa: S608
@@ -155,6 +148,50 @@ class JobPages:
         )
         params.append(limit)
         return [(row["sort_value"], _job(row)) for row in self._conn.execute(sql, params)]
+
+    def within(
+        self,
+        *,
+        sort: str,
+        descending: bool,
+        text: str = "",
+        states: Collection[JobState] = (),
+        after: tuple[SortValue, int] | None = None,
+        through: tuple[SortValue, int],
+        limit: int,
+    ) -> bool:
+        """Whether at most `limit` jobs lie after the key `after` up to and including `through`, before reading
+        them: a count that stops at `limit` + 1 rows, in no order, so a job far away is known to be far in a few
+        milliseconds (reading `limit` rows in a sort no index serves costs a sort of every row up to it)."""
+        with _as_store_error():
+            where, params = self._range(
+                SORT_VALUES[sort], descending, text=text, states=states, after=after, through=through
+            )
+            sql = (
+                "SELECT count(*) FROM (SELECT 1 FROM jobs j JOIN accounts a ON a.id = j.account_id "  # noqa: S608
+                f"WHERE {' AND '.join(where)} LIMIT ?)"
+            )
+            return int(self._conn.execute(sql, [*params, limit + 1]).fetchone()[0]) <= limit
+
+    def _range(
+        self,
+        value: str,
+        descending: bool,
+        *,
+        text: str,
+        states: Collection[JobState],
+        after: tuple[SortValue, int] | None,
+        through: tuple[SortValue, int] | None,
+    ) -> tuple[list[str], list[object]]:
+        """The filter and the keys' bounds: after `after`, up to and including `through`, in the order."""
+        where, params = self._filter(text, states)
+        if after is not None:
+            where.append(f"({value}, j.id) {'<' if descending else '>'} (?, ?)")
+            params.extend(after)
+        if through is not None:
+            where.append(f"({value}, j.id) {'>=' if descending else '<='} (?, ?)")
+            params.extend(through)
+        return where, params
 
     def rows(
         self, row_ids: Collection[int], *, sort: str, text: str = "", states: Collection[JobState] = ()

@@ -72,6 +72,18 @@ class JobPageSource(Protocol):
         self, row_ids: Collection[int], *, sort: str, text: str = "", states: Collection[JobState] = ()
     ) -> list[Keyed]: ...
 
+    def within(
+        self,
+        *,
+        sort: str,
+        descending: bool,
+        text: str = "",
+        states: Collection[JobState] = (),
+        after: tuple[SortValue, int] | None = None,
+        through: tuple[SortValue, int],
+        limit: int,
+    ) -> bool: ...
+
     def counts(self, day_start: datetime, day_end: datetime) -> tuple[dict[str, int], int, int]: ...
 
 
@@ -264,8 +276,12 @@ class PagedJobModel(JobTableModel):
         if self._before_cursor(key):
             self._place(entries)
             return self.row_of(row_id)
+        limit = jump or MAX_JUMP
         try:
-            between = self._source.page(**query, after=self._cursor, through=key, limit=jump or MAX_JUMP)
+            # Counted first (it stops at the limit): a job far away costs no read of `limit` rows to find it far.
+            if not self._source.within(**query, after=self._cursor, through=key, limit=limit):
+                return None
+            between = self._source.page(**query, after=self._cursor, through=key, limit=limit)
         except JobTrayError as exc:
             self._read_failed(f"cannot read the jobs up to job {row_id}", exc)
             return None

@@ -440,3 +440,23 @@ def test_a_sort_click_keeps_the_selected_job_selected_when_it_is_a_little_beyond
     assert window.current_row_id() == chosen  # in the first page: kept, nothing more read
     window.table.horizontalHeader().setSortIndicator(Column.UPDATED, Qt.SortOrder.AscendingOrder)
     assert window.current_row_id() is None and model.rowCount() == PAGE_SIZE
+
+
+def test_a_job_too_far_to_read_up_to_is_known_far_without_reading_the_rows_before_it(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop_app.ui import paged_jobs
+
+    monkeypatch.setattr(paged_jobs, "MAX_JUMP", 20)
+    _seed(store, 60)
+    model = _model(store)
+    model.sort(Column.JOB, Qt.SortOrder.AscendingOrder)  # no index serves it: reading 20 rows sorts every row
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    order = _expected(store, Column.JOB, False)
+    assert model.load_through(order[-1]) is None  # 50 rows further
+    assert model.load_through(order[30]) is None  # 21 rows further, the job itself the 21st: too far
+    store.conn.set_trace_callback(None)
+    assert not [sql for sql in statements if "ORDER BY sort_value" in sql]  # counted (stops at 21), never read
+    assert model.rowCount() == 10
+    assert model.load_through(order[29]) == 29 and model.rowCount() == 30  # 20 rows further: read
