@@ -640,6 +640,10 @@ class JobWindow(QMainWindow):
         self._reselect = self.current_row_id()
 
     def _after_reset(self) -> None:
+        # The rows were read again from the top (a sort-click, a filter): shown from the top. The view kept its old
+        # scroll value: left at the bottom of the new first page, it fetched a second page at once and showed rows
+        # 280-300 of the new order.
+        self.table.scrollToTop()
         row_id, self._reselect = self._reselect, None
         if row_id is None:
             return

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop_app.app.controller import AppController
@@ -460,3 +461,21 @@ def test_a_job_too_far_to_read_up_to_is_known_far_without_reading_the_rows_befor
     assert not [sql for sql in statements if "ORDER BY sort_value" in sql]  # counted (stops at 21), never read
     assert model.rowCount() == 10
     assert model.load_through(order[29]) == 29 and model.rowCount() == 30  # 20 rows further: read
+
+
+def test_a_sort_click_while_scrolled_to_the_bottom_shows_the_new_order_from_the_top(store: Store, qtbot: QtBot) -> None:
+    _seed(store, 1000)
+    model = _model(store, page_size=PAGE_SIZE)
+    window = JobWindow(model)
+    qtbot.addWidget(window)
+    window.resize(900, 500)
+    window.show()
+    qtbot.waitExposed(window)
+    bar = window.table.verticalScrollBar()
+    bar.setValue(bar.maximum())  # the person scrolled to the bottom of the first page: the next one is read
+    qtbot.waitUntil(lambda: model.rowCount() == 2 * PAGE_SIZE)
+    window.table.horizontalHeader().setSortIndicator(Column.STATE, Qt.SortOrder.AscendingOrder)
+    for _ in range(3):
+        QApplication.processEvents()  # the view's delayed layout, where it fetches when at the bottom
+    assert bar.value() == 0 and window.table.rowAt(0) == 0  # the first rows of the new order
+    assert model.rowCount() == PAGE_SIZE  # not a second page read at once because the old scroll value was kept
