@@ -7,13 +7,15 @@ nor skipped. Every row comes back with its sort value as SQLite computed it, and
 
 The sort values, one SQL expression per column (`SORT_VALUES`):
 - updated: `updated_at` (ISO text in UTC, ordered as time): the default, newest first, read through the index
-  `jobs (archived, updated_at)` (schema 7), so the first page at 100,000 jobs is a few hundred index steps;
+  `jobs_updated (updated_at)` (schema 7), so the first page at 100,000 jobs is a few hundred index steps;
 - job: the shown text "label (ID)" or the ID, lower-cased; account: its name, lower-cased; state: the order of
   `JobState`; progress: -1 while unknown; duration: ended jobs by how long they took, then the open ones, the most
   recently started first; result: none, a saved file, a link; message: what the cell shows first (the check's
   error, the saved file, the download's error, the provider's message, the link), lower-cased. These are not
   indexed: sorting by them reads every row not archived (a top-N sort in SQLite, ~0.1 s at 100,000 jobs).
-  `lower()` is SQLite's (ASCII only): "É" sorts with the capitals, the same for every page.
+  `lower()` is SQLite's (ASCII only): text compares by code point (BINARY, UTF-8), so "É" and "é" sort apart,
+  both after every ASCII letter ("émile" after "zeta"), the same for every page. The window compares the values
+  SQLite returned with Python's str order, which is that same code point order: pages neither skip nor repeat.
 
 The filter (`text`) matches what the window shows of a job: its ID, label, account, its state's word in the shown
 language (the caller passes the states whose word contains the text: translations live in ui/) and the message
