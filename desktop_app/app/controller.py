@@ -47,6 +47,7 @@ from desktop_app.app.state import AppState
 from desktop_app.app.telling import ProblemTeller
 from desktop_app.app.telling_rules import TellingRules
 from desktop_app.app.tray_view import TRAY_UPDATE_MS, TrayView
+from desktop_app.app.warmup import warm_up
 from desktop_app.app.windowing import WindowHost
 from desktop_app.core.errors import JobTrayError
 from desktop_app.core.handoff import WatchRequest
@@ -272,8 +273,12 @@ class AppController(QObject):
             self.show_window()
         if self.tray_missing:
             self.windows.show_message(self.tr(NO_TRAY_NOTE))
-        # The workers (requests, keyring, providers) are not needed to draw the icon: start them once it is up.
-        QTimer.singleShot(0, self, self._start_accounts)
+        # The workers (requests, keyring, providers) are not needed to draw the icon: start them once it is up, with
+        # their modules imported off the GUI thread first while a job is open (app/warmup.py, issue 19).
+        if self.tray_view.index.open_count:
+            warm_up(self._start_accounts, self)
+        else:
+            QTimer.singleShot(0, self, self._start_accounts)
 
     def _start_accounts(self) -> None:
         try:

@@ -199,6 +199,7 @@ def _run(
         store.close()
         if instance is not None:
             with contextlib.suppress(Exception):
+                instance.close()  # its socket closed and removed now, not whenever the object is collected
                 instance.deleteLater()
     if not stopped:
         # A worker is stuck in a request that ignores us (a slow server within its read timeout). Waiting would
