@@ -479,3 +479,22 @@ def test_a_sort_click_while_scrolled_to_the_bottom_shows_the_new_order_from_the_
         QApplication.processEvents()  # the view's delayed layout, where it fetches when at the bottom
     assert bar.value() == 0 and window.table.rowAt(0) == 0  # the first rows of the new order
     assert model.rowCount() == PAGE_SIZE  # not a second page read at once because the old scroll value was kept
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_non_ascii_labels_page_and_move_in_the_order_sqlite_gives(store: Store, descending: bool) -> None:
+    """SQLite compares text by its UTF-8 bytes, the window by Python's code points: the same order, also past
+    U+FFFF (where UTF-16's order would differ), so a page boundary among such values neither skips nor repeats."""
+    _seed(store, 36)
+    labels = ["Z", "z", "é", "É", "\ue000", "\U0001f600", "\uffeb", "ä", "Ä", "zz", "\U00010000", None]
+    for row_id in range(1, 37):
+        store.conn.execute("UPDATE jobs SET label = ? WHERE id = ?", (labels[row_id % len(labels)], row_id))
+    model = _model(store, page_size=2)
+    model.sort(Column.JOB, Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder)
+    model.fetchMore()
+    for row_id, label in ((3, "\U0001f601"), (20, "A"), (31, "\uffff")):  # moved among and beyond the rows read
+        store.conn.execute("UPDATE jobs SET label = ? WHERE id = ?", (label, row_id))
+        model.follow([row_id])
+    model.fetch_all()
+    full = JobPages(store.conn).page(sort="job", descending=descending, limit=100)
+    assert _ids(model) == [job.id for _value, job in full] and len(set(_ids(model))) == 36
