@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import plistlib
 import subprocess
 import sys
 import tempfile
@@ -148,6 +147,8 @@ def launch_agent_path() -> Path:
 
 
 def launch_agent(command: Sequence[str]) -> bytes:
+    import plistlib  # macOS only: the tray asks for autostart's state before its icon shows (3 ms of import)
+
     return plistlib.dumps(
         {
             "Label": LAUNCH_AGENT_LABEL,
