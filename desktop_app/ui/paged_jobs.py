@@ -96,9 +96,12 @@ class PagedJobModel(JobTableModel):
 
     Signals:
         read_failed(str): the first read of a run of failed ones (the error's words), for the person to be told.
+        store_changed(): jobs changed in the store (`follow`), among the rows held or not: the status line, which
+            counts every job, counts again (a job beyond the rows read, or filtered out, changes no row).
     """
 
     read_failed = Signal(str)
+    store_changed = Signal()
 
     def __init__(
         self, source: JobPageSource, parent: Any = None, clock: Clock = utc_now, page_size: int = PAGE_SIZE
@@ -224,6 +227,7 @@ class PagedJobModel(JobTableModel):
 
     def follow(self, row_ids: Iterable[int] | None) -> None:
         """These jobs changed in the store (None: any of them): read them again and place them (see the module)."""
+        self.store_changed.emit()
         if row_ids is None:
             self.refresh()
             return

@@ -283,6 +283,7 @@ class JobWindow(QMainWindow):
             self._filter_timer.timeout.connect(lambda: model.set_filter(self.filter.text()))
             self.filter.textChanged.connect(lambda _text: self._filter_timer.start())
             model.read_failed.connect(self._read_failed)  # once per run of failed reads, not every scroll
+            model.store_changed.connect(self._jobs_changed)  # the counts are of every job, not the rows read
         else:
             self.filter.textChanged.connect(self.proxy.setFilterFixedString)
 

@@ -498,3 +498,25 @@ def test_non_ascii_labels_page_and_move_in_the_order_sqlite_gives(store: Store, 
     model.fetch_all()
     full = JobPages(store.conn).page(sort="job", descending=descending, limit=100)
     assert _ids(model) == [job.id for _value, job in full] and len(set(_ids(model))) == 36
+
+
+def test_the_status_line_counts_again_when_a_job_beyond_the_rows_read_changes(store: Store, qtbot: QtBot) -> None:
+    _seed(store, 70)
+    model = _model(store)
+    model.clock = lambda: T0 + timedelta(hours=1)
+    window = JobWindow(model)
+    qtbot.addWidget(window)
+    window.table.horizontalHeader().setSortIndicator(Column.JOB, Qt.SortOrder.AscendingOrder)
+    qtbot.waitUntil(lambda: not window._summary_timer.isActive())  # the counts of the rows read so far are shown
+    before = window.summary.text()
+    far = next(j for j in store.jobs.all() if j.state is JobState.RUNNING and j.id not in _ids(model))
+    store.jobs.record_status(far.id, Status(far.job_id, JobState.FAILED, "error", message="boom"))
+    model.follow([far.id])  # not among the rows read (by Job, a page of 10): no row changes in the table
+    assert far.id not in _ids(model)
+    jobs = store.jobs.all()
+    running = sum(1 for j in jobs if not j.state.is_terminal)
+    failed = sum(1 for j in jobs if j.state in (JobState.FAILED, JobState.NOT_FOUND))
+    assert f"{running} running" not in before
+    assert window._summary_timer.isActive()  # counted again after the burst, as for a row that changed
+    qtbot.waitUntil(lambda: window.summary.text().startswith(f"{running} running"), timeout=2000)
+    assert window.summary.text().endswith(f"· {failed} failed")
