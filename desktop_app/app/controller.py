@@ -273,12 +273,8 @@ class AppController(QObject):
             self.show_window()
         if self.tray_missing:
             self.windows.show_message(self.tr(NO_TRAY_NOTE))
-        # The workers (requests, keyring, providers) are not needed to draw the icon: start them once it is up, with
-        # their modules imported off the GUI thread first while a job is open (app/warmup.py, issue 19).
-        if self.tray_view.index.open_count:
-            warm_up(self._start_accounts, self)
-        else:
-            QTimer.singleShot(0, self, self._start_accounts)
+        # The workers (requests, keyring, providers) are not needed to draw the icon: start them once it is up.
+        QTimer.singleShot(0, self, self._start_accounts)
 
     def _start_accounts(self) -> None:
         try:
@@ -286,7 +282,12 @@ class AppController(QObject):
         except (sqlite3.Error, JobTrayError):
             log.exception("cannot read the accounts")
             return
-        self.polling.push()
+        if self.tray_view.index.open_count:
+            # The workers' modules (requests, the providers: 60-110 ms) imported off the GUI thread first, so it
+            # answers the tray host's ask for the icon meanwhile (app/warmup.py, issue 19).
+            warm_up(self.polling.push, self)
+        else:
+            self.polling.push()
         self.after.start_outbox()  # what a quit or a crash left: downloads resume, unknown commands are told
         self.pending.load()
         if not self.state.accounts:
