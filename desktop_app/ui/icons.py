@@ -17,9 +17,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap
 
 from desktop_app.core.model import JobState
+from desktop_app.ui.glyphs import draw_text
 
 STATE_COLORS: dict[JobState, str] = {
     JobState.QUEUED: "#8a8f98",
@@ -73,14 +74,22 @@ def _check_mark(painter: QPainter, rect: QRectF, width: float) -> None:
 
 
 def _glyph(painter: QPainter, rect: QRectF, text: str, size_ratio: float = 0.6) -> None:
-    font = QFont()
-    font.setBold(True)
-    font.setPixelSize(max(6, int(rect.height() * size_ratio)))
-    painter.setFont(font)
-    painter.setPen(QColor("white"))
-    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+    # Strokes, not a font: the first text drawn loads Qt's font database (~3-4 MB a quiet tray never needs).
+    draw_text(painter, rect, text, rect.height() * size_ratio * GLYPH_HEIGHT, QColor("white"))
 
 
+def _half(painter: QPainter, rect: QRectF) -> None:
+    """Partial: the disc's left half filled white."""
+    inner = rect.adjusted(rect.width() * 0.22, rect.height() * 0.22, -rect.width() * 0.22, -rect.height() * 0.22)
+    painter.setPen(QPen(QColor("white"), max(1.0, rect.width() / 14)))
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawEllipse(inner)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor("white"))
+    painter.drawPie(inner, 90 * 16, 180 * 16)
+
+
+GLYPH_HEIGHT = 0.72  # a digit's height in a bold font of that pixel size (what the icons drew before)
 WARNING_COLOR = "#e8a317"  # amber: something waits for the user, neither a failure (red) nor work (blue)
 
 
@@ -106,7 +115,7 @@ def _draw_state(painter: QPainter, rect: QRectF, state: JobState) -> None:
     elif state == JobState.FAILED:
         _glyph(painter, rect, "!")
     elif state == JobState.PARTIAL:
-        _glyph(painter, rect, "½", 0.55)
+        _half(painter, rect)
     elif state == JobState.CANCELLED:
         _glyph(painter, rect, "\u00d7")  # multiplication sign
     elif state == JobState.NOT_FOUND:
