@@ -57,3 +57,49 @@ def test_the_notifier_draws_its_icon_files_with_its_first_notification() -> None
         timeout=60,
     )
     assert result.stdout.splitlines() == ["built: 0", "told: 1"], result.stderr[-2000:]
+
+
+FONT_SCRIPT = """
+from pathlib import Path
+from PySide6.QtGui import QPainter, QPixmap
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from desktop_app.core.model import JobState
+from desktop_app.ui.icons import TrayIconKey, TrayLook, notification_icon, state_icon, tray_icon, warning_icon
+
+
+def fonts_mapped():
+    return any(line.rstrip().endswith((".ttf", ".otf", ".pfb")) for line in Path("/proc/self/maps").open())
+
+
+for count in (1, 9, 10, 42, 99, 100, 150):
+    tray_icon(TrayIconKey(TrayLook.RUNNING, count, 50, alert=True)).pixmap(64, 64)
+for look in TrayLook:
+    tray_icon(TrayIconKey(look)).pixmap(64, 64)
+for state in JobState:
+    state_icon(state).pixmap(16, 16)
+    notification_icon(state).pixmap(128, 128)
+warning_icon().pixmap(16, 16)
+print("icons drawn, a font loaded:", fonts_mapped())
+pixmap = QPixmap(64, 64)
+painter = QPainter(pixmap)
+painter.drawText(10, 40, "42")  # the control: text through a font does map one
+painter.end()
+print("text drawn, a font loaded:", fonts_mapped())
+"""
+
+
+def test_drawing_the_icons_loads_no_font() -> None:
+    """Issue 19 (idle RSS): the icons' characters are strokes (ui/glyphs.py); the first text drawn through a font
+    loads Qt's font database, ~3-4 MB a tray whose menu and window stay closed never needs."""
+    result = subprocess.run(
+        [sys.executable, "-c", FONT_SCRIPT],
+        env=subprocess_env(QT_QPA_PLATFORM="offscreen"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.splitlines() == [
+        "icons drawn, a font loaded: False",
+        "text drawn, a font loaded: True",
+    ], result.stderr[-2000:]
