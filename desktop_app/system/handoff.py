@@ -1,10 +1,10 @@
 """The CLI side of the single-instance socket, without Qt: where the running tray listens (`instance_key`), and a
 plain AF_UNIX client that hands it a job (`hand_over`).
 
-On Linux the tray's QLocalServer listens on a Unix socket at a full path in $XDG_RUNTIME_DIR (see `instance_key`),
-which the standard library reaches directly. Elsewhere (macOS temp folder names, Windows named pipes) the key is a
-short name only Qt resolves: there `hand_over` returns None and the caller writes the store, which the tray reads
-within a second (its data_version poll).
+On Linux the tray listens on a Unix socket (app/single_instance.py) at a full path in $XDG_RUNTIME_DIR (see
+`instance_key`), which the standard library reaches directly. Elsewhere (macOS temp folder names, Windows named
+pipes) the key is a short name only Qt resolves: there `hand_over` returns None and the caller writes the store,
+which the tray reads within a second (its data_version poll).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def instance_key(data_folder: Path) -> str:
     - the user: where sockets share a folder (/tmp, or the Windows pipe namespace) users must not collide.
 
     On Linux the socket goes into $XDG_RUNTIME_DIR (private to the user, 0700) as a full path, so no other user
-    can squat the name first. Elsewhere it is a short name: QLocalServer puts it in the temp folder (per user on
+    can squat the name first. Elsewhere it is a short name: the tray puts it in the temp folder (per user on
     macOS) or the pipe namespace (Windows). The hash keeps it well under the 104-byte socket path limit.
     """
     try:
