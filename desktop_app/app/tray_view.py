@@ -12,7 +12,7 @@ from desktop_app.core.model import JobState
 from desktop_app.store.database import Store
 from desktop_app.ui.job_index import JobIndex
 from desktop_app.ui.job_model import JobTableModel
-from desktop_app.ui.tray import TrayIcon
+from desktop_app.ui.tray import MENU_JOBS, TrayIcon
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,10 @@ class TrayView(QObject):
 
     def update_now(self) -> None:
         self._timer.stop()
+        surplus = self.index.surplus(MENU_JOBS)
+        if surplus:  # endings the menu no longer shows: out of the tray's model, still counted
+            self.index.release(surplus)
+            self._model.remove(surplus)
         self._tray.set_jobs(self.index)
 
     def _read_ledger(self) -> dict[JobState, list[int]] | None:

@@ -23,9 +23,11 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
+from desktop_app.core.alarms import is_alarming
 from desktop_app.core.model import Job, JobState
 
 _BAD = (JobState.FAILED, JobState.NOT_FOUND)
+TRIM_SLACK = 64  # endings held beyond what the tray needs before `surplus` names any
 _NONE, _OPEN, _FAILED, _DONE = 0, 1, 2, 3  # a job's kind in the ledger (_NONE: no such job, or archived)
 
 
@@ -115,6 +117,8 @@ class JobIndex:
             return _FAILED
         if row_id in self._done:
             return _DONE
+        if row_id < len(self._ledger) and self._ledger[row_id] != _NONE:
+            return self._ledger[row_id]  # noted since the start (a job released, or added and ended)
         return _NONE if row_id > self._highest else None
 
     def update(self, jobs: Iterable[Job], push: bool = True) -> None:
@@ -171,6 +175,33 @@ class JobIndex:
         self._counts[ledger[row_id]] -= 1
         self._counts[kind] += 1
         ledger[row_id] = kind
+
+    def surplus(self, keep: int) -> list[int]:
+        """Held jobs the tray no longer needs (issue 19: a tray that watches for weeks must not hold every ending
+        it saw): the endings beyond the `keep` most recent that ended well, and the failures already acknowledged
+        beyond the `keep` most recent failures; what `JobStore.for_tray` would not read. Empty until more than
+        `keep` + TRIM_SLACK of either are held, so a trim is rare and takes many at once."""
+        surplus: list[int] = []
+        if len(self._done) > keep + TRIM_SLACK:
+            newest = {row_id for row_id, _stamp in heapq.nlargest(keep, self._done.items(), key=lambda kv: kv[1])}
+            surplus += [row_id for row_id in self._done if row_id not in newest]
+        if len(self._bad) > keep + TRIM_SLACK:
+            recent = heapq.nlargest(keep, self._bad.values(), key=lambda job: (job.updated_at, job.id))
+            newest = {job.id for job in recent}
+            surplus += [row_id for row_id, job in self._bad.items() if row_id not in newest and not is_alarming(job)]
+        return surplus
+
+    def release(self, row_ids: Iterable[int]) -> None:
+        """Stop holding these jobs; they are still counted (their kind stays in the ledger)."""
+        for row_id in row_ids:
+            job = self._jobs.get(row_id)
+            if job is None:
+                continue
+            kind = _kind(job.state)
+            if row_id >= len(self._ledger):
+                self._ledger.extend(bytes(row_id + 1 - len(self._ledger) + 1024))
+            self._ledger[row_id] = kind
+            self._drop(row_id)
 
     def _drop(self, row_id: int) -> None:
         if self._jobs.pop(row_id, None) is not None:

@@ -16,9 +16,9 @@ from PySide6.QtWidgets import QSystemTrayIcon
 from pytestqt.qtbot import QtBot
 
 from desktop_app.app.controller import AppController
-from desktop_app.core.model import Account, Job, JobState, KeySource
+from desktop_app.core.model import Account, Job, JobState, KeySource, Status
 from desktop_app.store.database import Store
-from desktop_app.ui.job_index import JobIndex
+from desktop_app.ui.job_index import TRIM_SLACK, JobIndex
 from desktop_app.ui.tray import MENU_JOBS, recent_jobs, summarize
 from tests.support.notifier import QuietNotifier
 
@@ -208,3 +208,44 @@ def test_an_unreadable_ledger_is_asked_again_later() -> None:
     assert answers == [{JobState.SUCCEEDED: [2]}]
     index.remove([1])  # asked again: read now, row 1 is gone from it
     assert (index.done_count, answers) == (1, [])
+
+
+def test_a_tray_that_sees_many_endings_holds_only_the_recent_ones_and_still_counts_them_all(
+    tray: AppController, store: Store, data_dir: Path, qtbot: QtBot
+) -> None:
+    """A tray watching for weeks held every job that ended while it ran (the 30-minute soak with jobs refilled
+    grew ~0.1 MB a minute): endings the menu no longer shows leave its model, and they still count."""
+    many = MENU_JOBS + TRIM_SLACK + 40
+    with Store(data_dir) as other:  # jobs added and ended while the tray runs (a terminal's `jobtray add`)
+        account = other.accounts.get("acme")
+        for n in range(many):
+            job, _ = other.jobs.add(account, f"NEW-{n:04d}")
+            other.jobs.record_status(job.id, Status(job.job_id, JobState.SUCCEEDED, "success"))
+    qtbot.waitUntil(lambda: tray.tray_jobs.done_count == ENDED + many, timeout=5000)
+    qtbot.waitUntil(lambda: tray.model.rowCount() <= OPEN + FAILED + 2 * (MENU_JOBS + TRIM_SLACK), timeout=3000)
+    everything = store.jobs.all()
+    assert recent_jobs(tray.tray_jobs) == recent_jobs(everything)  # the menu's newest endings are held
+    assert summarize(tray.tray_jobs, None, NOW).tooltip == summarize(everything, None, NOW).tooltip
+    released = store.jobs.find_one("NEW-0000")  # let go of: an outside archive of it still counts once
+    assert tray.model.job(released.id) is None
+    with Store(data_dir) as other:
+        other.jobs.set_archived(released.id)
+    qtbot.waitUntil(lambda: tray.tray_jobs.done_count == ENDED + many - 1, timeout=3000)
+    assert summarize(tray.tray_jobs, None, NOW).tooltip == summarize(store.jobs.all(), None, NOW).tooltip
+
+
+def test_surplus_names_old_endings_and_acknowledged_failures_never_an_alarm_or_an_open_job() -> None:
+    held = [_job(n, JobState.SUCCEEDED) for n in range(1, 101)]
+    held += [_job(n, JobState.RUNNING) for n in range(101, 111)]
+    held += [_job(n, JobState.FAILED) for n in range(111, 201)]  # alarming: never released
+    index = JobIndex()
+    counts = ({JobState.SUCCEEDED: 100, JobState.RUNNING: 10, JobState.FAILED: 90}, 200)
+    index.reset(held, counts=counts, read_ledger=lambda: None)  # held at start, as the tray's for_tray jobs
+    surplus = index.surplus(15)
+    assert sorted(surplus) == list(range(1, 86))  # the 85 oldest endings; the 15 newest stay
+    index.release(surplus)
+    assert (index.done_count, index.open_count, index.bad_count, len(index)) == (100, 10, 90, 115)
+    assert index.surplus(15) == []
+    index.update([_job(3, JobState.SUCCEEDED, archived=True)])  # released, then archived: counted once
+    index.remove([4])
+    assert index.done_count == 98
