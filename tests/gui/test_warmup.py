@@ -60,8 +60,8 @@ from desktop_app.store.database import Store
 controller = AppController(Store(Path(sys.argv[1])), environ={"PDFCO_KEY": "k"}, notifier=QuietNotifier())
 controller.start()
 end = time.monotonic() + 20
-while time.monotonic() < end and controller.polling.run("acme") is None:
-    app.processEvents()
+while time.monotonic() < end and not (controller.polling.run("acme") and len(importers) == 2):
+    app.processEvents()  # the account's run exists once accounts load; its poller's modules come with the push
 print("started:", controller.polling.run("acme") is not None, "imported by:", sorted(set(importers.values())))
 controller.shutdown()
 """
