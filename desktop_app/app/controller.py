@@ -277,6 +277,8 @@ class AppController(QObject):
         QTimer.singleShot(0, self, self._start_accounts)
 
     def _start_accounts(self) -> None:
+        if self._shut_down:
+            return  # quit before the first event turn: the store is closed
         try:
             self.follower.load_accounts()
         except (sqlite3.Error, JobTrayError):

@@ -69,6 +69,7 @@ class TrayPolling(QObject):
         self._teller = teller
         self._after_write_hook = after_write
         self._pool: WorkerPool | None = None
+        self._stopping = False  # begin_stop was called: nothing starts any more
         self._recorder: ResultRecorder | None = None
         # The model's open jobs by row id, kept as rows change: handing them out never walks every job.
         self._open: dict[int, Job] = {}
@@ -170,6 +171,8 @@ class TrayPolling(QObject):
 
     def push(self, jobs: Iterable[Job] | None = None) -> None:
         """Hand each account's worker its open jobs (a worker starts with its account's first open job)."""
+        if self._stopping:
+            return  # a push queued before the quit (the warm-up's, a timer's): no worker starts after it
         for result in self.supervisor.push(self._open.values() if jobs is None else jobs):
             self.record(result)
         self._arm_key_timer()
@@ -287,6 +290,7 @@ class TrayPolling(QObject):
 
     def begin_stop(self) -> None:
         """Every worker told to stop (its request abandoned); never blocks."""
+        self._stopping = True
         self._key_timer.stop()
         self._flush_timer.stop()
         self.keys.close()  # not waited for: a daemon thread, perhaps inside an unlock prompt
