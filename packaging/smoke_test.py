@@ -55,6 +55,17 @@ def session(exe: list[str], data: Path, base_url: str, job_ids: list[str]) -> tu
     return sorted(jobs, key=lambda j: j["job_id"]), slowest
 
 
+def keyring_child(exe: list[str]) -> dict[str, Any]:
+    """The tray's keyring child (system/keyring_child.py) asked for a key the keyring does not have: the frozen app
+    starts it with its own argument (packaging/entry.py), the venv with `python -m`."""
+    env = dict(os.environ, PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring")
+    request = json.dumps({"op": "read", "names": ["account:smoke"]})
+    result = subprocess.run(exe, input=request, capture_output=True, text=True, env=env, timeout=60, check=False)
+    if result.returncode != 0:
+        raise SystemExit(f"the keyring child {' '.join(exe)} failed ({result.returncode}): {result.stderr}")
+    return dict(json.loads(result.stdout))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("bundle", type=Path)
@@ -76,6 +87,14 @@ def main() -> int:
                 results[name] = session(exe, Path(data), server.base_url, job_ids)
     finally:
         server.stop()
+    from desktop_app.system.keyring_child import KEYRING_CHILD_ARG, MODULE
+
+    frozen_child = keyring_child([str(args.bundle), KEYRING_CHILD_ARG])
+    venv_child = keyring_child([sys.executable, "-m", MODULE])
+    print(f"keyring child: frozen {frozen_child}")
+    if frozen_child != venv_child or "error" not in frozen_child.get("keys", {}).get("account:smoke", {}):
+        print(f"the keyring child differs: frozen {frozen_child}, venv {venv_child}", file=sys.stderr)
+        return 1
     (frozen, frozen_slowest), (venv, venv_slowest) = results["frozen"], results["venv"]
     states = {j["job_id"].rstrip(j["job_id"][-1]): j["state"] for j in frozen}
     print(f"frozen: {states}")
