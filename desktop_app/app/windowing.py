@@ -53,6 +53,7 @@ class WindowHost(QObject):
         self._window: JobWindow | None = None
         self._selected: int | None = None
         self._dialogs: list[QDialog] = []
+        self._message: str | None = None  # the status line said before the window was built, shown when it is
         state.message.connect(self.show_message)
         state.refusal.connect(self.show_refusal)
         state.welcome_changed.connect(lambda shown: self._window.set_welcome(shown) if self._window else None)
@@ -79,6 +80,9 @@ class WindowHost(QObject):
 
             window.welcome.add_defined_providers(defined_providers())
             self._window = window
+            if self._message is not None:
+                window.show_message(self._message)
+                self._message = None
             self.built.emit(window)
         return self._window
 
@@ -87,8 +91,12 @@ class WindowHost(QObject):
         return self._window is not None
 
     def show_message(self, text: str) -> None:
-        """A status line in the window (built for it if need be: it is shown to whoever opens the window)."""
-        self.window.show_message(text)
+        """A status line in the window, kept until the window is built if it is not yet: a tray whose keyring took
+        over 0.5 s built the whole window (its model reading the store, ~10 MB) to hold "Waiting for the keyring"."""
+        if self._window is None:
+            self._message = text
+            return
+        self._window.show_message(text)
 
     def show_refusal(self, text: str) -> None:
         self.window.show_refusal(text)
