@@ -39,7 +39,7 @@ from desktop_app.app.etas import EtaDisplay
 from desktop_app.app.following import StoreFollower
 from desktop_app.app.forwarding import TrayForwarding
 from desktop_app.app.keys import TrayKeys
-from desktop_app.app.opening import app_icon_path
+from desktop_app.app.opening import BENCH_READY_FILE_ENV, app_icon_path
 from desktop_app.app.pending_work import TrayPendingWork
 from desktop_app.app.polling import TrayPolling
 from desktop_app.app.preferences import Preferences
@@ -67,7 +67,6 @@ __all__ = ["NO_TRAY_NOTE", "STOP_TIMEOUT_S", "TRAY_UPDATE_MS", "AppController", 
 
 log = logging.getLogger(__name__)
 
-BENCH_READY_FILE_ENV = "JOBTRAY_BENCH_READY_FILE"  # bench/startup.py: where to write the time the tray was shown
 STOP_TIMEOUT_S = QUIT_BUDGET_S  # the quit budget (docs/ARCHITECTURE.md, "Quitting")
 # Printed as is (a terminal line); the window shows it translated ("AppController" context).
 NO_TRAY_NOTE = QT_TRANSLATE_NOOP(
@@ -96,12 +95,15 @@ class AppController(QObject):
         environ: Mapping[str, str] | None = None,
         show_tray: bool = True,
         notifier: Notifier | None = None,
+        tray_icon: QSystemTrayIcon | None = None,
     ) -> None:
+        """`tray_icon`: the icon app.run showed before building this (app/early_tray.py), adopted as the tray's."""
         super().__init__()
         self.store = store
         self.state = AppState(self)
         self.model = JobTableModel(self)
-        self.tray = TrayIcon(self)
+        self.tray = TrayIcon(self, icon=tray_icon)
+        self._icon_adopted = tray_icon is not None
         self.notifier = notifier if notifier is not None else Notifier(app_icon_path=app_icon_path())
         # The model holds what the tray's icon and menu need; the window's table pages from the store (issue 19).
         self.windows = WindowHost(store, self.model, self.state, self)
@@ -259,6 +261,10 @@ class AppController(QObject):
     def start(self, show_window: bool = False) -> None:
         """Load the jobs and show the tray at once; start the accounts' workers right after, in the event loop."""
         self.after.load()  # the mute of the last session holds from the first moment
+        try:  # the accounts that cannot be checked, before the icon's first look (as app.early_tray drew it)
+            self.state.set_problems(self.store.accounts.problems())
+        except sqlite3.Error:
+            log.exception("cannot read the accounts' problems")
         self.follower.reload(with_accounts=False)
         self.follower.watch()
         self.etas.refresh()
@@ -267,7 +273,8 @@ class AppController(QObject):
         self.tray.set_autostart(opening.autostart_state())
         if self._show_tray:
             self.tray.show()
-        opening.write_ready_marker(os.environ.get(BENCH_READY_FILE_ENV))
+        if not self._icon_adopted:  # else app.run wrote it when it showed the icon
+            opening.write_ready_marker(os.environ.get(BENCH_READY_FILE_ENV))
         if show_window or not self._show_tray:
             # Without a tray the window is the only way in; closing it then quits.
             self.show_window()

@@ -100,6 +100,9 @@ def set_autostart(enabled: bool, say: Say) -> bool | None:
     return autostart_state()
 
 
+BENCH_READY_FILE_ENV = "JOBTRAY_BENCH_READY_FILE"  # bench/startup.py: where to write the time the tray was shown
+
+
 def write_ready_marker(path: str | None) -> None:
     """For bench/startup.py: the wall-clock time at which the tray icon's show() returned, in seconds."""
     if not path:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import logging
 import os
 import signal
@@ -20,21 +21,34 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 import desktop_app.app._pyside_feature  # noqa: F401  (first of ours: see its docstring)
-from desktop_app.app.controller import NO_TRAY_NOTE, STOP_TIMEOUT_S, TRAY_UPDATE_MS, AppController
-from desktop_app.app.opening import app_icon_path
+from desktop_app.app.early_tray import early_icon, glance_key
+from desktop_app.app.opening import BENCH_READY_FILE_ENV, app_icon_path, write_ready_marker
 from desktop_app.app.translations import install_translators
 from desktop_app.store.database import Store, data_dir
+from desktop_app.store.tray_glance import read_tray_glance
 from desktop_app.ui.icons import TrayIconKey, TrayLook, tray_icon
-from desktop_app.ui.notifier import Notifier
 
 if TYPE_CHECKING:
+    from desktop_app.app.controller import TRAY_UPDATE_MS, AppController
     from desktop_app.app.demo import DemoEnvironment
+    from desktop_app.ui.notifier import Notifier
 
-# Re-exported: tests, bench/ and docs/screenshots reach these through desktop_app.app.run.
+# Re-exported: tests, bench/ and docs/screenshots reach these through desktop_app.app.run. Imported when first
+# asked for, not before the icon (issue 19: the controller and its parts are built after it, app/early_tray.py).
 __all__ = ["TRAY_UPDATE_MS", "AppController", "Notifier", "run_app"]
+_FROM_CONTROLLER = frozenset({"AppController", "Notifier", "TRAY_UPDATE_MS", "NO_TRAY_NOTE", "STOP_TIMEOUT_S"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FROM_CONTROLLER:
+        import desktop_app.app.controller as controller_module
+
+        return getattr(controller_module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 log = logging.getLogger(__name__)
 
@@ -106,8 +120,13 @@ class _ProblemRelay(QObject):
     problem = Signal(str, str)
 
 
-def run_app(args: argparse.Namespace, on_ready: Callable[[AppController], None] | None = None) -> int:
-    """Run the tray app until quit; returns the exit code. `on_ready` lets tests reach the controller."""
+def run_app(
+    args: argparse.Namespace,
+    on_ready: Callable[[AppController], None] | None = None,
+    on_early: Callable[[QSystemTrayIcon | None], None] | None = None,
+) -> int:
+    """Run the tray app until quit; returns the exit code. `on_ready` lets tests reach the controller, `on_early`
+    the icon shown before it is built (None without a tray), with the signal handlers in place."""
     demo = None
     if getattr(args, "demo", False):
         # Imported only for the demo: the simulators bring http.server along (~4 MB the real app never needs).
@@ -115,14 +134,47 @@ def run_app(args: argparse.Namespace, on_ready: Callable[[AppController], None] 
 
         demo = DemoEnvironment()
     try:
-        return _run(args, demo, on_ready)
+        return _run(args, demo, on_ready, on_early)
     finally:
         if demo is not None:
             demo.close()
 
 
+# What the controller imports, one module per turn of the event loop once the icon is shown, so the GUI thread
+# answers the tray host's ask for the icon's pixels between them (issue 19). An order only: a module not listed is
+# imported with the controller.
+EARLY_IMPORTS = (
+    "desktop_app.ui.notifier",
+    "desktop_app.ui.job_index",
+    "desktop_app.ui.tray",
+    "desktop_app.ui.job_model",
+    "desktop_app.app.state",
+    "desktop_app.app.windowing",
+    "desktop_app.app.keys",
+    "desktop_app.app.polling",
+    "desktop_app.app.following",
+    "desktop_app.app.end_actions",
+    "desktop_app.app.adding",
+    "desktop_app.app.accounts",
+    "desktop_app.app.alarms",
+    "desktop_app.app.etas",
+    "desktop_app.app.forwarding",
+    "desktop_app.app.pending_work",
+    "desktop_app.app.preferences",
+    "desktop_app.app.telling",
+    "desktop_app.app.telling_rules",
+    "desktop_app.app.tray_view",
+    "desktop_app.ui.clipboard",
+    "desktop_app.app.controller",
+    "desktop_app.app.crash",
+)
+
+
 def _run(
-    args: argparse.Namespace, demo: DemoEnvironment | None, on_ready: Callable[[AppController], None] | None
+    args: argparse.Namespace,
+    demo: DemoEnvironment | None,
+    on_ready: Callable[[AppController], None] | None,
+    on_early: Callable[[QSystemTrayIcon | None], None] | None = None,
 ) -> int:
     folder = demo.folder if demo is not None else data_dir(getattr(args, "data_dir", None))
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -144,23 +196,24 @@ def _run(
     # A short busy timeout: the GUI thread must not freeze while another program holds the database; results
     # wait in memory (engine.recorder) and are written when it is free.
     store = Store(folder, busy_timeout_ms=TRAY_BUSY_TIMEOUT_MS)
-    from desktop_app.app.definitions import learn_definitions
-
-    unused_definitions = learn_definitions(folder)  # providers defined in the folder, before anything asks
     controller: AppController | None = None
-    from desktop_app.app.crash import install_excepthook, install_qt_message_handler
-
-    install_qt_message_handler()
+    icon: QSystemTrayIcon | None = None
+    anchor = QObject()  # what lives from the icon to the quit: the signals' notifier, the build's timer
+    failed: list[BaseException] = []  # the build's error, raised again once the event loop has returned
+    code = 1
     hook = None
 
     def restore_signals() -> None:
         return None
 
-    try:
-        if demo is not None:
-            count = demo.seed(store)
-            log.info("demo: %d jobs on %d simulated accounts in %s", count, len(demo.running), folder)
-        controller = AppController(store)
+    def build() -> None:
+        nonlocal controller, hook
+        from desktop_app.app.controller import NO_TRAY_NOTE, AppController
+        from desktop_app.app.crash import install_excepthook
+        from desktop_app.app.definitions import learn_definitions
+
+        unused_definitions = learn_definitions(folder)  # providers defined in the folder, before anything asks
+        controller = AppController(store, tray_icon=icon)
         controller.quit_requested.connect(app.quit)
         # A logout: the session ends, JobTray quits within its budget (downloads left to resume, commands ended)
         # rather than being killed halfway; autostart brings it back at the next login.
@@ -169,7 +222,6 @@ def _run(
         if instance is not None:
             instance.activation_requested.connect(controller.show_window)
             instance.set_watch_handler(controller.accept_handoff)
-        restore_signals = _install_signal_handlers(lambda: QTimer.singleShot(0, app.quit), controller)
         quit_after = getattr(args, "quit_after", None)
         if quit_after is not None:
             QTimer.singleShot(max(0, int(quit_after * 1000)), controller, app.quit)
@@ -190,21 +242,66 @@ def _run(
             controller.notifier.notify_problem(title, line)
         if on_ready is not None:
             on_ready(controller)
+
+    pending = list(EARLY_IMPORTS)
+    stepper = QTimer(anchor)
+    stepper.setInterval(0)
+
+    def step() -> None:
+        """One import per turn, then the controller; a failure ends the event loop and is raised after it."""
+        try:
+            if pending:
+                importlib.import_module(pending.pop(0))
+                return
+            stepper.stop()
+            build()
+        except BaseException as exc:
+            stepper.stop()
+            failed.append(exc)
+            app.exit(1)
+
+    stepper.timeout.connect(step)
+
+    try:
+        if demo is not None:
+            count = demo.seed(store)
+            log.info("demo: %d jobs on %d simulated accounts in %s", count, len(demo.running), folder)
+        from desktop_app.app.crash import install_qt_message_handler
+
+        install_qt_message_handler()
+        # The icon first, in the store's state (app/early_tray.py); the rest is built once the loop runs.
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            icon = early_icon(glance_key(read_tray_glance(store.conn)))
+            icon.show()
+            write_ready_marker(os.environ.get(BENCH_READY_FILE_ENV))
+        restore_signals = _install_signal_handlers(lambda: QTimer.singleShot(0, app.quit), anchor)
+        if on_early is not None:
+            on_early(icon)
+        stepper.start()
         code = app.exec()
     finally:
+        stepper.stop()
         restore_signals()
         if hook is not None:
             hook.uninstall()
         stopped = controller.shutdown() if controller is not None else True
+        if controller is None and icon is not None:
+            icon.hide()  # quit before the controller adopted it
+            icon.deleteLater()
+        anchor.deleteLater()
         store.close()
         if instance is not None:
             with contextlib.suppress(Exception):
                 instance.close()  # its socket closed and removed now, not whenever the object is collected
                 instance.deleteLater()
+    if failed:
+        raise failed[0]
     if not stopped:
         # A worker is stuck in a request that ignores us (a slow server within its read timeout). Waiting would
         # break the promise to quit within 2 s, and destroying a running QThread aborts: leave without it.
-        log.warning("a thread did not stop within the quit budget (%.0f s); exiting anyway", STOP_TIMEOUT_S)
+        from desktop_app.workers.stopping import QUIT_BUDGET_S
+
+        log.warning("a thread did not stop within the quit budget (%.0f s); exiting anyway", QUIT_BUDGET_S)
         logging.shutdown()
         if demo is not None:
             demo.close()

@@ -57,6 +57,22 @@ class TrayIconKey:
         return TrayIconKey(self.look, min(self.count, 100), self.progress, self.alert)
 
 
+def tray_key(
+    *, alarming: bool, problems: bool, open_count: int, progress_sum: float, progress_count: int, ended: bool
+) -> TrayIconKey:
+    """The tray icon's look (issue 21's precedence): an unacknowledged failure, then an account problem, then the
+    running count with its ring (the open jobs' mean progress in steps of 5), then "ended", else idle. One rule for
+    the tray (`ui.tray.summarize`) and the icon shown before it is built (`app.early_tray`)."""
+    if alarming:
+        return TrayIconKey(TrayLook.FAILED)
+    if problems:
+        return TrayIconKey(TrayLook.PROBLEM)
+    if open_count:
+        ring = None if not progress_count else int(round(progress_sum / progress_count / 5) * 5)
+        return TrayIconKey(TrayLook.RUNNING, open_count, ring)
+    return TrayIconKey(TrayLook.DONE) if ended else TrayIconKey(TrayLook.IDLE)
+
+
 def _pixmap(size: int) -> tuple[QPixmap, QPainter]:
     pixmap = QPixmap(size, size)
     pixmap.fill(Qt.GlobalColor.transparent)

@@ -22,7 +22,7 @@ from desktop_app.core.model import TERMINAL_STATES, Job, JobState
 from desktop_app.core.problems import ProblemKind
 from desktop_app.core.text import displayable
 from desktop_app.ui.etatext import Etas, job_eta_text
-from desktop_app.ui.icons import TrayIconKey, TrayLook, state_icon, tray_icon, warning_icon
+from desktop_app.ui.icons import TrayIconKey, state_icon, tray_icon, tray_key, warning_icon
 from desktop_app.ui.job_index import JobIndex
 from desktop_app.ui.pending_work import PendingItem, pending_actions, pending_text
 from desktop_app.ui.problems import problem_line
@@ -127,17 +127,15 @@ def summarize(jobs: Jobs, muted_until: datetime | None, now: datetime, problems:
             if job.progress is not None:
                 progress_sum += job.progress
                 progress_count += 1
-    if news:  # the hook for acknowledgement (core.alarms.is_alarming): an unacknowledged failure comes first
-        key = TrayIconKey(TrayLook.FAILED)
-    elif problems:
-        key = TrayIconKey(TrayLook.PROBLEM)
-    elif open_count:
-        ring = None if not progress_count else int(round(progress_sum / progress_count / 5) * 5)
-        key = TrayIconKey(TrayLook.RUNNING, open_count, ring)
-    elif failed or done:
-        key = TrayIconKey(TrayLook.DONE)
-    else:
-        key = TrayIconKey(TrayLook.IDLE)
+    # news: the hook for acknowledgement (core.alarms.is_alarming): an unacknowledged failure comes first
+    key = tray_key(
+        alarming=news,
+        problems=bool(problems),
+        open_count=open_count,
+        progress_sum=progress_sum,
+        progress_count=progress_count,
+        ended=bool(failed or done),
+    )
     parts: list[str] = []
     if open_count:
         parts.append(QCoreApplication.translate("Tray", "%n running").replace("%n", str(open_count)))
@@ -220,10 +218,22 @@ class TrayIcon(QObject):
     problem_action_requested = Signal(str, str)
     pending_action_requested = Signal(int, str)
 
-    def __init__(self, parent: QObject | None = None, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        clock: Callable[[], datetime] | None = None,
+        icon: QSystemTrayIcon | None = None,
+    ) -> None:
+        """`icon`: the tray's icon already shown (app.early_tray): adopted, its picture kept until the first jobs
+        are set (no flash of an empty tray's look before them)."""
         super().__init__(parent)
         self._clock = clock or (lambda: datetime.now(UTC))  # the menu's relative times (tests inject one)
-        self.icon = QSystemTrayIcon(self)
+        self._waiting_for_jobs = icon is not None
+        if icon is None:
+            icon = QSystemTrayIcon(self)
+        else:
+            icon.setParent(self)
+        self.icon = icon
         self.menu = QMenu()
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._on_activated)
@@ -253,6 +263,7 @@ class TrayIcon(QObject):
     def set_jobs(self, jobs: Jobs) -> None:
         """The current jobs (the app's snapshot; not copied). Icon and tooltip now, menu shortly."""
         self._jobs = jobs
+        self._waiting_for_jobs = False
         self.refresh()
         self._stale = True
         self._rebuild_timer.start(REBUILD_DELAY_MS)
@@ -330,6 +341,8 @@ class TrayIcon(QObject):
         self.icon.hide()
 
     def refresh(self) -> None:
+        if self._waiting_for_jobs:
+            return  # an adopted icon shows the store's state already: not an empty tray's meanwhile
         now = datetime.now(UTC)
         summary = summarize(self._jobs, self._muted_until, now, self._problems)
         if summary.key != self._key:

@@ -11,6 +11,7 @@ from tests.conftest import subprocess_env
 SCRIPT = """
 import linecache, sys
 import desktop_app.app.run
+import desktop_app.app.controller  # built after the icon (app/early_tray.py)
 from desktop_app.app._pyside_feature import SOURCES_UNREAD
 import desktop_app.engine.supervisor, desktop_app.providers.registry  # what the workers import after the icon
 ours = [name for name in linecache.cache if "desktop_app" in name]

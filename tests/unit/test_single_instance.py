@@ -150,6 +150,7 @@ QT_NETWORK_SCRIPT = """
 import sys
 from PySide6.QtCore import QCoreApplication
 import desktop_app.app.run  # everything the tray imports before its icon
+import desktop_app.app.controller  # and what it builds after it (app/early_tray.py)
 from desktop_app.app.single_instance import SingleInstance
 app = QCoreApplication([])
 instance = SingleInstance(sys.argv[1])
