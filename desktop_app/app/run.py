@@ -263,6 +263,8 @@ def _run(
     stepper.timeout.connect(step)
 
     try:
+        # First: a quit signal from here on quits as any quit does (before, the default action killed the process).
+        restore_signals = _install_signal_handlers(lambda: QTimer.singleShot(0, app.quit), anchor)
         if demo is not None:
             count = demo.seed(store)
             log.info("demo: %d jobs on %d simulated accounts in %s", count, len(demo.running), folder)
@@ -274,7 +276,6 @@ def _run(
             icon = early_icon(glance_key(read_tray_glance(store.conn)))
             icon.show()
             write_ready_marker(os.environ.get(BENCH_READY_FILE_ENV))
-        restore_signals = _install_signal_handlers(lambda: QTimer.singleShot(0, app.quit), anchor)
         if on_early is not None:
             on_early(icon)
         stepper.start()

@@ -77,7 +77,7 @@ class RecordingIcon(QSystemTrayIcon):
         super().__init__(icon)
         self.pictures: list[QImage] = []
 
-    def setIcon(self, icon: QIcon) -> None:  # noqa: N802 - Qt's name
+    def setIcon(self, icon: QIcon) -> None:  # Qt's name
         self.pictures.append(_image(icon))
         super().setIcon(icon)
 
@@ -97,16 +97,14 @@ def test_the_early_icon_is_the_controller_s_for_the_same_store(name: str, store:
     controller = app_module.AppController(store, show_tray=False, notifier=QuietNotifier())
     try:
         controller.start()
-        assert controller.tray._key == key  # noqa: SLF001 - what the tray drew
+        assert controller.tray._key == key  # what the tray drew
         assert _image(controller.tray.icon.icon()) == _image(early_icon(key).icon())
     finally:
         controller.shutdown()
 
 
 @pytest.mark.parametrize("name", list(STORES))
-def test_the_controller_adopts_the_early_icon_and_never_draws_another_picture(
-    name: str, store: Store, qtbot
-) -> None:
+def test_the_controller_adopts_the_early_icon_and_never_draws_another_picture(name: str, store: Store, qtbot) -> None:
     fill, _expected = STORES[name]
     fill(store)
     key = glance_key(read_tray_glance(store.conn))
