@@ -13,6 +13,7 @@ import logging
 import os
 import signal
 import socket
+import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -138,6 +139,16 @@ def run_app(
     finally:
         if demo is not None:
             demo.close()
+
+
+def _early_icon(store: Store) -> QSystemTrayIcon | None:
+    """The tray's icon in the store's state (app/early_tray.py), or None when the store cannot be read now: the
+    controller then shows its own, and says why, as it always did."""
+    try:
+        return early_icon(glance_key(read_tray_glance(store.conn)))
+    except sqlite3.Error:
+        log.warning("cannot read the jobs for the tray icon yet", exc_info=True)
+        return None
 
 
 # What the controller imports, one module per turn of the event loop once the icon is shown, so the GUI thread
@@ -273,9 +284,10 @@ def _run(
         install_qt_message_handler()
         # The icon first, in the store's state (app/early_tray.py); the rest is built once the loop runs.
         if QSystemTrayIcon.isSystemTrayAvailable():
-            icon = early_icon(glance_key(read_tray_glance(store.conn)))
-            icon.show()
-            write_ready_marker(os.environ.get(BENCH_READY_FILE_ENV))
+            icon = _early_icon(store)
+            if icon is not None:
+                icon.show()
+                write_ready_marker(os.environ.get(BENCH_READY_FILE_ENV))
         if on_early is not None:
             on_early(icon)
         stepper.start()
@@ -287,8 +299,9 @@ def _run(
             hook.uninstall()
         stopped = controller.shutdown() if controller is not None else True
         if controller is None and icon is not None:
-            icon.hide()  # quit before the controller adopted it
-            icon.deleteLater()
+            with contextlib.suppress(RuntimeError):  # gone with a controller whose building failed
+                icon.hide()  # quit before the controller adopted it
+                icon.deleteLater()
         anchor.deleteLater()
         store.close()
         if instance is not None:

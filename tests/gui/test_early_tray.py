@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -137,4 +138,20 @@ def test_a_sigterm_before_the_controller_exists_quits_as_usual(data_dir: Path, q
     # Everything was let go: the next start is the only instance and builds its controller.
     args = argparse.Namespace(demo=False, quit_after=0.05, data_dir=str(data_dir), debug=False)
     assert app_module.run_app(args, built.append) == 0
+    assert len(built) == 1
+
+
+def test_a_store_that_cannot_be_read_for_the_icon_leaves_the_icon_to_the_controller(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, qtbot
+) -> None:
+    def locked(_conn: object) -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(QSystemTrayIcon, "isSystemTrayAvailable", staticmethod(lambda: True))
+    monkeypatch.setattr(app_module, "read_tray_glance", locked)
+    early: list[QSystemTrayIcon | None] = []
+    built: list[object] = []
+    args = argparse.Namespace(demo=False, quit_after=0.05, data_dir=str(data_dir), debug=False)
+    assert app_module.run_app(args, built.append, early.append) == 0
+    assert early == [None]  # no early icon: the controller made and showed its own
     assert len(built) == 1
