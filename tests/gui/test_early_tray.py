@@ -155,3 +155,31 @@ def test_a_store_that_cannot_be_read_for_the_icon_leaves_the_icon_to_the_control
     assert app_module.run_app(args, built.append, early.append) == 0
     assert early == [None]  # no early icon: the controller made and showed its own
     assert len(built) == 1
+
+
+def test_a_click_on_the_early_icon_before_the_controller_does_nothing(qtbot) -> None:
+    icon = early_icon(TrayIconKey(TrayLook.RUNNING, 2, None))
+    assert icon.contextMenu() is None  # no menu until the controller fills it
+    icon.activated.emit(QSystemTrayIcon.ActivationReason.Trigger)  # nothing is connected yet: nothing happens
+    icon.activated.emit(QSystemTrayIcon.ActivationReason.Context)
+    assert icon.toolTip() == "JobTray"
+
+
+def test_a_controller_that_cannot_be_built_ends_the_start_with_its_error(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, qtbot
+) -> None:
+    import desktop_app.app.controller as controller_module
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("a bug in a part")
+
+    monkeypatch.setattr(controller_module, "AppController", broken)
+    args = argparse.Namespace(demo=False, quit_after=None, data_dir=str(data_dir), debug=False)
+    with pytest.raises(RuntimeError, match="a bug in a part"):
+        app_module.run_app(args)
+    # Everything was let go: the next start is the only instance.
+    monkeypatch.undo()
+    built: list[object] = []
+    args = argparse.Namespace(demo=False, quit_after=0.05, data_dir=str(data_dir), debug=False)
+    assert app_module.run_app(args, built.append) == 0
+    assert len(built) == 1
