@@ -35,6 +35,7 @@ from desktop_app.ui.icons import TrayIconKey, TrayLook, tray_icon
 if TYPE_CHECKING:
     from desktop_app.app.controller import TRAY_UPDATE_MS, AppController
     from desktop_app.app.demo import DemoEnvironment
+    from desktop_app.core.handoff import WatchRequest
     from desktop_app.ui.notifier import Notifier
 
 # Re-exported: tests, bench/ and docs/screenshots reach these through desktop_app.app.run. Imported when first
@@ -230,9 +231,6 @@ def _run(
         # rather than being killed halfway; autostart brings it back at the next login.
         app.commitDataRequest.connect(lambda _manager: QTimer.singleShot(0, app.quit))
         app.aboutToQuit.connect(controller.shutdown)  # in the event loop's last turn; the finally below is a no-op
-        if instance is not None:
-            instance.activation_requested.connect(controller.show_window)
-            instance.set_watch_handler(controller.accept_handoff)
         quit_after = getattr(args, "quit_after", None)
         if quit_after is not None:
             QTimer.singleShot(max(0, int(quit_after * 1000)), controller, app.quit)
@@ -272,6 +270,29 @@ def _run(
             app.exit(1)
 
     stepper.timeout.connect(step)
+
+    def built_now() -> AppController | None:
+        """The controller, built at once if it is not yet: a hand-off or another start's "show yourself" arrived
+        while the icon was up and the rest still being built; it is answered, never refused or lost."""
+        if controller is None and not failed:
+            pending.clear()  # the rest is imported with the controller
+            step()
+        return controller
+
+    def activate() -> None:
+        built = built_now()
+        if built is not None:
+            built.show_window()
+
+    def hand_off(request: WatchRequest) -> tuple[bool | None, str | None]:
+        built = built_now()
+        if built is None:
+            return None, "JobTray could not start"  # a line for the command line, as reply_for's
+        return built.accept_handoff(request)
+
+    if instance is not None:
+        instance.activation_requested.connect(activate)
+        instance.set_watch_handler(hand_off)
 
     try:
         # First: a quit signal from here on quits as any quit does (before, the default action killed the process).

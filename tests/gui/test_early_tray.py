@@ -7,20 +7,25 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtGui import QIcon, QImage
 from PySide6.QtWidgets import QSystemTrayIcon
 
 import desktop_app.app.run as app_module
+from desktop_app.app.controller import AppController
 from desktop_app.app.early_tray import early_icon, glance_key
+from desktop_app.core.handoff import ACTIVATE, Reply, WatchRequest, encode_watch, parse_reply
 from desktop_app.core.model import Account, JobState, KeySource, Status
 from desktop_app.core.problems import ProblemKind
 from desktop_app.store.database import Store
 from desktop_app.store.tray_glance import read_tray_glance
+from desktop_app.system.handoff import instance_key
 from desktop_app.ui.icons import TrayIconKey, TrayLook, tray_icon
 from tests.support.notifier import QuietNotifier
 
@@ -183,3 +188,43 @@ def test_a_controller_that_cannot_be_built_ends_the_start_with_its_error(
     args = argparse.Namespace(demo=False, quit_after=0.05, data_dir=str(data_dir), debug=False)
     assert app_module.run_app(args, built.append) == 0
     assert len(built) == 1
+
+
+def test_a_hand_off_and_a_show_yourself_waiting_before_the_controller_are_answered(
+    data_dir: Path, short_runtime_dir: Path, qtbot
+) -> None:
+    """Both wait on the single-instance socket when the event loop starts: the controller is built at once for
+    them (before, the handler was set before the loop ran; a refusal or a lost activation would be a regression)."""
+    with Store(data_dir) as store:
+        store.accounts.add(Account("acme", "pdfco", KeySource.ENV, key_env="UNSET_EARLY_KEY"))
+    key = instance_key(data_dir)
+    clients: list[socket.socket] = []
+    replies: list[bytes] = []
+    built: list[AppController] = []
+
+    def early(_icon: QSystemTrayIcon | None) -> None:
+        show = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        show.connect(key)
+        show.sendall(ACTIVATE)
+        watch = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        watch.connect(key)
+        watch.sendall(encode_watch(WatchRequest("acme", "job-handed", "early")))
+        clients.extend((show, watch))
+
+    def ready(controller: AppController) -> None:
+        built.append(controller)
+        QTimer.singleShot(0, QCoreApplication.quit)
+
+    args = argparse.Namespace(demo=False, quit_after=None, data_dir=str(data_dir), debug=False)
+    try:
+        assert app_module.run_app(args, ready, early) == 0
+        clients[1].settimeout(5)
+        replies.append(clients[1].recv(4096))
+    finally:
+        for client in clients:
+            client.close()
+    assert len(built) == 1
+    assert parse_reply(replies[0]) == Reply(True, created=True)
+    assert built[0].windows.is_built  # "show yourself" reached the controller
+    with Store(data_dir) as store:
+        assert [job.label for job in store.jobs.find("job-handed")] == ["early"]
