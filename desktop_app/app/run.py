@@ -227,9 +227,6 @@ def _run(
         unused_definitions = learn_definitions(folder)  # providers defined in the folder, before anything asks
         controller = AppController(store, tray_icon=icon)
         controller.quit_requested.connect(app.quit)
-        # A logout: the session ends, JobTray quits within its budget (downloads left to resume, commands ended)
-        # rather than being killed halfway; autostart brings it back at the next login.
-        app.commitDataRequest.connect(lambda _manager: QTimer.singleShot(0, app.quit))
         app.aboutToQuit.connect(controller.shutdown)  # in the event loop's last turn; the finally below is a no-op
         quit_after = getattr(args, "quit_after", None)
         if quit_after is not None:
@@ -297,6 +294,9 @@ def _run(
     try:
         # First: a quit signal from here on quits as any quit does (before, the default action killed the process).
         restore_signals = _install_signal_handlers(lambda: QTimer.singleShot(0, app.quit), anchor)
+        # A logout: the session ends, JobTray quits within its budget (downloads left to resume, commands ended)
+        # rather than being killed halfway; autostart brings it back at the next login.
+        app.commitDataRequest.connect(lambda _manager: QTimer.singleShot(0, app.quit))
         if demo is not None:
             count = demo.seed(store)
             log.info("demo: %d jobs on %d simulated accounts in %s", count, len(demo.running), folder)
