@@ -1,6 +1,7 @@
 """The tray app's process: the QApplication, one instance per data folder, a clean quit within the quit budget on
-SIGINT, SIGTERM, SIGHUP, a logout and --quit-after, uncaught exceptions told to the user, and an `AppController`
-(desktop_app/app/controller.py) that builds the parts that do the work. `python -m desktop_app` reaches `run_app`
+SIGINT, SIGTERM, SIGHUP, a logout and --quit-after, uncaught exceptions told to the user, the tray icon shown first
+in the store's state (app/early_tray.py), and then an `AppController` (desktop_app/app/controller.py) that adopts it
+and builds the parts that do the work. `python -m desktop_app` reaches `run_app`
 through cli.py.
 """
 
