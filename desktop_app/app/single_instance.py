@@ -35,7 +35,7 @@ from desktop_app.core.handoff import (
     encode_reply,
     parse_request,
 )
-from desktop_app.system.handoff import instance_key
+from desktop_app.system.handoff import instance_key, unix_address
 
 __all__ = ["SingleInstance", "WatchHandler", "instance_key", "reply_for", "unix_sockets"]
 
@@ -146,7 +146,8 @@ class SingleInstance(QObject):
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
                 sock.settimeout(CONNECT_TIMEOUT_S)
                 # Nobody here: FileNotFoundError. A socket file from a crashed instance: ConnectionRefusedError.
-                sock.connect(self._path)
+                with unix_address(self._path) as address:
+                    sock.connect(address)
                 sock.sendall(MESSAGE)
         except OSError as exc:
             log.debug("no running instance at %s: %s", self._path, exc)
@@ -175,14 +176,15 @@ class SingleInstance(QObject):
         return True
 
     def _bind(self, server: socket.socket) -> None:
-        try:
-            server.bind(self._path)
-        except OSError as exc:
-            if exc.errno != errno.EADDRINUSE or not stat.S_ISSOCK(os.lstat(self._path).st_mode):
-                raise
-            # A socket left by a crash: we hold the lock and nobody answered on it, so it is ours to remove.
-            os.unlink(self._path)
-            server.bind(self._path)
+        with unix_address(self._path) as address:  # a path too long for bind() is reached through its folder
+            try:
+                server.bind(address)
+            except OSError as exc:
+                if exc.errno != errno.EADDRINUSE or not stat.S_ISSOCK(os.lstat(self._path).st_mode):
+                    raise
+                # A socket left by a crash: we hold the lock and nobody answered on it, so it is ours to remove.
+                os.unlink(self._path)
+                server.bind(address)
         # Only this user may connect (QLocalServer's UserAccessOption); the runtime folder is private already.
         os.chmod(self._path, 0o600)
 

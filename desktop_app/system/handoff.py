@@ -9,6 +9,7 @@ which the tray reads within a second (its data_version poll).
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import hashlib
 import logging
@@ -16,6 +17,7 @@ import os
 import socket
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from desktop_app.core.handoff import MAX_LINE_BYTES, HandOffError, Reply, WatchRequest, encode_watch, parse_reply
@@ -24,6 +26,7 @@ log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_S = 0.5
 REPLY_TIMEOUT_S = 2.0
+SUN_PATH_MAX = 107  # bytes of a Unix socket's address without its NUL (Linux's sun_path)
 
 
 def instance_key(data_folder: Path) -> str:
@@ -55,6 +58,23 @@ def instance_key(data_folder: Path) -> str:
     return name
 
 
+@contextlib.contextmanager
+def unix_address(path: str) -> Iterator[str]:
+    """`path` as bind() and connect() take it. A path longer than a socket address holds (a long XDG_RUNTIME_DIR)
+    made them fail: the tray then ran with its single-instance check off and hand-offs never reached it. Such a
+    path is reached through its folder's descriptor instead (`/proc/self/fd/N/name`, Linux), valid inside the
+    `with`. A folder that cannot be opened raises OSError, as bind() or connect() would."""
+    folder, name = os.path.split(path)
+    if len(os.fsencode(path)) <= SUN_PATH_MAX or not folder or not os.path.isdir("/proc/self/fd"):
+        yield path
+        return
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        yield f"/proc/self/fd/{fd}/{name}"
+    finally:
+        os.close(fd)
+
+
 def hand_over(key: str, request: WatchRequest, timeout: float = REPLY_TIMEOUT_S) -> Reply | None:
     """Give `request` to the tray listening at `key`; its reply, or None when no tray took it (none runs, this
     system's sockets are not plain paths, or it did not answer in time): then the caller writes the store."""
@@ -68,7 +88,8 @@ def hand_over(key: str, request: WatchRequest, timeout: float = REPLY_TIMEOUT_S)
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
             sock.settimeout(CONNECT_TIMEOUT_S)
-            sock.connect(key)  # a socket left by a crash refuses: ConnectionRefusedError
+            with unix_address(key) as address:
+                sock.connect(address)  # a socket left by a crash refuses: ConnectionRefusedError
             sock.settimeout(max(0.05, deadline - time.monotonic()))
             sock.sendall(line)
             received = b""

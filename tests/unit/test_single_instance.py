@@ -172,3 +172,34 @@ def test_the_tray_s_single_instance_does_not_load_qtnetwork(key: str) -> None:
         cwd=Path(__file__).parents[2],
     )
     assert result.stdout.splitlines() == ["primary: True QtNetwork: False"], result.stderr[-2000:]
+
+
+def test_a_long_runtime_folder_still_keeps_one_instance_and_takes_hand_offs(tmp_path: Path, qtbot: QtBot) -> None:
+    """A socket path longer than sun_path's 107 bytes (a long XDG_RUNTIME_DIR) used to make bind() and connect()
+    fail: every start became "primary" with the check off (two trays), and `jobtray add` never reached the tray."""
+    import threading
+
+    from desktop_app.core.handoff import Reply, WatchRequest
+    from desktop_app.system.handoff import hand_over
+
+    folder = tmp_path / ("r" * 100)
+    folder.mkdir()
+    key = str(folder / "jobtray-test-0123456789abcdef")
+    assert len(key.encode()) > 107
+    first = SingleInstance(key)
+    second = SingleInstance(key)
+    try:
+        assert first.try_become_primary()
+        first.set_watch_handler(lambda request: (True, None))
+        with qtbot.waitSignal(first.activation_requested):
+            assert not second.try_become_primary()
+        replies: list[Reply | None] = []
+        thread = threading.Thread(target=lambda: replies.append(hand_over(key, WatchRequest("a", "J1"))), daemon=True)
+        thread.start()
+        qtbot.waitUntil(lambda: not thread.is_alive())
+        assert replies and replies[0] is not None and replies[0].created is True
+    finally:
+        for instance in (first, second):
+            instance.close()
+            instance.deleteLater()
+    assert not os.path.exists(key)  # closed: its socket removed, long path or not
