@@ -20,6 +20,7 @@ import logging
 import os
 import socket
 import stat
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,7 +103,8 @@ class SingleInstance(QObject):
         self._watch_handler: WatchHandler | None = None
 
     def try_become_primary(self) -> bool:
-        """True: this is the first instance and now listens. False: another one runs and was asked to show."""
+        """True: this is the first instance and now listens. False: another one runs and was asked to show (or was
+        too busy to hear it: never a second tray beside it)."""
         if self._server is not None:
             return True
         lock = QLockFile(self._path + ".lock")
@@ -142,18 +144,30 @@ class SingleInstance(QObject):
     # ---- internals -----------------------------------------------------------------------------------------
 
     def _activate_running(self) -> bool:
-        try:
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-                sock.settimeout(CONNECT_TIMEOUT_S)
-                # Nobody here: FileNotFoundError. A socket file from a crashed instance: ConnectionRefusedError.
-                with unix_address(self._path) as address:
-                    sock.connect(address)
-                sock.sendall(MESSAGE)
-        except OSError as exc:
-            log.debug("no running instance at %s: %s", self._path, exc)
-            return False
-        log.info("JobTray already runs for this data folder; asked it to show its window")
-        return True
+        deadline = time.monotonic() + CONNECT_TIMEOUT_S
+        while True:
+            try:
+                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+                    sock.settimeout(CONNECT_TIMEOUT_S)
+                    # Nobody here: FileNotFoundError. A socket file from a crashed instance: ConnectionRefusedError.
+                    with unix_address(self._path) as address:
+                        sock.connect(address)
+                    sock.sendall(MESSAGE)
+            except (BlockingIOError, TimeoutError) as exc:
+                # Its backlog is full: an instance runs and has not accepted yet (busy starting, a burst of
+                # hand-offs). Never a crash's socket: taking it over would leave two trays, the first unreachable.
+                if time.monotonic() < deadline:
+                    time.sleep(0.05)
+                    continue
+                log.warning(
+                    "JobTray runs for this data folder but is too busy to answer (%s); not starting another", exc
+                )
+                return True
+            except OSError as exc:
+                log.debug("no running instance at %s: %s", self._path, exc)
+                return False
+            log.info("JobTray already runs for this data folder; asked it to show its window")
+            return True
 
     def _listen(self) -> bool:
         server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

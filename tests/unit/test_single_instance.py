@@ -203,3 +203,34 @@ def test_a_long_runtime_folder_still_keeps_one_instance_and_takes_hand_offs(tmp_
             instance.close()
             instance.deleteLater()
     assert not os.path.exists(key)  # closed: its socket removed, long path or not
+
+
+def test_a_running_instance_too_busy_to_accept_keeps_its_socket(key: str, qtbot: QtBot) -> None:
+    """A first instance whose GUI thread has not accepted yet (its backlog full: a burst of `jobtray add` during
+    its start) is alive: a second start must not take it for a crash's socket, remove it and run a second tray
+    that the first one's socket no longer reaches."""
+    busy = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    busy.bind(key)
+    busy.listen(0)
+    waiting: list[socket.socket] = []
+    try:
+        while True:  # fill its backlog: connections it has not accepted
+            client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            client.setblocking(False)
+            waiting.append(client)
+            try:
+                client.connect(key)
+            except BlockingIOError:
+                break
+        inode = os.stat(key).st_ino
+        second = SingleInstance(key)
+        try:
+            assert not second.try_become_primary()
+        finally:
+            second.close()
+            second.deleteLater()
+        assert os.stat(key).st_ino == inode  # still the first one's socket
+    finally:
+        for client in waiting:
+            client.close()
+        busy.close()
