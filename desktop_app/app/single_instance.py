@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QDir, QLockFile, QObject, QSocketNotifier, Signal
+from PySide6.QtCore import QDir, QLockFile, QObject, QSocketNotifier, QTimer, Signal
 
 from desktop_app.core.handoff import (
     ACTIVATE,
@@ -80,6 +80,7 @@ def reply_for(request: WatchRequest, handler: WatchHandler | None) -> bytes:
 class _Client:
     sock: socket.socket
     notifier: QSocketNotifier
+    deadline: QTimer
     data: bytes = field(default=b"")
 
 
@@ -91,6 +92,11 @@ class SingleInstance(QObject):
     """
 
     activation_requested = Signal()
+
+    # A connection that has not sent its line by then is closed: a silent or trickling one held a descriptor and a
+    # notifier for the process's life (enough of them: accept() failing with EMFILE on every turn). The CLI's own
+    # deadline for a whole hand-off is 2 s (system/handoff.py).
+    client_deadline_ms = 5000
 
     def __init__(self, key: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -216,7 +222,11 @@ class SingleInstance(QObject):
             fd = sock.fileno()
             notifier = QSocketNotifier(fd, QSocketNotifier.Type.Read, self)
             notifier.activated.connect(lambda *_args, fd=fd: self._read(fd))
-            self._clients[fd] = _Client(sock, notifier)
+            deadline = QTimer(self)
+            deadline.setSingleShot(True)
+            deadline.timeout.connect(lambda fd=fd: self._give_up(fd))
+            deadline.start(self.client_deadline_ms)
+            self._clients[fd] = _Client(sock, notifier, deadline)
             self._read(fd)  # what it wrote may be here already
 
     def _read(self, fd: int) -> None:
@@ -257,10 +267,17 @@ class SingleInstance(QObject):
                 log.debug("could not answer a hand-off: %s", exc)
             self._drop(fd)
 
+    def _give_up(self, fd: int) -> None:
+        if fd in self._clients:
+            log.debug("closed a single-instance connection that sent no request in time")
+            self._drop(fd)
+
     def _drop(self, fd: int) -> None:
         client = self._clients.pop(fd, None)
         if client is None:
             return
+        client.deadline.stop()
+        client.deadline.deleteLater()
         client.notifier.setEnabled(False)  # before its descriptor closes
         client.notifier.deleteLater()
         client.sock.close()

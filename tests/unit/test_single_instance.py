@@ -234,3 +234,29 @@ def test_a_running_instance_too_busy_to_accept_keeps_its_socket(key: str, qtbot:
         for client in waiting:
             client.close()
         busy.close()
+
+
+def test_a_client_that_never_finishes_its_line_is_let_go(
+    key: str, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A connection that sends nothing, or half a line, held a descriptor and a notifier for the process's life;
+    enough of them and accept() fails with EMFILE on every turn of the loop. It is closed after its deadline."""
+    monkeypatch.setattr(SingleInstance, "client_deadline_ms", 50, raising=False)
+    first = SingleInstance(key)
+    silent = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    trickling = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        assert first.try_become_primary()
+        silent.connect(key)
+        trickling.connect(key)
+        trickling.sendall(b"watch {")
+        qtbot.waitUntil(lambda: len(first._clients) == 2)
+        qtbot.waitUntil(lambda: not first._clients)  # both let go: nothing of theirs is kept
+        for client in (silent, trickling):
+            client.settimeout(5)
+            assert client.recv(16) == b""  # closed by the tray
+    finally:
+        silent.close()
+        trickling.close()
+        first.close()
+        first.deleteLater()
