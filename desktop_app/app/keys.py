@@ -189,6 +189,8 @@ class TrayKeys(QObject):
                 loop.exec()
         finally:
             self.calls.replied.disconnect(got)
+        if not replies:  # the app quit meanwhile: its quit ends every event loop, this one included
+            raise SecretStoreError("JobTray is quitting; the keyring call was not finished")
         reply = replies[0]
         if reply.error is not None:
             if isinstance(reply.error, JobTrayError):

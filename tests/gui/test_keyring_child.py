@@ -213,3 +213,40 @@ def test_a_tray_polls_with_its_key_from_the_keyring_without_loading_keyring(data
         server.stop()
     assert result.stdout.splitlines() == ["ended: True keyring: False QtNetwork: False"], result.stderr[-2000:]
     assert os.environ["PYTHON_KEYRING_BACKEND"].startswith("keyrings.alt")  # the test's keyring, not the user's
+
+
+def test_a_quit_while_the_account_dialog_waits_on_an_unlock_prompt_is_a_keyring_error(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app's quit ends every event loop, the dialog's wait included: the wait came back with no reply and
+    raised IndexError (a traceback, "JobTray hit an unexpected error" while quitting) instead of a keyring error."""
+    from PySide6.QtCore import QCoreApplication, QTimer
+
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "tests.support.child_keyrings.NeverAnswers")
+    child = KeyringChild()
+    keys = TrayKeys(secrets=child)
+    outcome: list[BaseException] = []
+
+    def save() -> None:
+        try:
+            keys.store("acme", Secret("k-typed-in-the-dialog"))
+        except BaseException as exc:  # what the dialog's save would see
+            outcome.append(exc)
+
+    def quit_once_the_child_waits() -> None:
+        if child.running_pid is not None:
+            watch.stop()
+            QCoreApplication.quit()  # the tray's Quit, a signal or a logout
+
+    watch = QTimer()
+    watch.timeout.connect(quit_once_the_child_waits)
+    try:
+        QTimer.singleShot(0, save)
+        watch.start(10)
+        QCoreApplication.exec()
+        assert len(outcome) == 1
+        assert isinstance(outcome[0], SecretStoreError), repr(outcome[0])
+    finally:
+        watch.stop()
+        keys.close(5.0)  # the child in its prompt ends with the quit
+        keys.deleteLater()
