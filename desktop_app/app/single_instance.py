@@ -149,7 +149,18 @@ class SingleInstance(QObject):
 
     # ---- internals -----------------------------------------------------------------------------------------
 
+    def _foreign(self) -> bool:
+        """Whether another user made the file at our path: without XDG_RUNTIME_DIR it is in the shared temp folder
+        under a predictable name. Such a socket is never asked to show (its owner would end our start) nor removed."""
+        try:
+            return hasattr(os, "getuid") and os.lstat(self._path).st_uid != os.getuid()
+        except OSError:
+            return False
+
     def _activate_running(self) -> bool:
+        if self._foreign():
+            log.warning("%s belongs to another user; not asking it to show", self._path)
+            return False
         deadline = time.monotonic() + CONNECT_TIMEOUT_S
         while True:
             try:
@@ -200,7 +211,7 @@ class SingleInstance(QObject):
             try:
                 server.bind(address)
             except OSError as exc:
-                if exc.errno != errno.EADDRINUSE or not stat.S_ISSOCK(os.lstat(self._path).st_mode):
+                if exc.errno != errno.EADDRINUSE or not stat.S_ISSOCK(os.lstat(self._path).st_mode) or self._foreign():
                     raise
                 # A socket left by a crash: we hold the lock and nobody answered on it, so it is ours to remove.
                 os.unlink(self._path)

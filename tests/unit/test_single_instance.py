@@ -260,3 +260,26 @@ def test_a_client_that_never_finishes_its_line_is_let_go(
         trickling.close()
         first.close()
         first.deleteLater()
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to make another user's file")
+def test_another_user_s_socket_at_our_path_is_neither_asked_nor_removed(key: str, qtbot: QtBot) -> None:
+    """Without XDG_RUNTIME_DIR the socket's name is in the shared temp folder, and predictable: another user's
+    socket squatting it was asked to "show", and the start ended there (JobTray never ran for this user)."""
+    squatter = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    squatter.bind(key)
+    squatter.listen(4)
+    squatter.setblocking(False)
+    os.chmod(key, 0o777)  # noqa: S103 - the squatter lets anyone in
+    os.chown(key, 65534, 65534)  # nobody's
+    inode = os.stat(key).st_ino
+    ours = SingleInstance(key)
+    try:
+        assert ours.try_become_primary()  # runs, its single-instance check off
+        with pytest.raises(BlockingIOError):
+            squatter.accept()  # never connected to
+        assert os.stat(key).st_ino == inode  # not removed
+    finally:
+        ours.close()
+        ours.deleteLater()
+        squatter.close()
