@@ -48,6 +48,8 @@ REPLY_TIMEOUT_S = 1.0
 LOCK_TIMEOUT_MS = 3000
 MAX_MESSAGE_BYTES = MAX_LINE_BYTES
 BACKLOG = 16
+ACCEPT_RETRY_MS = 1000
+_OUT_OF_RESOURCES = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
 
 # Takes a job handed over by `jobtray add`/`open`; returns (created, None) or (None, the refusal shown to the CLI).
 WatchHandler = Callable[[WatchRequest], tuple[bool | None, str | None]]
@@ -228,6 +230,11 @@ class SingleInstance(QObject):
                 return
             except OSError as exc:
                 log.warning("the single-instance socket failed to accept a connection: %s", exc)
+                if exc.errno in _OUT_OF_RESOURCES and self._server_notifier is not None:
+                    # The connection stays queued and the socket readable: the notifier would fire on every turn
+                    # of the loop (the GUI thread at 100 % CPU). Try again once something may have been freed.
+                    self._server_notifier.setEnabled(False)
+                    QTimer.singleShot(ACCEPT_RETRY_MS, self, self._resume_accepting)
                 return
             sock.setblocking(False)
             fd = sock.fileno()
@@ -239,6 +246,10 @@ class SingleInstance(QObject):
             deadline.start(self.client_deadline_ms)
             self._clients[fd] = _Client(sock, notifier, deadline)
             self._read(fd)  # what it wrote may be here already
+
+    def _resume_accepting(self) -> None:
+        if self._server_notifier is not None:
+            self._server_notifier.setEnabled(True)
 
     def _read(self, fd: int) -> None:
         client = self._clients.get(fd)

@@ -283,3 +283,63 @@ def test_another_user_s_socket_at_our_path_is_neither_asked_nor_removed(key: str
         ours.close()
         ours.deleteLater()
         squatter.close()
+
+
+_OUT_OF_DESCRIPTORS = """
+import os, resource, socket, sys
+from PySide6.QtCore import QCoreApplication, QTimer
+app = QCoreApplication([])
+from desktop_app.app.single_instance import SingleInstance
+instance = SingleInstance(sys.argv[1])
+assert instance.try_become_primary()
+calls = [0]
+accept = socket.socket.accept
+def counting(self):
+    calls[0] += 1
+    return accept(self)
+socket.socket.accept = counting
+resource.setrlimit(resource.RLIMIT_NOFILE, (64, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+held = []
+try:
+    while True:
+        held.append(os.open(os.devnull, os.O_RDONLY))
+except OSError:
+    pass
+print("ready", flush=True)
+sys.stdin.readline()  # the test has connected
+QTimer.singleShot(300, app.quit)
+app.exec()
+print(calls[0], flush=True)
+"""
+
+
+def test_out_of_descriptors_the_socket_does_not_spin_the_gui_thread(key: str) -> None:
+    """accept() failing with EMFILE leaves the connection queued and the socket readable: the notifier fired on
+    every turn of the loop, the GUI thread at 100 % CPU (and a warning each time) until a descriptor was freed."""
+    with (
+        subprocess.Popen(
+            [sys.executable, "-c", _OUT_OF_DESCRIPTORS, key],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        ) as child,
+        socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client,
+    ):
+        _talk_to_a_tray_out_of_descriptors(child, client, key)
+
+
+def _talk_to_a_tray_out_of_descriptors(child: subprocess.Popen[str], client: socket.socket, key: str) -> None:
+    try:
+        assert child.stdout is not None and child.stdin is not None
+        assert child.stdout.readline().strip() == "ready"
+        client.connect(key)
+        child.stdin.write("go\n")
+        child.stdin.flush()
+        attempts = int(child.stdout.readline())
+        assert child.wait(30) == 0
+        assert 1 <= attempts <= 3, attempts  # tried, then paused: not once per loop turn
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
