@@ -208,7 +208,13 @@ def _run(
 
     # A short busy timeout: the GUI thread must not freeze while another program holds the database; results
     # wait in memory (engine.recorder) and are written when it is free.
-    store = Store(folder, busy_timeout_ms=TRAY_BUSY_TIMEOUT_MS)
+    try:
+        store = Store(folder, busy_timeout_ms=TRAY_BUSY_TIMEOUT_MS)
+    except BaseException:
+        if instance is not None:  # the next start must not find this one's socket listening
+            instance.close()
+            instance.deleteLater()
+        raise
     controller: AppController | None = None
     icon: QSystemTrayIcon | None = None
     anchor = QObject()  # what lives from the icon to the quit: the signals' notifier, the build's timer

@@ -230,3 +230,19 @@ def test_a_hand_off_and_a_show_yourself_waiting_before_the_controller_are_answer
     assert built[0].windows.is_built  # "show yourself" reached the controller
     with Store(data_dir) as store:
         assert [job.label for job in store.jobs.find("job-handed")] == ["early"]
+
+
+def test_a_store_that_cannot_be_opened_lets_the_single_instance_go(
+    data_dir: Path, short_runtime_dir: Path, qtbot
+) -> None:
+    """The store opens after this start became the single instance: its error ended the start with the socket
+    still listening (the next start in this process was told "already running" and never built anything)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    folder = data_dir / "not-a-folder"
+    folder.write_text("a file where the data folder should be")
+    args = argparse.Namespace(demo=False, quit_after=None, data_dir=str(folder), debug=False)
+    from desktop_app.store.db import StoreError
+
+    with pytest.raises(StoreError, match="cannot create the data folder"):
+        app_module.run_app(args)
+    assert not os.path.exists(instance_key(folder))  # its socket closed and removed
