@@ -233,7 +233,7 @@ def test_a_hand_off_and_a_show_yourself_waiting_before_the_controller_are_answer
 
 
 def test_a_store_that_cannot_be_opened_lets_the_single_instance_go(
-    data_dir: Path, short_runtime_dir: Path, qtbot
+    data_dir: Path, short_runtime_dir: Path, qtbot: object
 ) -> None:
     """The store opens after this start became the single instance: its error ended the start with the socket
     still listening (the next start in this process was told "already running" and never built anything)."""
