@@ -209,6 +209,10 @@ class SingleInstance(QObject):
         return True
 
     def _bind(self, server: socket.socket) -> None:
+        # The file bind() makes takes the socket's mode (Linux): only this user's from its first moment, whatever the
+        # umask; the chmod below is for systems that ignore it.
+        with contextlib.suppress(OSError):
+            os.fchmod(server.fileno(), 0o600)
         with unix_address(self._path) as address:  # a path too long for bind() is reached through its folder
             try:
                 server.bind(address)

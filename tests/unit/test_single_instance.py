@@ -343,3 +343,30 @@ def _talk_to_a_tray_out_of_descriptors(child: subprocess.Popen[str], client: soc
         if child.poll() is None:
             child.kill()
             child.wait()
+
+
+def test_the_socket_is_only_this_users_from_the_moment_it_exists(
+    key: str, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The mode was set after bind(): with a loose umask in a shared folder, another user could connect in between.
+    The mode the file has when the later chmod runs is the one it was born with."""
+    import desktop_app.app.single_instance as module
+
+    born: list[int] = []
+    real_chmod = os.chmod
+
+    def chmod(path: str | os.PathLike[str], mode: int) -> None:
+        born.append(os.stat(path).st_mode & 0o777)
+        real_chmod(path, mode)
+
+    monkeypatch.setattr(module.os, "chmod", chmod)
+    old_umask = os.umask(0)
+    try:
+        first = SingleInstance(key)
+        assert first.try_become_primary()
+    finally:
+        os.umask(old_umask)
+    try:
+        assert born == [0o600]
+    finally:
+        first.close()
