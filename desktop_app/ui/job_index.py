@@ -99,24 +99,27 @@ class JobIndex:
     def _hold(self, jobs: Iterable[Job]) -> None:
         """Hold jobs already counted (no ledger entry: it is read later, with them in it)."""
         for job in jobs:
-            if job.archived:
-                continue
-            self._jobs[job.id] = job
-            if job.state in _BAD:
-                self._bad[job.id] = job
-            elif not job.state.is_terminal:
-                self._open[job.id] = job
-            else:
-                self._done[job.id] = job.updated_at.timestamp()
+            if not job.archived:
+                self._place(job, push=False)
+
+    def _place(self, job: Job, push: bool) -> None:
+        """Hold a job that is not archived, under what the tray shows of it."""
+        self._jobs[job.id] = job
+        if job.state in _BAD:
+            self._bad[job.id] = job
+        elif not job.state.is_terminal:
+            self._open[job.id] = job
+        else:
+            stamp = job.updated_at.timestamp()
+            self._done[job.id] = stamp
+            if push:
+                heapq.heappush(self._recent, (-stamp, job.id))
 
     def _kind_without_ledger(self, row_id: int) -> int | None:
         """A row's kind while the ledger is unread: known for a held job or a row past those counted, else None."""
-        if row_id in self._open:
-            return _OPEN
-        if row_id in self._bad:
-            return _FAILED
-        if row_id in self._done:
-            return _DONE
+        held = self._jobs.get(row_id)
+        if held is not None:
+            return _kind(held.state)
         if row_id < len(self._ledger) and self._ledger[row_id] != _NONE:
             return self._ledger[row_id]  # noted since the start (a job released, or added and ended)
         return _NONE if row_id > self._highest else None
@@ -129,16 +132,7 @@ class JobIndex:
                 self._note(job.id, _NONE)
                 continue
             self._note(job.id, _kind(job.state))
-            self._jobs[job.id] = job
-            if job.state in _BAD:
-                self._bad[job.id] = job
-            elif not job.state.is_terminal:
-                self._open[job.id] = job
-            else:
-                stamp = job.updated_at.timestamp()
-                self._done[job.id] = stamp
-                if push:
-                    heapq.heappush(self._recent, (-stamp, job.id))
+            self._place(job, push)
         if len(self._recent) > 2 * len(self._done) + 64:  # stale entries: rebuilt now and then, never unbounded
             self._recent = [(-stamp, row_id) for row_id, stamp in self._done.items()]
             heapq.heapify(self._recent)
@@ -162,19 +156,19 @@ class JobIndex:
                 self._fill(states)  # every row as the store has it now (the change in it: counted once)
             return
         if kind != _NONE:
-            if row_id >= len(self._ledger):
-                self._ledger.extend(bytes(row_id + 1 - len(self._ledger) + 1024))
-            self._ledger[row_id] = kind  # counted already: _note moves it from this kind to its new one
+            self._set_kind(row_id, kind)  # counted already: _note moves it from this kind to its new one
 
     def _note(self, row_id: int, kind: int) -> None:
-        ledger = self._ledger
-        if row_id >= len(ledger):
-            if kind == _NONE:
-                return
-            ledger.extend(bytes(row_id + 1 - len(ledger) + 1024))  # room for the next jobs added
-        self._counts[ledger[row_id]] -= 1
-        self._counts[kind] += 1
-        ledger[row_id] = kind
+        old = self._ledger[row_id] if row_id < len(self._ledger) else _NONE
+        if old != kind:
+            self._counts[old] -= 1
+            self._counts[kind] += 1
+            self._set_kind(row_id, kind)
+
+    def _set_kind(self, row_id: int, kind: int) -> None:
+        if row_id >= len(self._ledger):
+            self._ledger.extend(bytes(row_id + 1 - len(self._ledger) + 1024))  # room for the next jobs added
+        self._ledger[row_id] = kind
 
     def surplus(self, keep: int) -> list[int]:
         """Held jobs the tray no longer needs (issue 19: a tray that watches for weeks must not hold every ending
@@ -197,10 +191,7 @@ class JobIndex:
             job = self._jobs.get(row_id)
             if job is None:
                 continue
-            kind = _kind(job.state)
-            if row_id >= len(self._ledger):
-                self._ledger.extend(bytes(row_id + 1 - len(self._ledger) + 1024))
-            self._ledger[row_id] = kind
+            self._set_kind(row_id, _kind(job.state))
             self._drop(row_id)
 
     def _drop(self, row_id: int) -> None:
