@@ -70,6 +70,16 @@ SORT_VALUES: dict[str, str] = {
         "NULLIF(j.message, ''), NULLIF(j.result_url, ''), ''))"
     ),
 }
+
+
+def _keyed(value: str) -> str:
+    """A job's row with its sort value (`value`, one of SORT_VALUES): a page's and a look-up's SELECT ... FROM."""
+    return (
+        f"SELECT {value} AS sort_value, j.*, a.name AS account_name, a.provider AS provider "  # noqa: S608
+        "FROM jobs j JOIN accounts a ON a.id = j.account_id"
+    )
+
+
 _TEXT_COLUMNS = (
     "j.job_id",
     "j.label",
@@ -143,11 +153,7 @@ class JobPages:
         value = SORT_VALUES[sort]
         where, params = self._range(value, descending, text=text, states=states, after=after, through=through)
         direction = "DESC" if descending else "ASC"
-        sql = (
-            f"SELECT {value} AS sort_value, j.*, a.name AS account_name, a.provider AS provider "  # noqa: S608
-            f"FROM jobs j JOIN accounts a ON a.id = j.account_id WHERE {' AND '.join(where)} "
-            f"ORDER BY sort_value {direction}, j.id {direction} LIMIT ?"
-        )
+        sql = f"{_keyed(value)} WHERE {' AND '.join(where)} ORDER BY sort_value {direction}, j.id {direction} LIMIT ?"
         params.append(limit)
         return [(row["sort_value"], _job(row)) for row in self._conn.execute(sql, params)]
 
@@ -213,10 +219,7 @@ class JobPages:
         for start in range(0, len(ids), 500):  # SQLite's limit of bound parameters
             chunk = ids[start : start + 500]
             marks = ", ".join("?" * len(chunk))
-            sql = (
-                f"SELECT {value} AS sort_value, j.*, a.name AS account_name, a.provider AS provider "  # noqa: S608
-                f"FROM jobs j JOIN accounts a ON a.id = j.account_id WHERE j.id IN ({marks}) AND {' AND '.join(where)}"
-            )
+            sql = f"{_keyed(value)} WHERE j.id IN ({marks}) AND {' AND '.join(where)}"
             found.extend((row["sort_value"], _job(row)) for row in self._conn.execute(sql, [*chunk, *params]))
         return found
 
