@@ -55,6 +55,23 @@ _OUT_OF_RESOURCES = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.
 WatchHandler = Callable[[WatchRequest], tuple[bool | None, str | None]]
 
 
+def first_under_lock(lock_path: str, activate_running: Callable[[], bool], listen: Callable[[], bool]) -> bool:
+    """ "Ask a running instance to show, else listen" under a QLockFile, so that two instances starting at the same
+    moment do not both decide they are first (both kinds of socket: this module's and `single_instance_qt`'s)."""
+    lock = QLockFile(lock_path)
+    lock.setStaleLockTime(0)  # stale only when its process is gone, however young
+    locked = lock.tryLock(LOCK_TIMEOUT_MS)
+    if not locked:
+        log.warning("single-instance lock %s is busy; checking anyway", lock.fileName())
+    try:
+        if activate_running():
+            return False
+        return listen()
+    finally:
+        if locked:
+            lock.unlock()
+
+
 def unix_sockets() -> bool:
     """Whether this Python has AF_UNIX (not on Windows: there `single_instance_qt` uses a named pipe)."""
     return hasattr(socket, "AF_UNIX")
@@ -115,18 +132,7 @@ class SingleInstance(QObject):
         too busy to hear it: never a second tray beside it)."""
         if self._server is not None:
             return True
-        lock = QLockFile(self._path + ".lock")
-        lock.setStaleLockTime(0)  # stale only when its process is gone, however young
-        locked = lock.tryLock(LOCK_TIMEOUT_MS)
-        if not locked:
-            log.warning("single-instance lock %s is busy; checking anyway", lock.fileName())
-        try:
-            if self._activate_running():
-                return False
-            return self._listen()
-        finally:
-            if locked:
-                lock.unlock()
+        return first_under_lock(self._path + ".lock", self._activate_running, self._listen)
 
     def set_watch_handler(self, handler: WatchHandler | None) -> None:
         """Who takes jobs handed over by `jobtray add` and `jobtray open` (the controller); None refuses them."""

@@ -9,10 +9,10 @@ import logging
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QDir, QLockFile, QObject, Signal, Slot
+from PySide6.QtCore import QDir, QObject, Signal, Slot
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
-from desktop_app.app.single_instance import WatchHandler, reply_for
+from desktop_app.app.single_instance import WatchHandler, first_under_lock, reply_for
 from desktop_app.core.handoff import (
     ACTIVATE,
     MAX_LINE_BYTES,
@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 
 MESSAGE = ACTIVATE
 CONNECT_TIMEOUT_MS = 1000
-LOCK_TIMEOUT_MS = 3000
 MAX_MESSAGE_BYTES = MAX_LINE_BYTES
 
 
@@ -52,18 +51,7 @@ class QtSingleInstance(QObject):
         """True: this is the first instance and now listens. False: another one runs and was asked to show."""
         if self._server is not None:
             return True
-        lock = QLockFile(self._lock_path())
-        lock.setStaleLockTime(0)  # stale only when its process is gone, however young
-        locked = lock.tryLock(LOCK_TIMEOUT_MS)
-        if not locked:
-            log.warning("single-instance lock %s is busy; checking anyway", lock.fileName())
-        try:
-            if self._activate_running():
-                return False
-            return self._listen()
-        finally:
-            if locked:
-                lock.unlock()
+        return first_under_lock(self._lock_path(), self._activate_running, self._listen)
 
     def close(self) -> None:
         """Stop listening and remove the socket (a later start becomes primary)."""
