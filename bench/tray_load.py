@@ -222,21 +222,25 @@ def sizes_run(sizes: Sequence[int], writes: int, seed_value: int, starts: int = 
             seed(folders[jobs], jobs)
         ready: dict[int, list[float]] = {jobs: [] for jobs in sizes}
         rss: dict[int, list[float]] = {jobs: [] for jobs in sizes}
-        for _ in range(starts - 1):  # the writes change the store: they come after these
-            for jobs in sizes:
-                tray = Tray(folders[jobs])
-                try:
-                    settle(tray)
-                    ready[jobs].append(tray.ready["ready_s"])
-                    rss[jobs].append(tray.rss_mb())
-                finally:
-                    tray.close()
-        for jobs in sizes:
+
+        def started(jobs: int) -> Tray:
+            """A tray started on that store and settled, its start-up and RSS noted."""
             tray = Tray(folders[jobs])
             try:
                 settle(tray)
-                ready[jobs].append(tray.ready["ready_s"])
-                rss[jobs].append(tray.rss_mb())
+            except BaseException:
+                tray.close()
+                raise
+            ready[jobs].append(tray.ready["ready_s"])
+            rss[jobs].append(tray.rss_mb())
+            return tray
+
+        for _ in range(starts - 1):  # the writes change the store: they come after these
+            for jobs in sizes:
+                started(jobs).close()
+        for jobs in sizes:
+            tray = started(jobs)
+            try:
                 row: dict[str, Any] = {
                     "jobs": jobs,
                     "starts": len(ready[jobs]),
