@@ -13,27 +13,19 @@ from __future__ import annotations
 from PySide6.QtWidgets import QSystemTrayIcon
 
 from desktop_app.store.tray_glance import TrayGlance
-from desktop_app.ui.icons import TrayIconKey, tray_icon, tray_key
+from desktop_app.ui.icons import TrayIconKey, tally_open, tray_icon, tray_key
 
 
 def glance_key(glance: TrayGlance) -> TrayIconKey:
     """The icon `ui.tray.summarize` draws for these facts: an open job of an account that cannot be checked is
     waiting, not running."""
-    open_count = progress_count = 0
-    progress_sum = 0.0
-    for account, progress in glance.open_jobs:
-        if account in glance.problem_accounts:
-            continue
-        open_count += 1
-        if progress is not None:
-            progress_sum += progress
-            progress_count += 1
+    tally = tally_open(glance.open_jobs, glance.problem_accounts)
     return tray_key(
         alarming=glance.alarming,
         problems=bool(glance.problem_accounts),
-        open_count=open_count,
-        progress_sum=progress_sum,
-        progress_count=progress_count,
+        open_count=tally.running,
+        progress_sum=tally.progress_sum,
+        progress_count=tally.progress_count,
         ended=glance.ended,
     )
 

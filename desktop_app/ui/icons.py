@@ -12,6 +12,7 @@ import atexit
 import enum
 import shutil
 import tempfile
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -55,6 +56,33 @@ class TrayIconKey:
         if self.look != TrayLook.RUNNING:
             return TrayIconKey(self.look)
         return TrayIconKey(self.look, min(self.count, 100), self.progress, self.alert)
+
+
+@dataclass(frozen=True, slots=True)
+class OpenTally:
+    """The open jobs as the icon and tooltip count them: running, or waiting (their account cannot be checked:
+    waiting for the user, not running); the running ones' progress summed where they report one."""
+
+    running: int = 0
+    waiting: int = 0
+    progress_sum: float = 0.0
+    progress_count: int = 0
+
+
+def tally_open(open_jobs: Iterable[tuple[str, float | None]], problems: Collection[str]) -> OpenTally:
+    """`open_jobs`: (account, progress) of each open job. One rule for the tray (`ui.tray.summarize`) and the icon
+    shown before it is built (`app.early_tray`)."""
+    running = waiting = progress_count = 0
+    progress_sum = 0.0
+    for account, progress in open_jobs:
+        if account in problems:
+            waiting += 1
+            continue
+        running += 1
+        if progress is not None:
+            progress_sum += progress
+            progress_count += 1
+    return OpenTally(running, waiting, progress_sum, progress_count)
 
 
 def tray_key(

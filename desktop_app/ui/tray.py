@@ -22,7 +22,7 @@ from desktop_app.core.model import TERMINAL_STATES, Job, JobState
 from desktop_app.core.problems import ProblemKind
 from desktop_app.core.text import displayable
 from desktop_app.ui.etatext import Etas, job_eta_text
-from desktop_app.ui.icons import TrayIconKey, state_icon, tray_icon, tray_key, warning_icon
+from desktop_app.ui.icons import OpenTally, TrayIconKey, state_icon, tally_open, tray_icon, tray_key, warning_icon
 from desktop_app.ui.job_index import JobIndex
 from desktop_app.ui.pending_work import PendingItem, pending_actions, pending_text
 from desktop_app.ui.problems import problem_line
@@ -79,21 +79,12 @@ class TraySummary:
     tooltip: str
 
 
-def _tally_index(jobs: JobIndex, problems: Collection[str]) -> tuple[int, int, int, int, float, int, bool]:
+def _tally_index(jobs: JobIndex, problems: Collection[str]) -> tuple[OpenTally, int, int, bool]:
     """`summarize`'s counts from an index: a pass over the open and failed jobs only."""
-    open_count = waiting = progress_count = 0
-    progress_sum = 0.0
-    for job in jobs.open_jobs():
-        if job.account in problems:
-            waiting += 1
-        else:
-            open_count += 1
-            if job.progress is not None:
-                progress_sum += job.progress
-                progress_count += 1
+    tally = tally_open(((job.account, job.progress) for job in jobs.open_jobs()), problems)
     bad = jobs.bad_jobs()
     news = any(is_alarming(job) for job in bad)
-    return open_count, waiting, jobs.bad_count, jobs.done_count, progress_sum, progress_count, news
+    return tally, jobs.bad_count, jobs.done_count, news
 
 
 def summarize(jobs: Jobs, muted_until: datetime | None, now: datetime, problems: Collection[str] = ()) -> TraySummary:
@@ -104,36 +95,32 @@ def summarize(jobs: Jobs, muted_until: datetime | None, now: datetime, problems:
 
     One pass over the jobs: the app calls this after bursts of results with 10,000 of them.
     """
-    open_count = failed = done = waiting = 0
-    progress_sum = 0.0
-    progress_count = 0
-    news = False
     if isinstance(jobs, JobIndex):
-        open_count, waiting, failed, done, progress_sum, progress_count, news = _tally_index(jobs, problems)
-        jobs = ()
-    for job in jobs:
-        if job.archived:
-            continue
-        state = job.state
-        if state in _BAD:
-            failed += 1
-            news = news or is_alarming(job)
-        elif state in TERMINAL_STATES:
-            done += 1
-        elif job.account in problems:
-            waiting += 1  # its account cannot be checked: waiting for the user, not running
-        else:
-            open_count += 1
-            if job.progress is not None:
-                progress_sum += job.progress
-                progress_count += 1
+        tally, failed, done, news = _tally_index(jobs, problems)
+    else:
+        failed = done = 0
+        news = False
+        open_jobs: list[tuple[str, float | None]] = []
+        for job in jobs:
+            if job.archived:
+                continue
+            state = job.state
+            if state in _BAD:
+                failed += 1
+                news = news or is_alarming(job)
+            elif state in TERMINAL_STATES:
+                done += 1
+            else:
+                open_jobs.append((job.account, job.progress))
+        tally = tally_open(open_jobs, problems)
+    open_count, waiting = tally.running, tally.waiting
     # news: the hook for acknowledgement (core.alarms.is_alarming): an unacknowledged failure comes first
     key = tray_key(
         alarming=news,
         problems=bool(problems),
         open_count=open_count,
-        progress_sum=progress_sum,
-        progress_count=progress_count,
+        progress_sum=tally.progress_sum,
+        progress_count=tally.progress_count,
         ended=bool(failed or done),
     )
     parts: list[str] = []
