@@ -33,18 +33,14 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
-from desktop_app.core.alarms import ALARMING_STATES
 from desktop_app.core.model import Job, JobState
 from desktop_app.store.clock import to_text
 from desktop_app.store.db import StoreError, is_busy
-from desktop_app.store.jobs import _job
+from desktop_app.store.jobs import SQL_ALARMING, SQL_ENDED_WELL, SQL_TERMINAL, _job
 
 SortValue = str | float | int
 Keyed = tuple[SortValue, Job]  # a job and its sort value, as SQLite orders it
 
-_TERMINAL = ", ".join(f"'{s.value}'" for s in JobState if s.is_terminal)
-_BAD = ", ".join(f"'{s.value}'" for s in ALARMING_STATES)
-_ENDED_WELL = ", ".join(f"'{s.value}'" for s in JobState if s.is_terminal and s not in ALARMING_STATES)
 _STATE_ORDER = " ".join(f"WHEN '{s.value}' THEN {n}" for n, s in enumerate(JobState))
 
 SORT_VALUES: dict[str, str] = {
@@ -57,7 +53,7 @@ SORT_VALUES: dict[str, str] = {
     # julianday() cannot read ("+0000", written by another program; Python reads it) counts as 0 s, where NULL
     # ended the pages at that row (no row is after a NULL key) and broke the window's comparisons.
     "duration": (
-        f"COALESCE(CASE WHEN j.state IN ({_TERMINAL}) THEN "
+        f"COALESCE(CASE WHEN j.state IN ({SQL_TERMINAL}) THEN "
         "max(0.0, (julianday(COALESCE(j.finished_at, j.updated_at)) - julianday(j.created_at)) * 86400.0) "
         "ELSE 1e12 - julianday(j.created_at) * 86400.0 END, 0.0)"
     ),
@@ -235,16 +231,16 @@ class JobPages:
         open_by_account = dict(
             cursor.execute(
                 "SELECT a.name, count(*) FROM jobs j JOIN accounts a ON a.id = j.account_id "  # noqa: S608
-                f"WHERE j.finished_at IS NULL AND j.state NOT IN ({_TERMINAL}) AND j.archived = 0 GROUP BY a.name"
+                f"WHERE j.finished_at IS NULL AND j.state NOT IN ({SQL_TERMINAL}) AND j.archived = 0 GROUP BY a.name"
             ).fetchall()
         )
         failed = cursor.execute(
-            f"SELECT count(*) FROM jobs WHERE archived = 0 AND state IN ({_BAD})"  # noqa: S608
+            f"SELECT count(*) FROM jobs WHERE archived = 0 AND state IN ({SQL_ALARMING})"  # noqa: S608
         ).fetchone()[0]
         start, end = to_text(day_start), to_text(day_end)
         # An ending is never after the job's last update: the index on (archived, updated_at) bounds the read.
         today = cursor.execute(
-            f"SELECT count(*) FROM jobs WHERE archived = 0 AND updated_at >= ? AND state IN ({_ENDED_WELL})"  # noqa: S608
+            f"SELECT count(*) FROM jobs WHERE archived = 0 AND updated_at >= ? AND state IN ({SQL_ENDED_WELL})"  # noqa: S608
             " AND COALESCE(finished_at, updated_at) >= ? AND COALESCE(finished_at, updated_at) < ?",
             (start, start, end),
         ).fetchone()[0]

@@ -16,6 +16,11 @@ from desktop_app.core.urls import is_openable_link
 from desktop_app.store.clock import Clock, from_text, to_text, utc_now
 from desktop_app.store.db import write_transaction
 
+# States as SQL lists, for `state IN (...)` (the values are our enum's, never input).
+SQL_ALARMING = ", ".join(f"'{s.value}'" for s in ALARMING_STATES)
+SQL_TERMINAL = ", ".join(f"'{s.value}'" for s in JobState if s.is_terminal)
+SQL_ENDED_WELL = ", ".join(f"'{s.value}'" for s in JobState if s.is_terminal and s not in ALARMING_STATES)
+
 _SELECT = (
     "SELECT j.*, a.name AS account_name, a.provider AS provider FROM jobs j JOIN accounts a ON a.id = j.account_id"
 )
@@ -132,8 +137,7 @@ class JobStore:
     def for_tray(self, recent: int) -> list[Job]:
         """What the tray's icon and menu need, not every job (issue 19): the open jobs, the failures still
         alarming, and the `recent` most recently updated failures and other endings; not archived, oldest first."""
-        bad = ", ".join(f"'{s.value}'" for s in ALARMING_STATES)
-        ended = ", ".join(f"'{s.value}'" for s in JobState if s.is_terminal and s not in ALARMING_STATES)
+        bad, ended = SQL_ALARMING, SQL_ENDED_WELL
         # Each part reads an index (store/db.py): open jobs `jobs_open`, the rest `jobs_state_updated`.
         rows = self._conn.execute(
             f"{_SELECT} WHERE j.id IN ("  # noqa: S608 - the states are ours, not input
@@ -282,7 +286,7 @@ class JobStore:
             return []
         now = to_text(self._clock())
         placeholders = ", ".join("?" * len(wanted))
-        states = ", ".join(f"'{s.value}'" for s in ALARMING_STATES)
+        states = SQL_ALARMING
         with self.transaction():
             rows = self._conn.execute(
                 f"SELECT id FROM jobs WHERE id IN ({placeholders}) AND acknowledged_at IS NULL "  # noqa: S608
@@ -295,7 +299,7 @@ class JobStore:
 
     def unacknowledged(self, account: str | None = None) -> list[Job]:
         """Failures still alarming (not acknowledged, not archived), oldest first."""
-        states = ", ".join(f"'{s.value}'" for s in ALARMING_STATES)
+        states = SQL_ALARMING
         where = f"j.acknowledged_at IS NULL AND j.archived = 0 AND j.state IN ({states})"
         if account is None:
             rows = self._conn.execute(f"{_SELECT} WHERE {where} ORDER BY j.id")

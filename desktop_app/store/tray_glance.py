@@ -10,12 +10,8 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from desktop_app.core.alarms import ALARMING_STATES
-from desktop_app.core.model import JobState
 from desktop_app.core.problems import parse_kind
-
-_BAD = ", ".join(f"'{s.value}'" for s in ALARMING_STATES)
-_ENDED = ", ".join(f"'{s.value}'" for s in JobState if s.is_terminal)
+from desktop_app.store.jobs import SQL_ALARMING, SQL_TERMINAL
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,16 +34,16 @@ def read_tray_glance(conn: sqlite3.Connection) -> TrayGlance:
         (name, progress)
         for name, progress in cursor.execute(
             "SELECT a.name, j.progress FROM jobs j JOIN accounts a ON a.id = j.account_id"  # noqa: S608 - our states
-            f" WHERE j.finished_at IS NULL AND j.archived = 0 AND j.state NOT IN ({_ENDED})"
+            f" WHERE j.finished_at IS NULL AND j.archived = 0 AND j.state NOT IN ({SQL_TERMINAL})"
             " ORDER BY j.created_at, j.id"
         )
     )
     alarming = cursor.execute(
-        f"SELECT EXISTS (SELECT 1 FROM jobs WHERE state IN ({_BAD}) AND archived = 0"  # noqa: S608 - our states
+        f"SELECT EXISTS (SELECT 1 FROM jobs WHERE state IN ({SQL_ALARMING}) AND archived = 0"  # noqa: S608 - our states
         " AND acknowledged_at IS NULL)"
     ).fetchone()[0]
     ended = cursor.execute(
-        f"SELECT EXISTS (SELECT 1 FROM jobs WHERE state IN ({_ENDED}) AND archived = 0)"  # noqa: S608 - our states
+        f"SELECT EXISTS (SELECT 1 FROM jobs WHERE state IN ({SQL_TERMINAL}) AND archived = 0)"  # noqa: S608 - our states
     ).fetchone()[0]
     # As AccountStore.problems: a kind it cannot parse is no problem; the tray's icon shows only that there is one.
     problems = frozenset(
