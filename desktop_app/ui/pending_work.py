@@ -39,6 +39,12 @@ def _short(text: str, limit: int = 60) -> str:
     return clipped(displayable(text), limit)
 
 
+def _said(text: str, name: str, why: str | None = None) -> str:
+    """A translated line with its %1 (what) and, where it has one, its %2 (why) filled in."""
+    text = text.replace("%1", name)
+    return text if why is None else text.replace("%2", why)
+
+
 def pending_text(item: PendingItem, *, full: bool = False) -> str:
     """One line: "Saving report.pdf failed: the result link has expired" (the reason cut short for a menu; `full`:
     whole, for the window, which wraps it)."""
@@ -46,44 +52,22 @@ def pending_text(item: PendingItem, *, full: bool = False) -> str:
     why = _short(item.last_error or QCoreApplication.translate("PendingWork", "no reason given"), 500 if full else 60)
     if item.kind == "download":
         if item.state == "pending":
-            return (
-                QCoreApplication.translate("PendingWork", "Saving %1: trying again (%2)")
-                .replace("%1", name)
-                .replace("%2", why)
-            )
-        return QCoreApplication.translate("PendingWork", "Saving %1 failed: %2").replace("%1", name).replace("%2", why)
+            return _said(QCoreApplication.translate("PendingWork", "Saving %1: trying again (%2)"), name, why)
+        return _said(QCoreApplication.translate("PendingWork", "Saving %1 failed: %2"), name, why)
     title = _short(item.title, 40)
     if item.kind == "command":
         if item.state == "unknown":
-            return QCoreApplication.translate("PendingWork", "A command for %1 may not have finished").replace(
-                "%1", title
-            )
+            return _said(QCoreApplication.translate("PendingWork", "A command for %1 may not have finished"), title)
         if item.state == "interrupted":
-            return QCoreApplication.translate("PendingWork", "A command for %1 was stopped when JobTray quit").replace(
-                "%1", title
+            return _said(
+                QCoreApplication.translate("PendingWork", "A command for %1 was stopped when JobTray quit"), title
             )
         if item.state == "pending":
-            return (
-                QCoreApplication.translate("PendingWork", "A command for %1: trying again (%2)")
-                .replace("%1", title)
-                .replace("%2", why)
-            )
-        return (
-            QCoreApplication.translate("PendingWork", "A command for %1 failed: %2")
-            .replace("%1", title)
-            .replace("%2", why)
-        )
+            return _said(QCoreApplication.translate("PendingWork", "A command for %1: trying again (%2)"), title, why)
+        return _said(QCoreApplication.translate("PendingWork", "A command for %1 failed: %2"), title, why)
     if item.kind == "forward":
-        return (
-            QCoreApplication.translate("PendingWork", "Forwarding %1 failed: %2")
-            .replace("%1", title)
-            .replace("%2", why)
-        )
-    return (
-        QCoreApplication.translate("PendingWork", "After-end work for %1 failed: %2")
-        .replace("%1", title)
-        .replace("%2", why)
-    )
+        return _said(QCoreApplication.translate("PendingWork", "Forwarding %1 failed: %2"), title, why)
+    return _said(QCoreApplication.translate("PendingWork", "After-end work for %1 failed: %2"), title, why)
 
 
 def pending_actions(item: PendingItem) -> list[tuple[str, str]]:
